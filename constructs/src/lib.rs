@@ -1,0 +1,43 @@
+//! Typed AWS constructs, synthesized to CloudFormation JSON and Terraform JSON
+//! from one model.
+//!
+//! ```
+//! use constructs::prelude::*;
+//!
+//! let mut app = App::new();
+//! let stack = app.stack("Minimal");
+//! let logs = stack.add("Logs", LogGroup::new("/minimal/app"));
+//! stack.output("LogGroupName", logs.name(), "Where the application logs go");
+//! let files = constructs::synth(&app, &Backend::ALL).expect("valid app");
+//! assert_eq!(files.len(), 2);
+//! ```
+
+pub mod expr;
+pub mod ids;
+pub mod lookup;
+pub mod parameter;
+pub mod problem;
+pub mod resource;
+pub mod synth;
+pub mod tags;
+pub mod testing;
+pub mod tree;
+
+pub mod logs;
+
+pub use expr::{kind, Attr, Attribute, CfnAttr, Expr, Pseudo, Value};
+pub use problem::{Problem, SynthError};
+pub use synth::{synth, validate, Artifact};
+pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
+
+/// Everything a stack definition usually needs.
+pub mod prelude {
+    pub use crate::expr::{kind, Attr, Expr, Value};
+    pub use crate::logs::{LogGroup, Retention};
+    pub use crate::lookup::{
+        IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup,
+        VpcLookup,
+    };
+    pub use crate::parameter::Parameter;
+    pub use crate::tree::{App, Backend, Handle, Scope, Stack};
+}

@@ -1,0 +1,107 @@
+//! Logical ids (CloudFormation) and resource names (Terraform), derived from paths.
+//!
+//! Both are pure functions of the construct's path below its stack, so they are
+//! stable when unrelated constructs come and go, and readable:
+//! `Vault/Service/TaskRole` becomes `ServiceTaskRole` and `service_task_role`.
+//! Unlike AWS CDK there is no hash suffix; two paths that map to the same id are
+//! reported as a collision naming both, never silently renamed.
+//!
+//! Components named `Default` or `Resource` are skipped, so a resource can be
+//! wrapped in a construct later without its address (and so the deployed
+//! resource) changing.
+
+/// Path components that do not contribute to ids.
+const TRANSPARENT: [&str; 2] = ["Default", "Resource"];
+
+fn visible(components: &[String]) -> impl Iterator<Item = &str> {
+    components
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !TRANSPARENT.contains(c))
+}
+
+/// Splits a component into words at separators and lower-to-upper case changes:
+/// `vault-api` → [vault, api], `TaskRole` → [Task, Role], `HTTPPort` → [HTTP, Port].
+fn words(component: &str) -> Vec<String> {
+    let chars: Vec<char> = component.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let boundary = c.is_ascii_uppercase()
+            && !cur.is_empty()
+            && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase())));
+        if boundary {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// CloudFormation logical id: each word capitalized, everything else kept,
+/// non-alphanumerics dropped. `["Service", "task-role"]` → `ServiceTaskRole`.
+pub fn logical_id(components: &[String]) -> String {
+    let mut id = String::new();
+    for component in visible(components) {
+        for word in words(component) {
+            let mut cs = word.chars();
+            if let Some(first) = cs.next() {
+                id.push(first.to_ascii_uppercase());
+                id.extend(cs);
+            }
+        }
+    }
+    id
+}
+
+/// Terraform resource name: lower snake case of every word.
+/// `["Service", "TaskRole"]` → `service_task_role`.
+pub fn terraform_name(components: &[String]) -> String {
+    let all: Vec<String> = visible(components)
+        .flat_map(words)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    all.join("_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(parts: &[&str]) -> Vec<String> {
+        parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn logical_ids_are_readable_concatenations_of_the_path() {
+        assert_eq!(logical_id(&c(&["Service", "TaskRole"])), "ServiceTaskRole");
+        assert_eq!(logical_id(&c(&["vault-api", "repo"])), "VaultApiRepo");
+        assert_eq!(logical_id(&c(&["Repo", "Resource"])), "Repo");
+        assert_eq!(logical_id(&c(&["Default", "Bucket.v2"])), "BucketV2");
+    }
+
+    #[test]
+    fn terraform_names_are_snake_case() {
+        assert_eq!(
+            terraform_name(&c(&["Service", "TaskRole"])),
+            "service_task_role"
+        );
+        assert_eq!(terraform_name(&c(&["vault-api"])), "vault_api");
+        assert_eq!(terraform_name(&c(&["HTTPListener"])), "http_listener");
+        assert_eq!(terraform_name(&c(&["Listener443"])), "listener443");
+        assert_eq!(terraform_name(&c(&["Repo", "Resource"])), "repo");
+    }
+}

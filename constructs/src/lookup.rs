@@ -1,0 +1,449 @@
+//! Existing resources the stack only looks up: a VPC, subnets, a load balancer,
+//! its listener, a security group, an IAM role.
+//!
+//! Each is modelled once and rendered natively: a Terraform `data` source (as the
+//! seed does) and a typed CloudFormation `Parameter` (`AWS::EC2::VPC::Id`,
+//! `List<AWS::EC2::Subnet::Id>`, …), because CloudFormation cannot search by name
+//! or tag. When a lookup is given by id or ARN, that value becomes the parameter's
+//! `Default`, so the template deploys without extra input; when it is given by
+//! name or tag, the value must be supplied at deploy time. A lookup nobody
+//! references is left out of both outputs.
+
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::problem::Checker;
+use crate::props;
+use crate::resource::{CfnBlock, CfnParameter, Props, RenderCx, Resource, TfBlock};
+use crate::tree::Handle;
+
+const ID: Attribute = Attribute::new(CfnAttr::Ref, "id");
+const IDS: Attribute = Attribute::new(CfnAttr::Ref, "ids");
+const ARN: Attribute = Attribute::new(CfnAttr::Ref, "arn");
+
+/// How an existing resource is identified.
+#[derive(Clone, Debug, PartialEq)]
+enum By {
+    /// Its id or ARN, known when the stack is written.
+    Id(String),
+    /// A name or `Name` tag, resolved by Terraform; supplied as a parameter in CloudFormation.
+    Name(String),
+}
+
+fn parameter(
+    type_name: &'static str,
+    description: String,
+    by: &By,
+    pattern: Option<&'static str>,
+) -> Vec<CfnBlock> {
+    let mut p = CfnParameter::new(type_name, description);
+    if let By::Id(id) = by {
+        p.default = Some(serde_json::Value::String(id.clone()));
+    }
+    p.allowed_pattern = pattern;
+    vec![p.into_block()]
+}
+
+fn check_prefix(c: &mut Checker<'_>, by: &By, what: &str, prefix: &str) {
+    if let By::Id(id) = by {
+        c.ensure(
+            id.starts_with(prefix) && id.len() > prefix.len(),
+            "lookup-id-format",
+            || format!("{what} {id:?} must start with {prefix:?}"),
+        );
+    }
+    if let By::Name(n) = by {
+        c.ensure(!n.is_empty(), "lookup-id-format", || {
+            format!("{what} name must not be empty")
+        });
+    }
+}
+
+/// An existing VPC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VpcLookup {
+    by: By,
+}
+
+impl VpcLookup {
+    pub fn by_id(id: &str) -> Self {
+        VpcLookup {
+            by: By::Id(id.into()),
+        }
+    }
+    /// Finds the VPC by its `Name` tag, as the seed does.
+    pub fn by_name_tag(name: &str) -> Self {
+        VpcLookup {
+            by: By::Name(name.into()),
+        }
+    }
+}
+
+impl Handle<VpcLookup> {
+    pub fn id(&self) -> Attr<kind::VpcId> {
+        self.attr(ID)
+    }
+}
+
+impl Resource for VpcLookup {
+    fn kind(&self) -> &'static str {
+        "VpcLookup"
+    }
+    fn is_lookup(&self) -> bool {
+        true
+    }
+    fn validate(&self, c: &mut Checker<'_>) {
+        check_prefix(c, &self.by, "VPC id", "vpc-");
+    }
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let what = match &self.by {
+            By::Id(id) => format!("Existing VPC {id}"),
+            By::Name(n) => format!("Id of the existing VPC tagged Name={n}"),
+        };
+        parameter("AWS::EC2::VPC::Id", what, &self.by, None)
+    }
+    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+        let body = match &self.by {
+            By::Id(id) => props! { "id" => id.as_str() },
+            By::Name(n) => props! { "tags" => Expr::map([("Name", Expr::str(n))]) },
+        };
+        vec![TfBlock::data("aws_vpc", body)]
+    }
+}
+
+/// Existing subnets, as a list of ids.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubnetsLookup {
+    ids: Vec<String>,
+    vpc: Option<Expr>,
+    tags: Vec<(String, String)>,
+}
+
+impl SubnetsLookup {
+    pub fn by_ids(ids: &[&str]) -> Self {
+        SubnetsLookup {
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            vpc: None,
+            tags: Vec::new(),
+        }
+    }
+    /// The subnets of `vpc` carrying every tag in `tags` (e.g. `("Tier", "private")`).
+    pub fn by_tags(vpc: impl Into<Value<kind::VpcId>>, tags: &[(&str, &str)]) -> Self {
+        SubnetsLookup {
+            ids: Vec::new(),
+            vpc: Some(vpc.into().into_expr()),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Handle<SubnetsLookup> {
+    pub fn ids(&self) -> Attr<kind::SubnetIds> {
+        self.attr(IDS)
+    }
+}
+
+impl Resource for SubnetsLookup {
+    fn kind(&self) -> &'static str {
+        "SubnetsLookup"
+    }
+    fn is_lookup(&self) -> bool {
+        true
+    }
+    fn validate(&self, c: &mut Checker<'_>) {
+        if self.vpc.is_none() {
+            c.ensure(!self.ids.is_empty(), "lookup-id-format", || {
+                "at least one subnet id is required".into()
+            });
+        }
+        for id in &self.ids {
+            c.ensure(
+                id.starts_with("subnet-") && id.len() > 7,
+                "lookup-id-format",
+                || format!("subnet id {id:?} must start with \"subnet-\""),
+            );
+        }
+    }
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let mut p = CfnParameter::new("List<AWS::EC2::Subnet::Id>", "");
+        if self.ids.is_empty() {
+            let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            p.description = format!("Ids of the existing subnets tagged {}", tags.join(", "));
+        } else {
+            p.description = "Existing subnets".into();
+            p.default = Some(serde_json::Value::String(self.ids.join(",")));
+        }
+        vec![p.into_block()]
+    }
+    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+        let filter =
+            |name: &str, values: Expr| Expr::map([("name", Expr::str(name)), ("values", values)]);
+        let mut filters = Vec::new();
+        if let Some(vpc) = &self.vpc {
+            filters.push(filter("vpc-id", Expr::List(vec![vpc.clone()])));
+        }
+        for (k, v) in &self.tags {
+            filters.push(filter(&format!("tag:{k}"), Expr::from(vec![v.as_str()])));
+        }
+        if !self.ids.is_empty() {
+            let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
+            filters.push(filter("subnet-id", Expr::from(ids)));
+        }
+        vec![TfBlock::data(
+            "aws_subnets",
+            props! { "filter" => Expr::List(filters) },
+        )]
+    }
+}
+
+/// An existing load balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadBalancerLookup {
+    by: By,
+}
+
+impl LoadBalancerLookup {
+    pub fn by_arn(arn: &str) -> Self {
+        LoadBalancerLookup {
+            by: By::Id(arn.into()),
+        }
+    }
+    pub fn by_name(name: &str) -> Self {
+        LoadBalancerLookup {
+            by: By::Name(name.into()),
+        }
+    }
+}
+
+impl Handle<LoadBalancerLookup> {
+    pub fn arn(&self) -> Attr<kind::Arn> {
+        self.attr(ARN)
+    }
+}
+
+const LB_ARN_PATTERN: &str =
+    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/.+$";
+const LISTENER_ARN_PATTERN: &str =
+    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/.+$";
+
+impl Resource for LoadBalancerLookup {
+    fn kind(&self) -> &'static str {
+        "LoadBalancerLookup"
+    }
+    fn is_lookup(&self) -> bool {
+        true
+    }
+    fn validate(&self, c: &mut Checker<'_>) {
+        check_prefix(c, &self.by, "load balancer ARN", "arn:");
+        if let By::Name(n) = &self.by {
+            let ok = (1..=32).contains(&n.len())
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !n.starts_with('-')
+                && !n.ends_with('-');
+            c.ensure(ok, "lookup-id-format", || {
+                format!("load balancer name {n:?} must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen")
+            });
+        }
+    }
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let what = match &self.by {
+            By::Id(_) => "ARN of the existing load balancer".to_string(),
+            By::Name(n) => format!("ARN of the existing load balancer named {n}"),
+        };
+        parameter("String", what, &self.by, Some(LB_ARN_PATTERN))
+    }
+    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+        let body = match &self.by {
+            By::Id(arn) => props! { "arn" => arn.as_str() },
+            By::Name(n) => props! { "name" => n.as_str() },
+        };
+        vec![TfBlock::data("aws_lb", body)]
+    }
+}
+
+/// An existing load balancer listener.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListenerLookup {
+    arn: Option<String>,
+    load_balancer: Option<Expr>,
+    port: u16,
+}
+
+impl ListenerLookup {
+    pub fn by_arn(arn: &str) -> Self {
+        ListenerLookup {
+            arn: Some(arn.into()),
+            load_balancer: None,
+            port: 0,
+        }
+    }
+    /// The listener on `port` of a load balancer, as the seed finds its port-443 listener.
+    pub fn by_port(load_balancer: impl Into<Value<kind::Arn>>, port: u16) -> Self {
+        ListenerLookup {
+            arn: None,
+            load_balancer: Some(load_balancer.into().into_expr()),
+            port,
+        }
+    }
+}
+
+impl Handle<ListenerLookup> {
+    pub fn arn(&self) -> Attr<kind::Arn> {
+        self.attr(ARN)
+    }
+}
+
+impl Resource for ListenerLookup {
+    fn kind(&self) -> &'static str {
+        "ListenerLookup"
+    }
+    fn is_lookup(&self) -> bool {
+        true
+    }
+    fn validate(&self, c: &mut Checker<'_>) {
+        match &self.arn {
+            Some(arn) => c.ensure(
+                arn.starts_with("arn:") && arn.contains(":listener/"),
+                "lookup-id-format",
+                || format!("listener ARN {arn:?} must be an elasticloadbalancing listener ARN"),
+            ),
+            None => c.range("listener port", self.port.into(), 1, 65535, "port-range"),
+        }
+    }
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let mut p = CfnParameter::new("String", "");
+        match &self.arn {
+            Some(arn) => {
+                p.description = "ARN of the existing listener".into();
+                p.default = Some(serde_json::Value::String(arn.clone()));
+            }
+            None => p.description = format!("ARN of the existing listener on port {}", self.port),
+        }
+        p.allowed_pattern = Some(LISTENER_ARN_PATTERN);
+        vec![p.into_block()]
+    }
+    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+        let body = match (&self.arn, &self.load_balancer) {
+            (Some(arn), _) => props! { "arn" => arn.as_str() },
+            (None, Some(lb)) => props! { "load_balancer_arn" => lb.clone(), "port" => self.port },
+            (None, None) => Props::new(),
+        };
+        vec![TfBlock::data("aws_lb_listener", body)]
+    }
+}
+
+/// An existing security group, e.g. the load balancer's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecurityGroupLookup {
+    by: By,
+    vpc: Option<Expr>,
+}
+
+impl SecurityGroupLookup {
+    pub fn by_id(id: &str) -> Self {
+        SecurityGroupLookup {
+            by: By::Id(id.into()),
+            vpc: None,
+        }
+    }
+    /// The group with this name in `vpc` (names are unique per VPC).
+    pub fn by_name(name: &str, vpc: impl Into<Value<kind::VpcId>>) -> Self {
+        SecurityGroupLookup {
+            by: By::Name(name.into()),
+            vpc: Some(vpc.into().into_expr()),
+        }
+    }
+}
+
+impl Handle<SecurityGroupLookup> {
+    pub fn id(&self) -> Attr<kind::SecurityGroupId> {
+        self.attr(ID)
+    }
+}
+
+impl Resource for SecurityGroupLookup {
+    fn kind(&self) -> &'static str {
+        "SecurityGroupLookup"
+    }
+    fn is_lookup(&self) -> bool {
+        true
+    }
+    fn validate(&self, c: &mut Checker<'_>) {
+        check_prefix(c, &self.by, "security group id", "sg-");
+    }
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let what = match &self.by {
+            By::Id(id) => format!("Existing security group {id}"),
+            By::Name(n) => format!("Id of the existing security group named {n}"),
+        };
+        parameter("AWS::EC2::SecurityGroup::Id", what, &self.by, None)
+    }
+    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+        let mut body = match &self.by {
+            By::Id(id) => props! { "id" => id.as_str() },
+            By::Name(n) => props! { "name" => n.as_str() },
+        };
+        if let Some(vpc) = &self.vpc {
+            body.insert("vpc_id".into(), vpc.clone());
+        }
+        vec![TfBlock::data("aws_security_group", body)]
+    }
+}
+
+/// An existing IAM role, e.g. a shared task execution role.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IamRoleLookup {
+    by: By,
+}
+
+impl IamRoleLookup {
+    pub fn by_arn(arn: &str) -> Self {
+        IamRoleLookup {
+            by: By::Id(arn.into()),
+        }
+    }
+    pub fn by_name(name: &str) -> Self {
+        IamRoleLookup {
+            by: By::Name(name.into()),
+        }
+    }
+}
+
+impl Handle<IamRoleLookup> {
+    pub fn arn(&self) -> Attr<kind::Arn> {
+        self.attr(ARN)
+    }
+}
+
+impl Resource for IamRoleLookup {
+    fn kind(&self) -> &'static str {
+        "IamRoleLookup"
+    }
+    fn is_lookup(&self) -> bool {
+        true
+    }
+    fn validate(&self, c: &mut Checker<'_>) {
+        check_prefix(c, &self.by, "IAM role ARN", "arn:");
+    }
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let what = match &self.by {
+            By::Id(_) => "ARN of the existing IAM role".to_string(),
+            By::Name(n) => format!("ARN of the existing IAM role named {n}"),
+        };
+        parameter(
+            "String",
+            what,
+            &self.by,
+            Some("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
+        )
+    }
+    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+        let name = match &self.by {
+            // The data source takes a name; a role ARN ends with `role/<path><name>`.
+            By::Id(arn) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
+            By::Name(n) => n.clone(),
+        };
+        vec![TfBlock::data("aws_iam_role", props! { "name" => name })]
+    }
+}

@@ -1,0 +1,246 @@
+//! What every construct implements: validation and a rendering per backend.
+//!
+//! The two backends differ in shape, not only in spelling (an ECR lifecycle policy
+//! is inline in CloudFormation but a separate `aws_ecr_lifecycle_policy` in
+//! Terraform), so each construct renders itself for each backend, possibly as
+//! several blocks. Blocks hold backend-neutral [`Expr`] values; turning them into
+//! JSON (references, escaping, JSON-string documents) is done in one place per
+//! backend by the synthesizers.
+
+use indexmap::IndexMap;
+use std::any::Any;
+
+use crate::expr::{Attr, Attribute, Expr};
+use crate::problem::Checker;
+use crate::tree::NodeRef;
+
+/// Ordered properties of a rendered block.
+pub type Props = IndexMap<String, Expr>;
+
+/// A construct that renders to both backends.
+pub trait Resource: AsAny {
+    /// The construct's type name, for messages (e.g. `IpTargetGroup`).
+    fn kind(&self) -> &'static str;
+
+    /// Records every problem with this construct's own settings.
+    fn validate(&self, _c: &mut Checker<'_>) {}
+
+    /// Keys that must be unique across the stack, as `(rule, key, description)`:
+    /// two constructs returning the same rule and key are reported together
+    /// (e.g. two listener rules with one priority on one listener).
+    fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
+        Vec::new()
+    }
+
+    /// An existing resource that is only looked up: rendered (as a CloudFormation
+    /// parameter or a Terraform data source) only when something references it.
+    fn is_lookup(&self) -> bool {
+        false
+    }
+
+    /// CloudFormation blocks; the first is the one attributes refer to.
+    fn cloudformation(&self, cx: &RenderCx) -> Vec<CfnBlock>;
+
+    /// Terraform blocks; the first is the one attributes refer to.
+    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock>;
+}
+
+/// Lets the tree hand out `&mut R` for a stored `dyn Resource`.
+pub trait AsAny: Any {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// What a construct may know about itself while rendering.
+pub struct RenderCx<'a> {
+    pub(crate) node: NodeRef,
+    pub(crate) path: &'a str,
+}
+
+impl RenderCx<'_> {
+    /// A reference to one of this construct's own attributes, e.g. for a Terraform
+    /// lifecycle policy naming its repository.
+    pub fn this<K>(&self, attribute: Attribute) -> Attr<K> {
+        crate::tree::Handle::<()>::new(self.node).attr(attribute)
+    }
+
+    /// The construct's path, e.g. for descriptions.
+    pub fn path(&self) -> &str {
+        self.path
+    }
+}
+
+/// One CloudFormation block.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CfnBlock {
+    Resource(CfnResource),
+    Parameter(CfnParameter),
+}
+
+/// A CloudFormation resource (`Resources` section).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CfnResource {
+    /// Appended to the construct's logical id; empty for the main block.
+    pub suffix: &'static str,
+    /// e.g. `AWS::ECR::Repository`.
+    pub type_name: &'static str,
+    pub properties: Props,
+    /// Whether the type takes `Tags` as a list of `{Key, Value}`.
+    pub taggable: bool,
+    /// `DeletionPolicy` and `UpdateReplacePolicy` (e.g. `Retain` for data stores).
+    pub retain_on_delete: bool,
+    /// Extra dependencies on other constructs of this stack.
+    pub depends_on: Vec<NodeRef>,
+}
+
+impl CfnResource {
+    pub fn new(type_name: &'static str, properties: Props) -> Self {
+        CfnResource {
+            suffix: "",
+            type_name,
+            properties,
+            taggable: true,
+            retain_on_delete: false,
+            depends_on: Vec::new(),
+        }
+    }
+    pub fn suffix(mut self, suffix: &'static str) -> Self {
+        self.suffix = suffix;
+        self
+    }
+    pub fn untagged(mut self) -> Self {
+        self.taggable = false;
+        self
+    }
+    pub fn retained(mut self) -> Self {
+        self.retain_on_delete = true;
+        self
+    }
+    pub fn into_block(self) -> CfnBlock {
+        CfnBlock::Resource(self)
+    }
+}
+
+/// A CloudFormation parameter, supplied when the stack is deployed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CfnParameter {
+    pub suffix: &'static str,
+    /// e.g. `AWS::EC2::VPC::Id`, `List<AWS::EC2::Subnet::Id>`, `String`.
+    pub type_name: &'static str,
+    pub description: String,
+    pub default: Option<serde_json::Value>,
+    pub allowed_pattern: Option<&'static str>,
+    /// Whether the value is hidden in the console (`NoEcho`).
+    pub no_echo: bool,
+}
+
+impl CfnParameter {
+    pub fn new(type_name: &'static str, description: impl Into<String>) -> Self {
+        CfnParameter {
+            suffix: "",
+            type_name,
+            description: description.into(),
+            default: None,
+            allowed_pattern: None,
+            no_echo: false,
+        }
+    }
+    pub fn into_block(self) -> CfnBlock {
+        CfnBlock::Parameter(self)
+    }
+}
+
+/// Which top-level Terraform section a block goes into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TfSection {
+    Resource,
+    Data,
+    Variable,
+}
+
+/// One Terraform block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TfBlock {
+    pub section: TfSection,
+    /// e.g. `aws_ecr_repository`; empty for variables.
+    pub type_name: &'static str,
+    /// Appended to the construct's name with `_`; empty for the main block.
+    pub suffix: &'static str,
+    pub body: Props,
+    /// Whether the type takes a `tags` map.
+    pub taggable: bool,
+    /// Extra dependencies on other constructs of this stack.
+    pub depends_on: Vec<NodeRef>,
+}
+
+impl TfBlock {
+    pub fn resource(type_name: &'static str, body: Props) -> Self {
+        TfBlock {
+            section: TfSection::Resource,
+            type_name,
+            suffix: "",
+            body,
+            taggable: true,
+            depends_on: Vec::new(),
+        }
+    }
+    pub fn data(type_name: &'static str, body: Props) -> Self {
+        TfBlock {
+            section: TfSection::Data,
+            type_name,
+            suffix: "",
+            body,
+            taggable: false,
+            depends_on: Vec::new(),
+        }
+    }
+    pub fn variable(body: Props) -> Self {
+        TfBlock {
+            section: TfSection::Variable,
+            type_name: "",
+            suffix: "",
+            body,
+            taggable: false,
+            depends_on: Vec::new(),
+        }
+    }
+    pub fn suffix(mut self, suffix: &'static str) -> Self {
+        self.suffix = suffix;
+        self
+    }
+    pub fn untagged(mut self) -> Self {
+        self.taggable = false;
+        self
+    }
+}
+
+/// Builds [`Props`] from `key => value` pairs, skipping `None` values:
+/// `props! { "Name" => name, "Port" => Some(port) }` takes any `Into<Expr>`,
+/// and `opt "Key" => option` adds the entry only when the option is `Some`.
+#[macro_export]
+macro_rules! props {
+    (@item $p:ident; opt $k:expr => $v:expr $(, $($rest:tt)*)?) => {
+        if let Some(v) = $v { $p.insert(($k).to_string(), $crate::expr::Expr::from(v)); }
+        $($crate::props!(@item $p; $($rest)*);)?
+    };
+    (@item $p:ident; $k:expr => $v:expr $(, $($rest:tt)*)?) => {
+        $p.insert(($k).to_string(), $crate::expr::Expr::from($v));
+        $($crate::props!(@item $p; $($rest)*);)?
+    };
+    (@item $p:ident;) => {};
+    () => { $crate::resource::Props::new() };
+    ($($rest:tt)+) => {{
+        let mut p = $crate::resource::Props::new();
+        $crate::props!(@item p; $($rest)+);
+        p
+    }};
+}

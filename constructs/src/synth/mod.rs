@@ -1,0 +1,424 @@
+//! Synthesis: prepare → validate → render, for every stack and backend at once.
+//!
+//! 1. *Prepare*: every construct renders its blocks for both backends (as
+//!    backend-neutral expressions), and ids are derived from paths.
+//! 2. *Validate*: construct rules, id collisions, references that leave the stack
+//!    or the app, stack-wide uniqueness (listener priorities), CloudFormation limits.
+//!    Every problem in every stack is collected; if there is any, nothing renders.
+//! 3. *Render*: expressions become JSON per backend; text is pretty-printed with a
+//!    trailing newline, so equal models give byte-identical output.
+//!
+//! The library does no I/O: [`synth`] returns the files' contents and the caller
+//! writes them (see the `stack` crate's runner).
+
+pub mod cloudformation;
+pub mod terraform;
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::{Map, Value as Json};
+
+use crate::expr::Target;
+use crate::ids;
+use crate::problem::{Checker, Problem, SynthError};
+use crate::resource::{CfnBlock, RenderCx, TfBlock};
+use crate::tree::{App, Backend, NodeRef, Override, Stack};
+
+/// CloudFormation service quotas checked before anything is written.
+pub mod limits {
+    pub const MAX_RESOURCES: usize = 500;
+    pub const MAX_PARAMETERS: usize = 200;
+    pub const MAX_OUTPUTS: usize = 200;
+    /// Largest template CloudFormation accepts (uploaded through S3).
+    pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
+    pub const MAX_LOGICAL_ID: usize = 255;
+}
+
+/// One synthesized file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifact {
+    pub stack: String,
+    pub backend: Backend,
+    /// Path relative to the output directory, with `/` separators:
+    /// `cloudformation/<Stack>.template.json` or `terraform/<Stack>/main.tf.json`.
+    pub relative_path: String,
+    /// The file's full text: pretty-printed JSON and a trailing newline.
+    pub text: String,
+    /// Resources in the file (CloudFormation `Resources`, Terraform `resource` blocks).
+    pub resource_count: usize,
+}
+
+/// A rendered document before it becomes text.
+pub(crate) struct Rendered {
+    pub document: Json,
+    pub resource_count: usize,
+    pub parameter_count: usize,
+    pub output_count: usize,
+}
+
+/// A stack with its blocks rendered and its ids derived.
+pub(crate) struct Prepared<'a> {
+    pub stack: &'a Stack,
+    pub cfn_blocks: Vec<Vec<CfnBlock>>,
+    pub tf_blocks: Vec<Vec<TfBlock>>,
+    pub cfn_base: Vec<String>,
+    pub tf_base: Vec<String>,
+    pub cfn_addr: cloudformation::CfnAddresses,
+    pub tf_addr: terraform::TfAddresses,
+    /// Constructs rendered only when referenced.
+    pub lookups: IndexSet<NodeRef>,
+}
+
+impl Prepared<'_> {
+    pub fn node_ref(&self, i: usize) -> NodeRef {
+        NodeRef {
+            app: self.stack.app_id(),
+            stack: self.stack.index(),
+            index: i as u32,
+        }
+    }
+
+    /// Whether the construct renders to a CloudFormation parameter (lookups, inputs).
+    pub fn is_cfn_parameter(&self, r: NodeRef) -> bool {
+        matches!(
+            self.cfn_blocks
+                .get(r.index as usize)
+                .and_then(|b| b.first()),
+            Some(CfnBlock::Parameter(_))
+        )
+    }
+}
+
+/// Validates the whole app and renders every stack for each backend asked for.
+/// Either every file is returned or none, with every problem found.
+pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthError> {
+    let mut problems: Vec<Problem> = app.problems().to_vec();
+    let prepared: Vec<Prepared<'_>> = app
+        .stacks()
+        .iter()
+        .map(|s| prepare(s, &mut problems))
+        .collect();
+    if !problems.is_empty() {
+        return Err(SynthError { problems });
+    }
+    let mut artifacts = Vec::new();
+    for p in &prepared {
+        for &backend in backends {
+            let rendered = match backend {
+                Backend::CloudFormation => cloudformation::template(p),
+                Backend::Terraform => terraform::module(p),
+            };
+            let mut text = serde_json::to_string_pretty(&rendered.document)
+                .expect("JSON values always serialize");
+            text.push('\n');
+            if backend == Backend::CloudFormation {
+                check_cfn_limits(p.stack.name(), &rendered, text.len(), &mut problems);
+            }
+            let name = p.stack.name();
+            let relative_path = match backend {
+                Backend::CloudFormation => format!("cloudformation/{name}.template.json"),
+                Backend::Terraform => format!("terraform/{name}/main.tf.json"),
+            };
+            artifacts.push(Artifact {
+                stack: name.to_string(),
+                backend,
+                relative_path,
+                text,
+                resource_count: rendered.resource_count,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(artifacts)
+    } else {
+        Err(SynthError { problems })
+    }
+}
+
+/// Runs every check without rendering: the problems [`synth`] would report.
+pub fn validate(app: &App) -> Vec<Problem> {
+    match synth(app, &Backend::ALL) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems,
+    }
+}
+
+fn check_cfn_limits(stack: &str, r: &Rendered, bytes: usize, problems: &mut Vec<Problem>) {
+    let checks = [
+        (
+            "resources",
+            r.resource_count,
+            limits::MAX_RESOURCES,
+            "cfn-resource-limit",
+        ),
+        (
+            "parameters",
+            r.parameter_count,
+            limits::MAX_PARAMETERS,
+            "cfn-parameter-limit",
+        ),
+        (
+            "outputs",
+            r.output_count,
+            limits::MAX_OUTPUTS,
+            "cfn-output-limit",
+        ),
+        (
+            "bytes of template",
+            bytes,
+            limits::MAX_TEMPLATE_BYTES,
+            "cfn-template-size",
+        ),
+    ];
+    for (what, n, max, rule) in checks {
+        if n > max {
+            problems.push(Problem::new(
+                stack,
+                rule,
+                format!("the CloudFormation template has {n} {what}; the limit is {max}. Split the stack"),
+            ));
+        }
+    }
+}
+
+fn prepare<'a>(stack: &'a Stack, problems: &mut Vec<Problem>) -> Prepared<'a> {
+    problems.extend(stack.problems.iter().cloned());
+    let mut c = Checker::new(stack.name(), problems);
+    stack.tags.check(&mut c);
+
+    let mut p = Prepared {
+        stack,
+        cfn_blocks: Vec::new(),
+        tf_blocks: Vec::new(),
+        cfn_base: Vec::new(),
+        tf_base: Vec::new(),
+        cfn_addr: IndexMap::new(),
+        tf_addr: IndexMap::new(),
+        lookups: IndexSet::new(),
+    };
+    for (i, node) in stack.nodes.iter().enumerate() {
+        let r = p.node_ref(i);
+        let mut c = Checker::new(&node.path, problems);
+        node.resource.validate(&mut c);
+        node.tags.check(&mut c);
+        let cx = RenderCx {
+            node: r,
+            path: &node.path,
+        };
+        p.cfn_blocks.push(node.resource.cloudformation(&cx));
+        p.tf_blocks.push(node.resource.terraform(&cx));
+        p.cfn_base.push(ids::logical_id(&node.components));
+        p.tf_base.push(ids::terraform_name(&node.components));
+        if node.resource.is_lookup() {
+            p.lookups.insert(r);
+        }
+    }
+    check_ids(&mut p, problems);
+    check_references(&p, problems);
+    check_unique_keys(stack, problems);
+    p
+}
+
+/// Derives addresses and reports ids that are empty, too long or shared.
+fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
+    let stack = p.stack;
+    let mut cfn_seen: IndexMap<String, &str> = IndexMap::new();
+    let mut tf_seen: IndexMap<String, &str> = IndexMap::new();
+    for (i, node) in stack.nodes.iter().enumerate() {
+        let r = p.node_ref(i);
+        let base = &p.cfn_base[i];
+        if base.is_empty() {
+            problems.push(Problem::new(
+                &node.path,
+                "empty-logical-id",
+                "the path has no component besides Default/Resource to derive an id from",
+            ));
+            continue;
+        }
+        for (k, block) in p.cfn_blocks[i].iter().enumerate() {
+            let suffix = match block {
+                CfnBlock::Resource(res) => res.suffix,
+                CfnBlock::Parameter(par) => par.suffix,
+            };
+            let id = format!("{base}{suffix}");
+            if k == 0 {
+                p.cfn_addr.insert(r, id.clone());
+            }
+            if id.len() > limits::MAX_LOGICAL_ID {
+                problems.push(Problem::new(
+                    &node.path,
+                    "logical-id-length",
+                    format!(
+                        "logical id {id} is {} characters; CloudFormation allows {}",
+                        id.len(),
+                        limits::MAX_LOGICAL_ID
+                    ),
+                ));
+            }
+            if let Some(other) = cfn_seen.insert(id.clone(), &node.path) {
+                if other != node.path {
+                    problems.push(Problem::new(
+                        &node.path,
+                        "logical-id-collision",
+                        format!("logical id {id} is also derived from {other}; rename one of the two constructs"),
+                    ));
+                } else {
+                    problems.push(Problem::new(
+                        &node.path,
+                        "logical-id-collision",
+                        format!("the construct renders two CloudFormation blocks with the logical id {id}"),
+                    ));
+                }
+            }
+        }
+        for (k, block) in p.tf_blocks[i].iter().enumerate() {
+            let address = terraform::block_address(&p.tf_base[i], block);
+            if k == 0 {
+                p.tf_addr.insert(r, address.clone());
+            }
+            if let Some(other) = tf_seen.insert(address.clone(), &node.path) {
+                problems.push(Problem::new(
+                    &node.path,
+                    "terraform-name-collision",
+                    format!("Terraform address {address} is also derived from {other}; rename one of the two constructs"),
+                ));
+            }
+        }
+    }
+    let mut outputs: IndexMap<String, &str> = IndexMap::new();
+    for o in &stack.outputs {
+        let id = ids::logical_id(&[o.id.clone()]);
+        if let Some(other) = outputs.insert(id.clone(), &o.id) {
+            if other != o.id {
+                problems.push(Problem::new(
+                    format!("{}/{}", stack.name(), o.id),
+                    "logical-id-collision",
+                    format!("output id {id} is also derived from output {other}"),
+                ));
+            }
+        }
+    }
+}
+
+/// Every reference must point at a construct of this stack.
+fn check_references(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
+    let stack = p.stack;
+    let check = |path: &str, target: NodeRef, problems: &mut Vec<Problem>| {
+        let problem = if target.app != stack.app_id() {
+            Some((
+                "foreign-reference",
+                "references a construct of another app".to_string(),
+            ))
+        } else if target.stack != stack.index() {
+            Some((
+                "cross-stack-reference",
+                "references a construct in another stack; cross-stack references are not supported, look the resource up instead".to_string(),
+            ))
+        } else if stack.node(target).is_none() {
+            Some((
+                "dangling-reference",
+                "references a construct that does not exist".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some((rule, message)) = problem {
+            let pr = Problem::new(path, rule, message);
+            if !problems.contains(&pr) {
+                problems.push(pr);
+            }
+        }
+    };
+    for (i, node) in stack.nodes.iter().enumerate() {
+        let mut targets: Vec<NodeRef> = node.depends_on.clone();
+        let mut collect = |e: &crate::expr::Expr| {
+            e.visit_targets(&mut |t| {
+                if let Target::Node(n, _) = t {
+                    targets.push(*n)
+                }
+            })
+        };
+        for b in &p.cfn_blocks[i] {
+            if let CfnBlock::Resource(res) = b {
+                res.properties.values().for_each(&mut collect);
+            }
+        }
+        for b in &p.tf_blocks[i] {
+            b.body.values().for_each(&mut collect);
+        }
+        for b in &p.cfn_blocks[i] {
+            if let CfnBlock::Resource(res) = b {
+                targets.extend(&res.depends_on);
+            }
+        }
+        for b in &p.tf_blocks[i] {
+            targets.extend(&b.depends_on);
+        }
+        for t in targets {
+            check(&node.path, t, problems);
+        }
+    }
+    for o in &stack.outputs {
+        let path = format!("{}/{}", stack.name(), o.id);
+        let mut targets = Vec::new();
+        o.value.visit_targets(&mut |t| {
+            if let Target::Node(n, _) = t {
+                targets.push(*n)
+            }
+        });
+        for t in targets {
+            check(&path, t, problems);
+        }
+    }
+}
+
+fn check_unique_keys(stack: &Stack, problems: &mut Vec<Problem>) {
+    let mut seen: IndexMap<(&'static str, String), &str> = IndexMap::new();
+    for node in &stack.nodes {
+        for (rule, key, what) in node.resource.unique_keys() {
+            if let Some(other) = seen.insert((rule, key), &node.path) {
+                problems.push(Problem::new(
+                    &node.path,
+                    rule,
+                    format!("{what} is already used by {other}"),
+                ));
+            }
+        }
+    }
+}
+
+/// Applies escape-hatch overrides for one rendered block.
+pub(crate) fn apply_overrides(
+    body: &mut Json,
+    overrides: &[Override],
+    backend: Backend,
+    block: Option<&str>,
+) {
+    for o in overrides
+        .iter()
+        .filter(|o| o.backend == backend && o.block.as_deref() == block)
+    {
+        let Some((last, parents)) = o.path.split_last() else {
+            continue;
+        };
+        let mut cur = &mut *body;
+        for key in parents {
+            let Json::Object(m) = cur else { break };
+            cur = m
+                .entry(key.clone())
+                .or_insert_with(|| Json::Object(Map::new()));
+            if !cur.is_object() {
+                *cur = Json::Object(Map::new());
+            }
+        }
+        if let Json::Object(m) = cur {
+            match &o.value {
+                Some(v) => {
+                    m.insert(last.clone(), v.clone());
+                }
+                None => {
+                    m.shift_remove(last);
+                }
+            }
+        }
+    }
+}

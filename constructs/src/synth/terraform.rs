@@ -1,0 +1,375 @@
+//! Terraform JSON: expression rendering and root-module assembly.
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::{json, Map, Value as Json};
+
+use super::{apply_overrides, Prepared, Rendered};
+use crate::expr::{Expr, Pseudo, Target};
+use crate::resource::{TfBlock, TfSection};
+use crate::tree::{Backend, NodeRef};
+
+/// The Terraform and AWS provider versions the output is written for. The
+/// provider is held to the 5.x line the test machines carry (5.100.0): 6.x renamed
+/// attributes used here (e.g. `aws_region.name`).
+pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
+pub const AWS_PROVIDER_SOURCE: &str = "hashicorp/aws";
+pub const AWS_PROVIDER_VERSION: &str = "~> 5.100";
+
+/// Where references to each construct point: the address of its main block,
+/// `aws_x.name`, `data.aws_x.name` or `var.name`.
+pub(crate) type TfAddresses = IndexMap<NodeRef, String>;
+
+/// What a rendering referenced: constructs, and environment values that need a
+/// data source of their own.
+#[derive(Default)]
+pub(crate) struct TfUsed {
+    pub nodes: IndexSet<NodeRef>,
+    pub pseudo: IndexSet<Pseudo>,
+}
+
+/// Escapes a literal for a Terraform template string: `${` → `$${`, `%{` → `%%{`.
+pub fn escape(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+fn pseudo_address(p: Pseudo) -> &'static str {
+    match p {
+        Pseudo::AccountId => "data.aws_caller_identity.current.account_id",
+        Pseudo::Region => "data.aws_region.current.name",
+        Pseudo::Partition => "data.aws_partition.current.partition",
+        Pseudo::UrlSuffix => "data.aws_partition.current.dns_suffix",
+    }
+}
+
+fn reference(t: &Target, addr: &TfAddresses, used: &mut TfUsed) -> String {
+    match t {
+        Target::Pseudo(p) => {
+            used.pseudo.insert(*p);
+            pseudo_address(*p).to_string()
+        }
+        Target::Node(n, a) => {
+            used.nodes.insert(*n);
+            // Validation rejects references to constructs outside the stack before rendering.
+            let base = addr
+                .get(n)
+                .map(String::as_str)
+                .unwrap_or("unresolved.reference");
+            if a.tf.is_empty() {
+                base.to_string()
+            } else {
+                format!("{base}.{}", a.tf)
+            }
+        }
+    }
+}
+
+/// Renders one value. References become `"${address.attr}"` (a string that is one
+/// interpolation keeps the referenced value's type, e.g. a list), literals are
+/// escaped, and JSON documents become canonical JSON strings whose references
+/// still interpolate because the whole string is a template.
+pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json {
+    match expr {
+        Expr::Null => Json::Null,
+        Expr::Bool(b) => Json::Bool(*b),
+        Expr::Int(n) => json!(n),
+        Expr::Str(s) => Json::String(escape(s)),
+        Expr::Ref(t) => Json::String(format!("${{{}}}", reference(t, addr, used))),
+        Expr::Concat(parts) => {
+            let mut s = String::new();
+            for part in parts {
+                match part {
+                    Expr::Str(lit) => s.push_str(&escape(lit)),
+                    Expr::Ref(t) => {
+                        s.push_str("${");
+                        s.push_str(&reference(t, addr, used));
+                        s.push('}');
+                    }
+                    Expr::Int(n) => s.push_str(&n.to_string()),
+                    Expr::Bool(b) => s.push_str(&b.to_string()),
+                    other => s.push_str(&render(other, addr, used).to_string()),
+                }
+            }
+            Json::String(s)
+        }
+        Expr::List(items) => Json::Array(items.iter().map(|e| render(e, addr, used)).collect()),
+        Expr::Map(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), render(v, addr, used)))
+                .collect(),
+        ),
+        Expr::Json(inner) => Json::String(render(inner, addr, used).to_string()),
+    }
+}
+
+fn section_key(s: TfSection) -> &'static str {
+    match s {
+        TfSection::Resource => "resource",
+        TfSection::Data => "data",
+        TfSection::Variable => "variable",
+    }
+}
+
+/// The block's name within its type: the construct's name plus the block suffix.
+pub(crate) fn block_name(base: &str, block: &TfBlock) -> String {
+    if block.suffix.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}_{}", block.suffix)
+    }
+}
+
+/// The address other blocks use for this block.
+pub(crate) fn block_address(base: &str, block: &TfBlock) -> String {
+    let name = block_name(base, block);
+    match block.section {
+        TfSection::Resource => format!("{}.{name}", block.type_name),
+        TfSection::Data => format!("data.{}.{name}", block.type_name),
+        TfSection::Variable => format!("var.{name}"),
+    }
+}
+
+/// Assembles the root module. Resources and outputs render first; lookups
+/// (data sources) are added only when something references them, following
+/// references between lookups until nothing new is needed.
+pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
+    let stack = p.stack;
+    let mut used = TfUsed::default();
+    // (section, type, name) -> body, in a stable order: constructs in the order added.
+    let mut blocks: IndexMap<usize, Vec<(TfSection, &'static str, String, Json)>> = IndexMap::new();
+
+    let render_node = |i: usize, used: &mut TfUsed| {
+        let node = &stack.nodes[i];
+        let tags = node.tags.clone();
+        let mut out = Vec::new();
+        for block in &p.tf_blocks[i] {
+            let mut body: Map<String, Json> = block
+                .body
+                .iter()
+                .map(|(k, v)| (k.clone(), render(v, &p.tf_addr, used)))
+                .collect();
+            if block.taggable && !tags.is_empty() {
+                let m: Map<String, Json> = tags
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(escape(v))))
+                    .collect();
+                body.insert("tags".into(), Json::Object(m));
+            }
+            let mut deps: Vec<String> = Vec::new();
+            for d in node.depends_on.iter().chain(&block.depends_on) {
+                used.nodes.insert(*d);
+                let a = p.tf_addr.get(d).cloned().unwrap_or_default();
+                if !a.is_empty() && !a.starts_with("var.") && !deps.contains(&a) {
+                    deps.push(a);
+                }
+            }
+            if !deps.is_empty() {
+                body.insert("depends_on".into(), json!(deps));
+            }
+            let mut body = Json::Object(body);
+            let which = (!block.suffix.is_empty()
+                || block.type_name != p.tf_blocks[i][0].type_name)
+                .then_some(block.type_name);
+            apply_overrides(&mut body, &node.overrides, Backend::Terraform, which);
+            out.push((
+                block.section,
+                block.type_name,
+                block_name(&p.tf_base[i], block),
+                body,
+            ));
+        }
+        out
+    };
+
+    for i in 0..stack.nodes.len() {
+        if !p.lookups.contains(&p.node_ref(i)) {
+            blocks.insert(i, render_node(i, &mut used));
+        }
+    }
+    let mut outputs = Map::new();
+    for o in &stack.outputs {
+        let mut body = Map::new();
+        if let Some(d) = &o.description {
+            body.insert("description".into(), json!(d));
+        }
+        body.insert("value".into(), render(&o.value, &p.tf_addr, &mut used));
+        outputs.insert(
+            crate::ids::terraform_name(&[o.id.clone()]),
+            Json::Object(body),
+        );
+    }
+    // Lookups, to a fixed point: a listener lookup references its load balancer lookup.
+    loop {
+        let pending: Vec<usize> = (0..stack.nodes.len())
+            .filter(|&i| {
+                let r = p.node_ref(i);
+                p.lookups.contains(&r) && used.nodes.contains(&r) && !blocks.contains_key(&i)
+            })
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        for i in pending {
+            let rendered = render_node(i, &mut used);
+            blocks.insert(i, rendered);
+        }
+    }
+    blocks.sort_keys();
+
+    let mut sections: IndexMap<&'static str, Map<String, Json>> = IndexMap::new();
+    for key in ["variable", "data", "resource"] {
+        sections.insert(key, Map::new());
+    }
+    let mut resource_count = 0;
+    for (_, list) in blocks {
+        for (section, type_name, name, body) in list {
+            let sec = sections
+                .get_mut(section_key(section))
+                .expect("known section");
+            if section == TfSection::Variable {
+                sec.insert(name, body);
+                continue;
+            }
+            if section == TfSection::Resource {
+                resource_count += 1;
+            }
+            let by_type = sec
+                .entry(type_name.to_string())
+                .or_insert_with(|| Json::Object(Map::new()));
+            if let Json::Object(m) = by_type {
+                m.insert(name, body);
+            }
+        }
+    }
+    // Environment data sources, in a fixed order.
+    let data = sections.get_mut("data").expect("data section");
+    let env_sources = [
+        (Pseudo::AccountId, "aws_caller_identity"),
+        (Pseudo::Region, "aws_region"),
+        (Pseudo::Partition, "aws_partition"),
+    ];
+    for (pseudo, type_name) in env_sources {
+        let needed = used.pseudo.contains(&pseudo)
+            || (pseudo == Pseudo::Partition && used.pseudo.contains(&Pseudo::UrlSuffix));
+        if needed {
+            data.insert(type_name.to_string(), json!({ "current": {} }));
+        }
+    }
+
+    let mut doc = Map::new();
+    if let Some(d) = stack.description() {
+        doc.insert("//".into(), json!(d));
+    }
+    doc.insert(
+        "terraform".into(),
+        json!({
+            "required_version": REQUIRED_TERRAFORM,
+            "required_providers": {
+                "aws": { "source": AWS_PROVIDER_SOURCE, "version": AWS_PROVIDER_VERSION }
+            }
+        }),
+    );
+    let mut provider = Map::new();
+    if let Some(region) = &stack.terraform_region {
+        provider.insert("region".into(), json!(escape(region)));
+    }
+    if !stack.tags.is_empty() {
+        let tags: Map<String, Json> = stack
+            .tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(escape(v))))
+            .collect();
+        provider.insert("default_tags".into(), json!({ "tags": tags }));
+    }
+    doc.insert("provider".into(), json!({ "aws": provider }));
+    let output_count = outputs.len();
+    let parameter_count = sections["variable"].len();
+    for (key, sec) in sections {
+        if !sec.is_empty() {
+            doc.insert(key.into(), Json::Object(sec));
+        }
+    }
+    if !outputs.is_empty() {
+        doc.insert("output".into(), Json::Object(outputs));
+    }
+    Rendered {
+        document: Json::Object(doc),
+        resource_count,
+        parameter_count,
+        output_count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{Attribute, CfnAttr};
+
+    fn node(i: u32) -> NodeRef {
+        NodeRef {
+            app: 1,
+            stack: 0,
+            index: i,
+        }
+    }
+
+    fn addr() -> TfAddresses {
+        [
+            (node(0), "aws_ecr_repository.repo".to_string()),
+            (node(1), "data.aws_vpc.vpc".to_string()),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn references_render_as_interpolations() {
+        let mut used = TfUsed::default();
+        let arn = Expr::Ref(Target::Node(
+            node(0),
+            Attribute::new(CfnAttr::GetAtt("Arn"), "arn"),
+        ));
+        let vpc = Expr::Ref(Target::Node(node(1), Attribute::new(CfnAttr::Ref, "id")));
+        assert_eq!(
+            render(&arn, &addr(), &mut used),
+            json!("${aws_ecr_repository.repo.arn}")
+        );
+        assert_eq!(
+            render(&vpc, &addr(), &mut used),
+            json!("${data.aws_vpc.vpc.id}")
+        );
+        let mixed = Expr::concat([
+            Expr::str("arn:"),
+            Expr::Ref(Target::Pseudo(Pseudo::Partition)),
+            Expr::str(":x"),
+        ]);
+        assert_eq!(
+            render(&mixed, &addr(), &mut used),
+            json!("arn:${data.aws_partition.current.partition}:x")
+        );
+        assert!(used.pseudo.contains(&Pseudo::Partition));
+        assert_eq!(used.nodes.len(), 2);
+    }
+
+    #[test]
+    fn literal_template_sequences_are_escaped() {
+        let mut used = TfUsed::default();
+        assert_eq!(
+            render(&Expr::str("${a} %{b} $c"), &addr(), &mut used),
+            json!("$${a} %%{b} $c")
+        );
+    }
+
+    #[test]
+    fn json_documents_become_strings_that_still_interpolate() {
+        let mut used = TfUsed::default();
+        let arn = Expr::Ref(Target::Node(
+            node(0),
+            Attribute::new(CfnAttr::GetAtt("Arn"), "arn"),
+        ));
+        let doc = Expr::json(Expr::map([("Resource", arn), ("Note", Expr::str("${x}"))]));
+        assert_eq!(
+            render(&doc, &addr(), &mut used),
+            json!(r#"{"Resource":"${aws_ecr_repository.repo.arn}","Note":"$${x}"}"#)
+        );
+    }
+}
