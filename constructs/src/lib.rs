@@ -23,7 +23,14 @@ pub mod tags;
 pub mod testing;
 pub mod tree;
 
+pub mod dynamodb;
+pub mod ec2;
+pub mod ecr;
+pub mod ecs;
+pub mod elbv2;
+pub mod iam;
 pub mod logs;
+pub mod s3;
 
 pub use expr::{kind, Attr, Attribute, CfnAttr, Expr, Pseudo, Value};
 pub use problem::{Problem, SynthError};

@@ -90,7 +90,7 @@ pub enum CfnBlock {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CfnResource {
     /// Appended to the construct's logical id; empty for the main block.
-    pub suffix: &'static str,
+    pub suffix: String,
     /// e.g. `AWS::ECR::Repository`.
     pub type_name: &'static str,
     pub properties: Props,
@@ -105,7 +105,7 @@ pub struct CfnResource {
 impl CfnResource {
     pub fn new(type_name: &'static str, properties: Props) -> Self {
         CfnResource {
-            suffix: "",
+            suffix: String::new(),
             type_name,
             properties,
             taggable: true,
@@ -113,8 +113,8 @@ impl CfnResource {
             depends_on: Vec::new(),
         }
     }
-    pub fn suffix(mut self, suffix: &'static str) -> Self {
-        self.suffix = suffix;
+    pub fn suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.suffix = suffix.into();
         self
     }
     pub fn untagged(mut self) -> Self {
@@ -133,7 +133,7 @@ impl CfnResource {
 /// A CloudFormation parameter, supplied when the stack is deployed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CfnParameter {
-    pub suffix: &'static str,
+    pub suffix: String,
     /// e.g. `AWS::EC2::VPC::Id`, `List<AWS::EC2::Subnet::Id>`, `String`.
     pub type_name: &'static str,
     pub description: String,
@@ -146,7 +146,7 @@ pub struct CfnParameter {
 impl CfnParameter {
     pub fn new(type_name: &'static str, description: impl Into<String>) -> Self {
         CfnParameter {
-            suffix: "",
+            suffix: String::new(),
             type_name,
             description: description.into(),
             default: None,
@@ -174,7 +174,7 @@ pub struct TfBlock {
     /// e.g. `aws_ecr_repository`; empty for variables.
     pub type_name: &'static str,
     /// Appended to the construct's name with `_`; empty for the main block.
-    pub suffix: &'static str,
+    pub suffix: String,
     pub body: Props,
     /// Whether the type takes a `tags` map.
     pub taggable: bool,
@@ -187,7 +187,7 @@ impl TfBlock {
         TfBlock {
             section: TfSection::Resource,
             type_name,
-            suffix: "",
+            suffix: String::new(),
             body,
             taggable: true,
             depends_on: Vec::new(),
@@ -197,7 +197,7 @@ impl TfBlock {
         TfBlock {
             section: TfSection::Data,
             type_name,
-            suffix: "",
+            suffix: String::new(),
             body,
             taggable: false,
             depends_on: Vec::new(),
@@ -207,14 +207,14 @@ impl TfBlock {
         TfBlock {
             section: TfSection::Variable,
             type_name: "",
-            suffix: "",
+            suffix: String::new(),
             body,
             taggable: false,
             depends_on: Vec::new(),
         }
     }
-    pub fn suffix(mut self, suffix: &'static str) -> Self {
-        self.suffix = suffix;
+    pub fn suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.suffix = suffix.into();
         self
     }
     pub fn untagged(mut self) -> Self {

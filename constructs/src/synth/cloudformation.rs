@@ -148,7 +148,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
             }
             body.insert("Properties".into(), Json::Object(props));
             let mut body = Json::Object(body);
-            let block_name = (!res.suffix.is_empty()).then_some(res.suffix);
+            let block_name = (!res.suffix.is_empty()).then_some(res.suffix.as_str());
             apply_overrides(
                 &mut body,
                 &node.overrides,

@@ -236,8 +236,8 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
         }
         for (k, block) in p.cfn_blocks[i].iter().enumerate() {
             let suffix = match block {
-                CfnBlock::Resource(res) => res.suffix,
-                CfnBlock::Parameter(par) => par.suffix,
+                CfnBlock::Resource(res) => &res.suffix,
+                CfnBlock::Parameter(par) => &par.suffix,
             };
             let id = format!("{base}{suffix}");
             if k == 0 {
