@@ -1,1 +1,390 @@
-//! (being written)
+//! S3: `Bucket`.
+
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::problem::Checker;
+use crate::props;
+use crate::resource::{CfnBlock, CfnResource, Props, RenderCx, Resource, TfBlock};
+use crate::tree::Handle;
+
+const NAME: Attribute = Attribute::new(CfnAttr::Ref, "bucket");
+const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
+const REGIONAL_DOMAIN: Attribute = Attribute::new(
+    CfnAttr::GetAtt("RegionalDomainName"),
+    "bucket_regional_domain_name",
+);
+
+/// Default encryption of new objects.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BucketEncryption {
+    /// SSE-S3 (AES-256 with S3's keys).
+    S3Managed,
+    /// SSE-KMS with the given key, or the AWS-managed `aws/s3` key when `None`;
+    /// an S3 bucket key cuts the KMS request cost.
+    Kms(Option<Value<kind::Arn>>),
+}
+
+/// An S3 bucket.
+///
+/// Defaults, each an explicit opt-out away:
+/// - all four public-access blocks on: nothing in it can be made public by ACL or policy;
+/// - ACLs disabled (`BucketOwnerEnforced`): access is decided by policies alone;
+/// - SSE-S3 encryption of every new object;
+/// - versioning on: an overwrite or delete can be undone;
+/// - kept when it leaves the stack (CloudFormation `DeletionPolicy: Retain`,
+///   Terraform `force_destroy = false`): objects outlive a mistaken delete.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bucket {
+    /// Globally unique name; `None` lets CloudFormation / Terraform generate one.
+    pub name: Option<String>,
+    pub block_public_access: bool,
+    pub encryption: BucketEncryption,
+    pub versioned: bool,
+    pub retain_on_delete: bool,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket {
+            name: None,
+            block_public_access: true,
+            encryption: BucketEncryption::S3Managed,
+            versioned: true,
+            retain_on_delete: true,
+        }
+    }
+}
+
+impl Bucket {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn named(name: &str) -> Self {
+        Bucket {
+            name: Some(name.into()),
+            ..Self::default()
+        }
+    }
+    pub fn encryption(mut self, encryption: BucketEncryption) -> Self {
+        self.encryption = encryption;
+        self
+    }
+    /// Turns versioning off (an explicit opt-out: overwrites are then final).
+    pub fn unversioned(mut self) -> Self {
+        self.versioned = false;
+        self
+    }
+    /// Allows public access settings (an explicit opt-out; for website buckets).
+    pub fn allow_public_access(mut self) -> Self {
+        self.block_public_access = false;
+        self
+    }
+    /// Deletes the bucket with the stack (it must be empty).
+    pub fn destroy_on_delete(mut self) -> Self {
+        self.retain_on_delete = false;
+        self
+    }
+}
+
+impl Handle<Bucket> {
+    pub fn name(&self) -> Attr<kind::Name> {
+        self.attr(NAME)
+    }
+    pub fn arn(&self) -> Attr<kind::Arn> {
+        self.attr(ARN)
+    }
+    /// `arn:…:s3:::bucket/*`: every object in the bucket, for object-level grants.
+    pub fn objects_arn(&self) -> Value<kind::Arn> {
+        Value::concat([self.arn().expr(), Expr::str("/*")])
+    }
+    pub fn regional_domain_name(&self) -> Attr<kind::Text> {
+        self.attr(REGIONAL_DOMAIN)
+    }
+}
+
+/// S3's bucket naming rules (general purpose buckets).
+fn check_bucket_name(n: &str) -> Result<(), &'static str> {
+    if !(3..=63).contains(&n.len()) {
+        return Err("must be 3-63 characters");
+    }
+    if !n
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return Err("may contain only lowercase letters, digits, '.' and '-'");
+    }
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge_ok(n.chars().next()) || !edge_ok(n.chars().last()) {
+        return Err("must begin and end with a letter or digit");
+    }
+    if n.contains("..") || n.contains(".-") || n.contains("-.") {
+        return Err("must not contain '..', '.-' or '-.'");
+    }
+    if n.split('.').count() == 4 && n.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return Err("must not look like an IP address");
+    }
+    if n.starts_with("xn--")
+        || n.starts_with("sthree-")
+        || n.ends_with("-s3alias")
+        || n.ends_with("--ol-s3")
+    {
+        return Err(
+            "must not use a prefix or suffix S3 reserves (xn--, sthree-, -s3alias, --ol-s3)",
+        );
+    }
+    Ok(())
+}
+
+impl Resource for Bucket {
+    fn kind(&self) -> &'static str {
+        "Bucket"
+    }
+
+    fn validate(&self, c: &mut Checker<'_>) {
+        if let Some(n) = &self.name {
+            if let Err(why) = check_bucket_name(n) {
+                c.error("s3-bucket-name", format!("bucket name {n:?} {why}"));
+            }
+        }
+    }
+
+    fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
+        self.name
+            .iter()
+            .map(|n| {
+                (
+                    "s3-bucket-name-unique",
+                    n.clone(),
+                    format!("bucket name {n:?}"),
+                )
+            })
+            .collect()
+    }
+
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let mut p = props! { opt "BucketName" => self.name.as_deref() };
+        p.insert(
+            "BucketEncryption".into(),
+            Expr::map([(
+                "ServerSideEncryptionConfiguration",
+                Expr::list([encryption_rule(&self.encryption, Style::Cfn)]),
+            )]),
+        );
+        p.insert(
+            "PublicAccessBlockConfiguration".into(),
+            public_access(self.block_public_access, Style::Cfn),
+        );
+        p.insert(
+            "OwnershipControls".into(),
+            Expr::map([(
+                "Rules",
+                Expr::list([Expr::map([(
+                    "ObjectOwnership",
+                    "BucketOwnerEnforced".into(),
+                )])]),
+            )]),
+        );
+        if self.versioned {
+            p.insert(
+                "VersioningConfiguration".into(),
+                Expr::map([("Status", "Enabled".into())]),
+            );
+        }
+        let mut r = CfnResource::new("AWS::S3::Bucket", p);
+        if self.retain_on_delete {
+            r = r.retained();
+        }
+        vec![r.into_block()]
+    }
+
+    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+        let bucket: Expr = cx.this::<kind::Name>(NAME).expr();
+        let on_bucket = |extra: Props| {
+            let mut b = props! { "bucket" => bucket.clone() };
+            b.extend(extra);
+            b
+        };
+        let mut blocks = vec![TfBlock::resource(
+            "aws_s3_bucket",
+            props! { opt "bucket" => self.name.as_deref(), "force_destroy" => !self.retain_on_delete },
+        )];
+        let mut pab = on_bucket(Props::new());
+        if let Expr::Map(m) = public_access(self.block_public_access, Style::Tf) {
+            pab.extend(m);
+        }
+        blocks.push(TfBlock::resource("aws_s3_bucket_public_access_block", pab).untagged());
+        blocks.push(
+            TfBlock::resource(
+                "aws_s3_bucket_ownership_controls",
+                on_bucket(props! { "rule" => Expr::map([("object_ownership", "BucketOwnerEnforced".into())]) }),
+            )
+            .untagged(),
+        );
+        blocks.push(
+            TfBlock::resource(
+                "aws_s3_bucket_server_side_encryption_configuration",
+                on_bucket(props! { "rule" => encryption_rule(&self.encryption, Style::Tf) }),
+            )
+            .untagged(),
+        );
+        if self.versioned {
+            blocks.push(
+                TfBlock::resource(
+                    "aws_s3_bucket_versioning",
+                    on_bucket(props! { "versioning_configuration" => Expr::map([("status", "Enabled".into())]) }),
+                )
+                .untagged(),
+            );
+        }
+        blocks
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Style {
+    Cfn,
+    Tf,
+}
+
+fn public_access(block: bool, style: Style) -> Expr {
+    let keys = match style {
+        Style::Cfn => [
+            "BlockPublicAcls",
+            "BlockPublicPolicy",
+            "IgnorePublicAcls",
+            "RestrictPublicBuckets",
+        ],
+        Style::Tf => [
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        ],
+    };
+    Expr::map(keys.map(|k| (k, Expr::Bool(block))))
+}
+
+fn encryption_rule(e: &BucketEncryption, style: Style) -> Expr {
+    let (algorithm, key, bucket_key) = match e {
+        BucketEncryption::S3Managed => ("AES256", None, false),
+        BucketEncryption::Kms(key) => ("aws:kms", key.clone().map(Expr::from), true),
+    };
+    match style {
+        Style::Cfn => {
+            let mut default = props! { "SSEAlgorithm" => algorithm };
+            if let Some(k) = key {
+                default.insert("KMSMasterKeyID".into(), k);
+            }
+            Expr::map([
+                ("ServerSideEncryptionByDefault", Expr::Map(default)),
+                ("BucketKeyEnabled", bucket_key.into()),
+            ])
+        }
+        Style::Tf => {
+            let mut default = props! { "sse_algorithm" => algorithm };
+            if let Some(k) = key {
+                default.insert("kms_master_key_id".into(), k);
+            }
+            Expr::map([
+                (
+                    "apply_server_side_encryption_by_default",
+                    Expr::Map(default),
+                ),
+                ("bucket_key_enabled", bucket_key.into()),
+            ])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{cfn_resource, problems, synth_one, tf_resource};
+    use crate::App;
+    use serde_json::json;
+
+    #[test]
+    fn bucket_defaults_block_public_access_encrypt_version_and_retain_in_both_backends() {
+        let mut app = App::new();
+        app.stack("S").add("Objects", Bucket::new());
+        let (cfn, tf) = synth_one(&app);
+        let c = cfn_resource(&cfn, "Objects");
+        assert_eq!(c["DeletionPolicy"], "Retain");
+        assert_eq!(
+            c["Properties"]["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+            true
+        );
+        assert_eq!(
+            c["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+                ["ServerSideEncryptionByDefault"],
+            json!({"SSEAlgorithm": "AES256"})
+        );
+        assert_eq!(
+            c["Properties"]["VersioningConfiguration"]["Status"],
+            "Enabled"
+        );
+        assert_eq!(
+            tf_resource(&tf, "aws_s3_bucket", "objects")["force_destroy"],
+            false
+        );
+        let pab = tf_resource(&tf, "aws_s3_bucket_public_access_block", "objects");
+        assert_eq!(pab["bucket"], "${aws_s3_bucket.objects.bucket}");
+        assert_eq!(pab["block_public_policy"], true);
+        assert_eq!(
+            tf_resource(&tf, "aws_s3_bucket_versioning", "objects")["versioning_configuration"]
+                ["status"],
+            "Enabled"
+        );
+        let sse = tf_resource(
+            &tf,
+            "aws_s3_bucket_server_side_encryption_configuration",
+            "objects",
+        );
+        assert_eq!(
+            sse["rule"]["apply_server_side_encryption_by_default"]["sse_algorithm"],
+            "AES256"
+        );
+    }
+
+    #[test]
+    fn kms_encryption_uses_a_bucket_key() {
+        let mut app = App::new();
+        app.stack("S").add(
+            "B",
+            Bucket::named("my-bucket")
+                .encryption(BucketEncryption::Kms(None))
+                .unversioned(),
+        );
+        let (cfn, tf) = synth_one(&app);
+        let rule = &cfn_resource(&cfn, "B")["Properties"]["BucketEncryption"]
+            ["ServerSideEncryptionConfiguration"][0];
+        assert_eq!(rule["BucketKeyEnabled"], true);
+        assert_eq!(
+            rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+            "aws:kms"
+        );
+        assert!(tf["resource"].get("aws_s3_bucket_versioning").is_none());
+    }
+
+    #[test]
+    fn bucket_names_follow_s3_rules() {
+        for bad in [
+            "ab",
+            "Upper",
+            "-start",
+            "a..b",
+            "192.168.1.1",
+            "xn--x",
+            "x-s3alias",
+            "a_b",
+        ] {
+            let mut app = App::new();
+            app.stack("S").add("B", Bucket::named(bad));
+            assert_eq!(
+                problems(&app),
+                [("S/B".to_string(), "s3-bucket-name")],
+                "{bad}"
+            );
+        }
+        assert!(check_bucket_name("vault-objects.example-1").is_ok());
+    }
+}

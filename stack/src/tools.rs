@@ -1,0 +1,217 @@
+//! External tools the test suite checks output with: `cfn-lint`, `terraform`
+//! (with the AWS provider from a filesystem mirror) and `moto_server`.
+//!
+//! Each is found on `PATH` (and the usual pip install locations); the Python
+//! ones are installed with `pip` when missing. What was used is printed straight to
+//! stderr, past the test harness's capture, so a CI log says which binary checked
+//! the output. When the `CI` environment variable is set a missing tool is an
+//! error; elsewhere the caller may skip with a loud message.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// A tool that was found, with the version it reported.
+#[derive(Clone, Debug)]
+pub struct Tool {
+    pub path: PathBuf,
+    pub version: String,
+}
+
+/// Why a tool is not available.
+#[derive(Clone, Debug)]
+pub struct Missing(pub String);
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether we run in CI, where a missing tool must fail the test.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Prints a line to the real stderr, bypassing the test harness's capture.
+pub fn announce(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+fn search_path(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        let home = PathBuf::from(home);
+        dirs.push(home.join(".local/bin"));
+        dirs.push(home.join(".pyenv/shims"));
+    }
+    dirs.push("/usr/local/bin".into());
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn version_of(path: &Path, arg: &str) -> Option<String> {
+    let out = Command::new(path).arg(arg).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    Some(text.lines().next().unwrap_or("").trim().to_string())
+}
+
+static PIP_LOCK: Mutex<()> = Mutex::new(());
+
+/// Finds `name`; if missing and `pip_package` is given, installs it with pip first.
+pub fn find_or_install(
+    name: &str,
+    version_arg: &str,
+    pip_package: Option<&str>,
+) -> Result<Tool, Missing> {
+    let _guard = PIP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let found = search_path(name).and_then(|p| version_of(&p, version_arg).map(|v| (p, v)));
+    let found = match (found, pip_package) {
+        (Some(f), _) => Some(f),
+        (None, Some(pkg)) => {
+            announce(&format!("{name} not found; installing {pkg} with pip"));
+            let ok = Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    pkg,
+                ])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                search_path(name).and_then(|p| version_of(&p, version_arg).map(|v| (p, v)))
+            } else {
+                None
+            }
+        }
+        (None, None) => None,
+    };
+    match found {
+        Some((path, version)) => {
+            announce(&format!("using {name}: {} ({version})", path.display()));
+            Ok(Tool { path, version })
+        }
+        None => Err(Missing(format!(
+            "{name} is not installed and could not be installed"
+        ))),
+    }
+}
+
+pub fn cfn_lint() -> Result<Tool, Missing> {
+    find_or_install("cfn-lint", "--version", Some("cfn-lint"))
+}
+
+pub fn moto_server() -> Result<Tool, Missing> {
+    find_or_install("moto_server", "--version", Some("moto[server]"))
+}
+
+/// The filesystem mirror holding the AWS provider on these machines.
+pub const TERRAFORM_PLUGIN_MIRROR: &str = "/opt/tf-plugins";
+
+pub fn terraform() -> Result<Tool, Missing> {
+    let tool = find_or_install("terraform", "version", None)?;
+    if !Path::new(TERRAFORM_PLUGIN_MIRROR).is_dir() {
+        return Err(Missing(format!(
+            "the Terraform provider mirror {TERRAFORM_PLUGIN_MIRROR} does not exist"
+        )));
+    }
+    Ok(tool)
+}
+
+/// Unwraps a tool for a test: in CI a missing tool panics (fails the test);
+/// elsewhere it returns `None` after printing why the check is skipped.
+pub fn require(tool: Result<Tool, Missing>, check: &str) -> Option<Tool> {
+    match tool {
+        Ok(t) => Some(t),
+        Err(m) if in_ci() => panic!("{check} needs a tool that is missing in CI: {m}"),
+        Err(m) => {
+            announce(&format!(
+                "SKIPPED {check}: {m} (set CI=1 to make this a failure)"
+            ));
+            None
+        }
+    }
+}
+
+/// Runs cfn-lint on the given templates, returning its report on failure.
+pub fn run_cfn_lint(tool: &Tool, templates: &[PathBuf]) -> Result<(), String> {
+    let out = Command::new(&tool.path)
+        .args(templates)
+        .output()
+        .map_err(|e| format!("cfn-lint did not run: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cfn-lint exit {}:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// A Terraform CLI configuration in a temporary directory that installs providers
+/// only from the filesystem mirror, with a shared plugin cache so each `init`
+/// links the (large) AWS provider instead of copying it.
+pub struct TerraformConfig {
+    pub dir: PathBuf,
+    pub file: PathBuf,
+}
+
+impl TerraformConfig {
+    pub fn new(scratch: &Path) -> std::io::Result<Self> {
+        let dir = scratch.join("terraform-cli");
+        let cache = dir.join("plugin-cache");
+        std::fs::create_dir_all(&cache)?;
+        let file = dir.join("cli.tfrc");
+        std::fs::write(
+            &file,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{TERRAFORM_PLUGIN_MIRROR}\"\n  }}\n}}\nplugin_cache_dir = \"{}\"\nplugin_cache_may_break_dependency_lock_file = true\n",
+                cache.display()
+            ),
+        )?;
+        Ok(TerraformConfig { dir, file })
+    }
+}
+
+/// `terraform init` (offline) and `terraform validate` in `module_dir`.
+pub fn run_terraform_validate(
+    tool: &Tool,
+    cfg: &TerraformConfig,
+    module_dir: &Path,
+) -> Result<(), String> {
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new(&tool.path)
+            .args(args)
+            .current_dir(module_dir)
+            .env("TF_CLI_CONFIG_FILE", &cfg.file)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .output()
+            .map_err(|e| format!("terraform did not run: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "terraform {} failed in {}:\n{}{}",
+                args.join(" "),
+                module_dir.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    run(&["init", "-backend=false", "-input=false", "-no-color"])?;
+    run(&["validate", "-no-color"])
+}
