@@ -215,3 +215,59 @@ pub fn run_terraform_validate(
     run(&["init", "-backend=false", "-input=false", "-no-color"])?;
     run(&["validate", "-no-color"])
 }
+
+/// A `moto_server` (local AWS API emulator) on a free loopback port, stopped on drop.
+pub struct MotoServer {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl MotoServer {
+    pub fn start(tool: &Tool) -> Result<MotoServer, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let child = Command::new(&tool.path)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("moto_server did not start: {e}"))?;
+        let server = MotoServer { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                return Err("moto_server did not listen within 30 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        announce(&format!("moto_server listening on {}", server.endpoint));
+        Ok(server)
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python interpreter with boto3, for driving moto in tests (boto3 comes
+/// with moto; installed with pip if missing).
+pub fn python_with_boto3() -> Result<Tool, Missing> {
+    let has_boto3 = || Command::new("python3").args(["-c", "import boto3"]).status().is_ok_and(|s| s.success());
+    let _guard = PIP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if !has_boto3() {
+        announce("boto3 not found; installing it with pip");
+        let _ = Command::new("python3").args(["-m", "pip", "install", "--quiet", "boto3"]).status();
+    }
+    if !has_boto3() {
+        return Err(Missing("python3 with boto3 is not available".into()));
+    }
+    let path = search_path("python3").ok_or_else(|| Missing("python3 is not on PATH".into()))?;
+    let version = version_of(&path, "--version").unwrap_or_default();
+    announce(&format!("using python3 with boto3: {} ({version})", path.display()));
+    Ok(Tool { path, version })
+}

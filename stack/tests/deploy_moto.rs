@@ -1,0 +1,89 @@
+//! The vault stack's CloudFormation template deploys to a `moto_server` on
+//! loopback and reaches CREATE_COMPLETE; what moto's CloudFormation drops from an
+//! ECS service (LoadBalancers, LaunchType, deployment settings) is asserted on the
+//! template instead. The deploy itself is driven by `tests/moto/deploy.py` (boto3).
+
+use std::process::Command;
+
+use constructs::{synth, Backend};
+use serde_json::Value as Json;
+use stack::tools::{self, MotoServer};
+
+fn template() -> (String, Json) {
+    let files = synth(&stack::vault::app(), &[Backend::CloudFormation]).expect("vault stack synthesizes");
+    let text = files[0].text.clone();
+    let json = serde_json::from_str(&text).unwrap();
+    (text, json)
+}
+
+fn resources_of_type<'a>(template: &'a Json, type_name: &str) -> Vec<(&'a String, &'a Json)> {
+    template["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == type_name).collect()
+}
+
+#[test]
+fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
+    let Some(moto) = tools::require(tools::moto_server(), "moto deploy") else { return };
+    let Some(python) = tools::require(tools::python_with_boto3(), "moto deploy") else { return };
+    let server = MotoServer::start(&moto).expect("moto_server starts");
+    let dir = tempfile::tempdir().unwrap();
+    let (text, _) = template();
+    let path = dir.path().join("Vault.template.json");
+    std::fs::write(&path, text).unwrap();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/deploy.py");
+    let out = Command::new(&python.path)
+        .args([script, &server.endpoint, path.to_str().unwrap(), "Vault"])
+        .output()
+        .expect("deploy.py runs");
+    assert!(
+        out.status.success(),
+        "deploy.py failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Json = serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON");
+    assert_eq!(report["status"], "CREATE_COMPLETE", "stack failed: {}", report["status_reason"]);
+
+    // The ECS service, as the ECS API describes it.
+    let services = report["services"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "{services:?}");
+    assert_eq!(services[0]["serviceName"], "vault-api");
+    assert_eq!(services[0]["desiredCount"], 2);
+
+    // The listener has the /vault* rule at priority 1, forwarding to an IP target group.
+    let rules = report["rules"].as_array().unwrap();
+    let rule = rules.iter().find(|r| r["Priority"] == "1").unwrap_or_else(|| panic!("no priority-1 rule: {rules:?}"));
+    assert_eq!(rule["Conditions"][0]["Field"], "path-pattern");
+    let values = &rule["Conditions"][0]["PathPatternConfig"]["Values"];
+    let values = if values.is_null() { &rule["Conditions"][0]["Values"] } else { values };
+    assert_eq!(values[0], "/vault*");
+    assert_eq!(rule["Actions"][0]["Type"], "forward");
+    let tg_arn = rule["Actions"][0]["TargetGroupArn"].as_str().unwrap();
+    let tg = report["target_groups"].as_array().unwrap().iter().find(|t| t["TargetGroupArn"] == tg_arn).unwrap();
+    assert_eq!(tg["TargetType"], "ip");
+    assert_eq!(tg["TargetGroupName"], "vault-api");
+    assert_eq!(tg["HealthCheckPath"], "/vault");
+}
+
+#[test]
+fn vault_service_settings_moto_ignores_are_in_the_template() {
+    let (_, t) = template();
+    let services = resources_of_type(&t, "AWS::ECS::Service");
+    assert_eq!(services.len(), 1);
+    let (_, svc) = services[0];
+    let p = &svc["Properties"];
+    assert_eq!(p["LaunchType"], "FARGATE");
+    assert_eq!(p["DesiredCount"], 2);
+    assert_eq!(p["HealthCheckGracePeriodSeconds"], 30);
+    assert_eq!(p["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"], "DISABLED");
+    assert_eq!(p["LoadBalancers"][0]["ContainerName"], "vault-api");
+    assert_eq!(p["LoadBalancers"][0]["ContainerPort"], 80);
+    let rule_ids: Vec<&String> = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::ListenerRule").into_iter().map(|(id, _)| id).collect();
+    assert_eq!(rule_ids.len(), 1);
+    assert!(
+        svc["DependsOn"].as_array().is_some_and(|d| d.iter().any(|x| x == rule_ids[0].as_str())),
+        "the service must depend on the listener rule: {svc}"
+    );
+    let tg = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
+    assert_eq!(p["LoadBalancers"][0]["TargetGroupArn"], serde_json::json!({"Ref": tg[0].0}));
+}

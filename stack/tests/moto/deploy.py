@@ -1,0 +1,93 @@
+"""Deploys a synthesized CloudFormation template to a moto_server and reports what it created.
+
+Usage: deploy.py ENDPOINT TEMPLATE STACK_NAME
+
+First creates, through the EC2 and ELBv2 APIs, what the template only looks up
+(a VPC tagged Name=vpc-name-goes-here, two private subnets, the private load
+balancer `lb-private` with its security group and a listener on port 443), then
+fills the template's parameters by their type, creates the stack, waits for a
+final status and prints one JSON document on stdout: the stack status, its
+outputs, and the ECS services, listener rules, target groups and IAM role
+policies as the APIs describe them. Assertions are the Rust test's job.
+"""
+import json
+import sys
+import time
+
+import boto3
+
+endpoint, template_path, stack_name = sys.argv[1:4]
+session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-2")
+client = lambda name: session.client(name, endpoint_url=endpoint)
+ec2, elbv2, cfn, ecs, iam = (client(n) for n in ("ec2", "elbv2", "cloudformation", "ecs", "iam"))
+
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "vpc-name-goes-here"}])
+subnets = [
+    ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"eu-west-2{az}")["Subnet"]["SubnetId"]
+    for i, az in ((1, "a"), (2, "b"))
+]
+lb_sg = ec2.create_security_group(GroupName="private-lb-security-group", Description="private lb", VpcId=vpc)["GroupId"]
+lb = elbv2.create_load_balancer(Name="lb-private", Subnets=subnets, SecurityGroups=[lb_sg], Scheme="internal", Type="application")
+lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+listener_arn = elbv2.create_listener(
+    LoadBalancerArn=lb_arn, Protocol="HTTP", Port=443,
+    DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+)["Listeners"][0]["ListenerArn"]
+
+with open(template_path) as f:
+    template_body = f.read()
+template = json.loads(template_body)
+by_type = {
+    "AWS::EC2::VPC::Id": vpc,
+    "List<AWS::EC2::Subnet::Id>": ",".join(subnets),
+    "AWS::EC2::SecurityGroup::Id": lb_sg,
+}
+parameters = []
+for name, spec in template.get("Parameters", {}).items():
+    pattern = spec.get("AllowedPattern", "")
+    if spec["Type"] in by_type:
+        value = by_type[spec["Type"]]
+    elif ":listener/" in pattern:
+        value = listener_arn
+    elif ":loadbalancer/" in pattern:
+        value = lb_arn
+    elif "Default" in spec:
+        continue
+    else:
+        sys.exit(f"deploy.py: no value for parameter {name} of type {spec['Type']}")
+    parameters.append({"ParameterKey": name, "ParameterValue": value})
+
+cfn.create_stack(StackName=stack_name, TemplateBody=template_body, Parameters=parameters,
+                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
+deadline = time.time() + 120
+while True:
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if not stack["StackStatus"].endswith("IN_PROGRESS") or time.time() > deadline:
+        break
+    time.sleep(0.5)
+
+report = {
+    "status": stack["StackStatus"],
+    "status_reason": stack.get("StackStatusReason"),
+    "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+    "resources": {
+        r["LogicalResourceId"]: {"type": r["ResourceType"], "id": r.get("PhysicalResourceId"), "status": r["ResourceStatus"]}
+        for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    },
+    "listener_arn": listener_arn,
+    "rules": elbv2.describe_rules(ListenerArn=listener_arn)["Rules"],
+    "target_groups": elbv2.describe_target_groups()["TargetGroups"],
+    "services": [],
+    "role_policies": {},
+}
+for cluster in ecs.list_clusters()["clusterArns"]:
+    arns = ecs.list_services(cluster=cluster)["serviceArns"]
+    if arns:
+        report["services"] += ecs.describe_services(cluster=cluster, services=arns)["services"]
+for role in iam.list_roles()["Roles"]:
+    names = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
+    report["role_policies"][role["RoleName"]] = {
+        n: iam.get_role_policy(RoleName=role["RoleName"], PolicyName=n)["PolicyDocument"] for n in names
+    }
+print(json.dumps(report, default=str))
