@@ -3,4 +3,4 @@
 mod cidr;
 mod security_group;
 
-pub use security_group::{Peer, Protocol, Rule, SecurityGroup};
+pub use security_group::{IpProtocol, Peer, Rule, SecurityGroup};

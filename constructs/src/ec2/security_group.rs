@@ -25,7 +25,7 @@ fn text_ok(s: &str) -> bool {
 
 /// An IP protocol a rule allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Protocol {
+pub enum IpProtocol {
     Tcp,
     Udp,
     /// ICMP for IPv4; the rule's ports are the ICMP type and code.
@@ -38,19 +38,19 @@ pub enum Protocol {
     All,
 }
 
-impl Protocol {
+impl IpProtocol {
     /// The spelling both backends use.
     pub fn as_str(self) -> &'static str {
         match self {
-            Protocol::Tcp => "tcp",
-            Protocol::Udp => "udp",
-            Protocol::Icmp => "icmp",
-            Protocol::Icmpv6 => "icmpv6",
-            Protocol::All => "-1",
+            IpProtocol::Tcp => "tcp",
+            IpProtocol::Udp => "udp",
+            IpProtocol::Icmp => "icmp",
+            IpProtocol::Icmpv6 => "icmpv6",
+            IpProtocol::All => "-1",
         }
     }
     fn is_icmp(self) -> bool {
-        matches!(self, Protocol::Icmp | Protocol::Icmpv6)
+        matches!(self, IpProtocol::Icmp | IpProtocol::Icmpv6)
     }
 }
 
@@ -105,19 +105,19 @@ impl From<Value<kind::SecurityGroupId>> for Peer {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
     pub peer: Peer,
-    pub protocol: Protocol,
+    pub protocol: IpProtocol,
     /// TCP/UDP: first port (0-65535). ICMP: the type (-1 or `None` for every
-    /// type). `None` for [`Protocol::All`].
+    /// type). `None` for [`IpProtocol::All`].
     pub from_port: Option<i32>,
     /// TCP/UDP: last port, at least `from_port`. ICMP: the code (-1 or `None`
-    /// for every code). `None` for [`Protocol::All`].
+    /// for every code). `None` for [`IpProtocol::All`].
     pub to_port: Option<i32>,
     /// At most 255 characters of letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`.
     pub description: Option<String>,
 }
 
 impl Rule {
-    fn ports(peer: impl Into<Peer>, protocol: Protocol, from: i32, to: i32) -> Self {
+    fn ports(peer: impl Into<Peer>, protocol: IpProtocol, from: i32, to: i32) -> Self {
         Rule {
             peer: peer.into(),
             protocol,
@@ -128,25 +128,25 @@ impl Rule {
     }
     /// TCP on one port.
     pub fn tcp(peer: impl Into<Peer>, port: u16) -> Self {
-        Self::ports(peer, Protocol::Tcp, port.into(), port.into())
+        Self::ports(peer, IpProtocol::Tcp, port.into(), port.into())
     }
     /// TCP on `from..=to`.
     pub fn tcp_range(peer: impl Into<Peer>, from: u16, to: u16) -> Self {
-        Self::ports(peer, Protocol::Tcp, from.into(), to.into())
+        Self::ports(peer, IpProtocol::Tcp, from.into(), to.into())
     }
     /// UDP on one port.
     pub fn udp(peer: impl Into<Peer>, port: u16) -> Self {
-        Self::ports(peer, Protocol::Udp, port.into(), port.into())
+        Self::ports(peer, IpProtocol::Udp, port.into(), port.into())
     }
     /// ICMP (IPv4) of one type and code; -1 means every type or code.
     pub fn icmp(peer: impl Into<Peer>, icmp_type: i32, code: i32) -> Self {
-        Self::ports(peer, Protocol::Icmp, icmp_type, code)
+        Self::ports(peer, IpProtocol::Icmp, icmp_type, code)
     }
     /// Every protocol and port.
     pub fn all_traffic(peer: impl Into<Peer>) -> Self {
         Rule {
             peer: peer.into(),
-            protocol: Protocol::All,
+            protocol: IpProtocol::All,
             from_port: None,
             to_port: None,
             description: None,
@@ -184,19 +184,19 @@ impl Rule {
     fn validate(&self, c: &mut Checker<'_>, which: &str) {
         let (from, to) = (self.from_port, self.to_port);
         match self.protocol {
-            Protocol::Tcp | Protocol::Udp => {
+            IpProtocol::Tcp | IpProtocol::Udp => {
                 let proto = self.protocol.as_str();
                 let ok = matches!((from, to), (Some(f), Some(t)) if (0..=65535).contains(&f) && (0..=65535).contains(&t) && f <= t);
                 c.ensure(ok, "security-group-rule-ports", || {
                     format!("{which}: {proto} ports {from:?}..{to:?} must both be set, within 0-65535, from <= to")
                 });
             }
-            Protocol::All => c.ensure(
+            IpProtocol::All => c.ensure(
                 from.is_none() && to.is_none(),
                 "security-group-rule-ports",
                 || format!("{which}: a rule for all protocols covers every port; leave from_port and to_port unset (got {from:?}..{to:?})"),
             ),
-            Protocol::Icmp | Protocol::Icmpv6 => {
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => {
                 let (t, code) = (from.unwrap_or(-1), to.unwrap_or(-1));
                 let ok = (-1..=255).contains(&t)
                     && (-1..=255).contains(&code)
@@ -264,15 +264,15 @@ impl Rule {
     /// "every ICMP type/code".
     fn rendered_ports(&self) -> Option<(i64, i64)> {
         match self.protocol {
-            Protocol::All => None,
+            IpProtocol::All => None,
             // ICMPv6 takes no ports to mean every type and code (the EC2 API
             // makes them optional, and cfn-lint warns about `-1` there).
-            Protocol::Icmpv6 if self.from_port.unwrap_or(-1) == -1 => None,
-            Protocol::Icmp | Protocol::Icmpv6 => Some((
+            IpProtocol::Icmpv6 if self.from_port.unwrap_or(-1) == -1 => None,
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => Some((
                 self.from_port.unwrap_or(-1).into(),
                 self.to_port.unwrap_or(-1).into(),
             )),
-            Protocol::Tcp | Protocol::Udp => Some((
+            IpProtocol::Tcp | IpProtocol::Udp => Some((
                 self.from_port.unwrap_or(0).into(),
                 self.to_port.unwrap_or(0).into(),
             )),

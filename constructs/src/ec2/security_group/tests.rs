@@ -125,7 +125,7 @@ fn every_peer_and_protocol_renders_in_both_backends() {
             .ingress(Rule::icmp(Peer::ipv4("10.0.0.0/16"), 3, 4))
             .ingress(Rule {
                 peer: Peer::ipv6("::/0"),
-                protocol: Protocol::Icmpv6,
+                protocol: IpProtocol::Icmpv6,
                 from_port: None,
                 to_port: None,
                 description: None,
@@ -320,7 +320,7 @@ fn duplicate_rules_in_one_direction_are_reported() {
             sg().ingress(Rule::icmp(Peer::any_ipv4(), -1, -1))
                 .ingress(Rule {
                     peer: Peer::any_ipv4(),
-                    protocol: Protocol::Icmp,
+                    protocol: IpProtocol::Icmp,
                     from_port: None,
                     to_port: None,
                     description: Some("same".into()),
