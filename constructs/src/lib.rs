@@ -39,6 +39,11 @@ pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
 
 /// Everything a stack definition usually needs.
 pub mod prelude {
+    pub use crate::dynamodb::{Billing, DynamoTable, Key, KeyType, TableEncryption};
+    pub use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
+    pub use crate::elbv2::{
+        Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule,
+    };
     pub use crate::expr::{kind, Attr, Expr, Value};
     pub use crate::logs::{LogGroup, Retention};
     pub use crate::lookup::{
@@ -46,5 +51,6 @@ pub mod prelude {
         VpcLookup,
     };
     pub use crate::parameter::Parameter;
+    pub use crate::s3::{Bucket, BucketEncryption};
     pub use crate::tree::{App, Backend, Handle, Scope, Stack};
 }
