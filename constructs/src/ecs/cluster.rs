@@ -1,0 +1,139 @@
+//! `EcsCluster`.
+
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr};
+use crate::problem::Checker;
+use crate::props;
+use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::tree::Handle;
+
+const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
+const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
+
+/// CloudWatch Container Insights for the cluster's tasks and services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerInsights {
+    /// Per-task and per-service CPU, memory, network and storage metrics.
+    Enabled,
+    /// Everything `Enabled` collects plus per-container metrics and curated dashboards.
+    Enhanced,
+    /// No Container Insights metrics: only the basic service-level CPU/memory
+    /// utilization ECS always publishes.
+    Disabled,
+}
+
+impl ContainerInsights {
+    fn value(self) -> &'static str {
+        match self {
+            ContainerInsights::Enabled => "enabled",
+            ContainerInsights::Enhanced => "enhanced",
+            ContainerInsights::Disabled => "disabled",
+        }
+    }
+}
+
+/// An ECS cluster: the grouping Fargate services and tasks run in.
+///
+/// Defaults:
+/// - no name: CloudFormation generates a unique one (so the cluster can be replaced
+///   when needed); Terraform, whose provider requires a name, uses the construct
+///   path (`Vault-Cluster`). Set [`EcsCluster::name`] to choose it.
+/// - Container Insights [`ContainerInsights::Enabled`]: without it operators see
+///   only service-wide averages and cannot tell which task is starved of CPU or
+///   memory. It costs money: the metrics are CloudWatch custom metrics and the
+///   performance events are ingested as CloudWatch Logs, billed per cluster size.
+///   Opt out with `ContainerInsights::Disabled` for throwaway clusters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EcsCluster {
+    pub name: Option<String>,
+    pub container_insights: ContainerInsights,
+}
+
+impl Default for EcsCluster {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EcsCluster {
+    pub fn new() -> Self {
+        EcsCluster {
+            name: None,
+            container_insights: ContainerInsights::Enabled,
+        }
+    }
+
+    /// The cluster name: 1-255 letters, digits, hyphens and underscores, unique
+    /// per account and region.
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn container_insights(mut self, setting: ContainerInsights) -> Self {
+        self.container_insights = setting;
+        self
+    }
+}
+
+impl Handle<EcsCluster> {
+    /// The cluster name (CloudFormation `Ref`).
+    pub fn name(&self) -> Attr<kind::Name> {
+        self.attr(NAME)
+    }
+
+    /// The cluster ARN, what services take as their cluster.
+    pub fn arn(&self) -> Attr<kind::Arn> {
+        self.attr(ARN)
+    }
+}
+
+impl Resource for EcsCluster {
+    fn kind(&self) -> &'static str {
+        "EcsCluster"
+    }
+
+    fn validate(&self, c: &mut Checker<'_>) {
+        if let Some(name) = &self.name {
+            super::check_name(c, "cluster name", name, "ecs-cluster-name");
+        }
+    }
+
+    fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
+        match &self.name {
+            Some(n) => vec![(
+                "ecs-cluster-name-unique",
+                n.clone(),
+                format!("cluster name {n:?}"),
+            )],
+            None => Vec::new(),
+        }
+    }
+
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let setting = Expr::map([
+            ("Name", Expr::str("containerInsights")),
+            ("Value", Expr::str(self.container_insights.value())),
+        ]);
+        let props = props! {
+            opt "ClusterName" => self.name.as_deref(),
+            "ClusterSettings" => Expr::List(vec![setting]),
+        };
+        vec![CfnResource::new("AWS::ECS::Cluster", props).into_block()]
+    }
+
+    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| super::name_from_path(cx.path()));
+        let setting = Expr::map([
+            ("name", Expr::str("containerInsights")),
+            ("value", Expr::str(self.container_insights.value())),
+        ]);
+        let body = props! {
+            "name" => name,
+            "setting" => Expr::List(vec![setting]),
+        };
+        vec![TfBlock::resource("aws_ecs_cluster", body)]
+    }
+}

@@ -1,0 +1,408 @@
+//! `FargateService`.
+
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::problem::Checker;
+use crate::props;
+use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::tree::Handle;
+
+const NAME: Attribute = Attribute::new(CfnAttr::GetAtt("Name"), "name");
+const ARN: Attribute = Attribute::new(CfnAttr::Ref, "id");
+
+/// A target group the service registers its tasks' IPs in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadBalancerTarget {
+    /// The container receiving the traffic, as named in the task definition.
+    pub container_name: String,
+    /// One of that container's mapped ports.
+    pub container_port: u16,
+    /// An `ip` target group (Fargate tasks have no instance to register).
+    pub target_group_arn: Value<kind::Arn>,
+}
+
+impl LoadBalancerTarget {
+    pub fn new(
+        container_name: &str,
+        container_port: u16,
+        target_group_arn: impl Into<Value<kind::Arn>>,
+    ) -> Self {
+        LoadBalancerTarget {
+            container_name: container_name.into(),
+            container_port,
+            target_group_arn: target_group_arn.into(),
+        }
+    }
+}
+
+/// What ECS does when a deployment's new tasks keep failing to start or to pass
+/// health checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CircuitBreaker {
+    /// Mark the deployment failed and roll back to the last deployment that
+    /// completed, without anyone watching.
+    Rollback,
+    /// Mark the deployment failed and stop, leaving the service as it is.
+    FailOnly,
+    /// Keep trying to start failing tasks indefinitely.
+    Disabled,
+}
+
+/// Which tags ECS copies onto the tasks it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropagateTags {
+    /// The service's tags (so cost reports group tasks by service).
+    Service,
+    TaskDefinition,
+    /// No tags on tasks.
+    None,
+}
+
+/// A long-running Fargate service: keeps `desired_count` copies of a task
+/// definition running in private subnets, optionally behind load balancer target
+/// groups, and replaces them with rolling deployments.
+///
+/// Defaults, each chosen to be safe:
+/// - `desired_count: 2`: one task stopping (a deployment, a failed health check,
+///   an Availability Zone problem) never takes the service down.
+/// - `assign_public_ip: false`: tasks are reachable only inside the VPC; reaching
+///   ECR and CloudWatch then needs a NAT gateway or VPC endpoints.
+/// - `minimum_healthy_percent: 100`: a deployment never drops below the desired
+///   number of running tasks; new tasks start before old ones stop.
+/// - `maximum_percent: 200`: room to start a full new set before stopping the old.
+/// - `circuit_breaker: Rollback`: a failing deployment rolls itself back instead
+///   of looping forever on tasks that never become healthy.
+/// - `platform_version: "LATEST"`: the current Fargate platform, with its security patches.
+/// - `propagate_tags: Service`: tasks carry the service's tags, for cost allocation.
+/// - `enable_execute_command: false`: nobody can open a shell in a running task
+///   (ECS Exec) unless this is opted into (it also needs SSM permissions on the task role).
+/// - no name: CloudFormation generates one (so the service can be replaced when
+///   needed); Terraform, whose provider requires one, uses the construct path.
+///
+/// To attach the service to a target group, also make it depend on the listener
+/// rule forwarding to that group: `stack.add_dependency(&service, &rule)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FargateService {
+    /// 1-255 letters, digits, hyphens and underscores, unique in the cluster.
+    pub name: Option<String>,
+    /// The cluster's ARN (or name: ECS accepts either).
+    pub cluster: Value<kind::Arn>,
+    /// The task definition revision to run.
+    pub task_definition: Value<kind::Arn>,
+    pub desired_count: u32,
+    /// A list-valued lookup (`SubnetsLookup::ids()`) or individual subnet ids.
+    pub subnets: Value<kind::SubnetIds>,
+    /// 1-5 security groups for the tasks' network interfaces.
+    pub security_groups: Vec<Value<kind::SecurityGroupId>>,
+    pub assign_public_ip: bool,
+    pub load_balancers: Vec<LoadBalancerTarget>,
+    /// Seconds load balancer health checks are ignored after a task starts
+    /// (0-2147483647); only with load balancers.
+    pub health_check_grace_period_secs: Option<u32>,
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    pub circuit_breaker: CircuitBreaker,
+    /// `LATEST` or a version such as `1.4.0`.
+    pub platform_version: String,
+    pub propagate_tags: PropagateTags,
+    pub enable_execute_command: bool,
+}
+
+impl FargateService {
+    pub fn new(
+        cluster: impl Into<Value<kind::Arn>>,
+        task_definition: impl Into<Value<kind::Arn>>,
+        subnets: impl Into<Value<kind::SubnetIds>>,
+    ) -> Self {
+        FargateService {
+            name: None,
+            cluster: cluster.into(),
+            task_definition: task_definition.into(),
+            desired_count: 2,
+            subnets: subnets.into(),
+            security_groups: Vec::new(),
+            assign_public_ip: false,
+            load_balancers: Vec::new(),
+            health_check_grace_period_secs: None,
+            minimum_healthy_percent: 100,
+            maximum_percent: 200,
+            circuit_breaker: CircuitBreaker::Rollback,
+            platform_version: "LATEST".into(),
+            propagate_tags: PropagateTags::Service,
+            enable_execute_command: false,
+        }
+    }
+
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn desired_count(mut self, n: u32) -> Self {
+        self.desired_count = n;
+        self
+    }
+
+    pub fn security_group(mut self, id: impl Into<Value<kind::SecurityGroupId>>) -> Self {
+        self.security_groups.push(id.into());
+        self
+    }
+
+    /// Gives each task a public IP. Only for tasks in public subnets without a NAT.
+    pub fn assign_public_ip(mut self, assign: bool) -> Self {
+        self.assign_public_ip = assign;
+        self
+    }
+
+    pub fn load_balancer(mut self, target: LoadBalancerTarget) -> Self {
+        self.load_balancers.push(target);
+        self
+    }
+
+    pub fn health_check_grace_period_secs(mut self, secs: u32) -> Self {
+        self.health_check_grace_period_secs = Some(secs);
+        self
+    }
+
+    /// Deployment bounds, as percentages of `desired_count`.
+    pub fn deployment_percent(mut self, minimum_healthy: u32, maximum: u32) -> Self {
+        self.minimum_healthy_percent = minimum_healthy;
+        self.maximum_percent = maximum;
+        self
+    }
+
+    pub fn circuit_breaker(mut self, breaker: CircuitBreaker) -> Self {
+        self.circuit_breaker = breaker;
+        self
+    }
+
+    pub fn platform_version(mut self, version: &str) -> Self {
+        self.platform_version = version.into();
+        self
+    }
+
+    pub fn propagate_tags(mut self, from: PropagateTags) -> Self {
+        self.propagate_tags = from;
+        self
+    }
+
+    /// Allows ECS Exec (`aws ecs execute-command`) into running tasks.
+    pub fn enable_execute_command(mut self, enable: bool) -> Self {
+        self.enable_execute_command = enable;
+        self
+    }
+
+    fn circuit_breaker_flags(&self) -> (bool, bool) {
+        match self.circuit_breaker {
+            CircuitBreaker::Rollback => (true, true),
+            CircuitBreaker::FailOnly => (true, false),
+            CircuitBreaker::Disabled => (false, false),
+        }
+    }
+
+    fn propagate_tags_value(&self) -> Option<&'static str> {
+        match self.propagate_tags {
+            PropagateTags::Service => Some("SERVICE"),
+            PropagateTags::TaskDefinition => Some("TASK_DEFINITION"),
+            PropagateTags::None => None,
+        }
+    }
+
+    fn security_group_list(&self) -> Expr {
+        Expr::list(self.security_groups.iter().map(Expr::from))
+    }
+}
+
+impl Handle<FargateService> {
+    /// The service name.
+    pub fn name(&self) -> Attr<kind::Name> {
+        self.attr(NAME)
+    }
+
+    /// The service ARN (CloudFormation `Ref`, Terraform `id`).
+    pub fn arn(&self) -> Attr<kind::Arn> {
+        self.attr(ARN)
+    }
+}
+
+fn is_platform_version(v: &str) -> bool {
+    v == "LATEST" || {
+        let parts: Vec<&str> = v.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
+    }
+}
+
+impl Resource for FargateService {
+    fn kind(&self) -> &'static str {
+        "FargateService"
+    }
+
+    fn validate(&self, c: &mut Checker<'_>) {
+        if let Some(name) = &self.name {
+            super::check_name(c, "service name", name, "ecs-service-name");
+        }
+        let n = self.security_groups.len();
+        c.ensure((1..=5).contains(&n), "ecs-security-groups", || {
+            format!("the service has {n} security groups; give 1 to 5 (with none, tasks would get the VPC's default group)")
+        });
+        if let Expr::List(ids) = self.subnets.expr() {
+            let n = ids.len();
+            c.ensure((1..=16).contains(&n), "ecs-subnets", || {
+                format!("the service has {n} subnets; give 1 to 16")
+            });
+        }
+        let lbs = self.load_balancers.len();
+        c.ensure(lbs <= 5, "ecs-load-balancers", || {
+            format!("the service is attached to {lbs} target groups; ECS allows at most 5")
+        });
+        for lb in &self.load_balancers {
+            super::check_name(
+                c,
+                "load balancer container name",
+                &lb.container_name,
+                "ecs-container-name",
+            );
+            c.ensure(lb.container_port >= 1, "ecs-container-port", || {
+                format!(
+                    "load balancer target for container {:?} uses port 0; ports must be between 1 and 65535",
+                    lb.container_name
+                )
+            });
+        }
+        if let Some(secs) = self.health_check_grace_period_secs {
+            c.range(
+                "health check grace period (seconds)",
+                secs.into(),
+                0,
+                i32::MAX.into(),
+                "ecs-health-check-grace-period",
+            );
+            c.ensure(lbs > 0, "ecs-health-check-grace-period", || {
+                "a health check grace period only applies to services with load balancers; remove it or add a load balancer".into()
+            });
+        }
+        let (min, max) = (self.minimum_healthy_percent, self.maximum_percent);
+        c.ensure(min <= 100, "ecs-deployment-percent", || {
+            format!("minimum healthy percent is {min}; it must be between 0 and 100")
+        });
+        c.ensure(max >= 100, "ecs-deployment-percent", || {
+            format!("maximum percent is {max}; it must be at least 100 or a deployment could not keep the desired count")
+        });
+        c.ensure(max > min, "ecs-deployment-percent", || {
+            format!("maximum percent {max} must be above minimum healthy percent {min}, or a deployment could neither start a new task nor stop an old one")
+        });
+        let v = &self.platform_version;
+        c.ensure(is_platform_version(v), "ecs-platform-version", || {
+            format!("platform version {v:?} must be LATEST or a version such as 1.4.0")
+        });
+    }
+
+    fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
+        match &self.name {
+            Some(n) => vec![(
+                "ecs-service-name-unique",
+                format!("{:?}/{n}", self.cluster.expr()),
+                format!("service name {n:?} in this cluster"),
+            )],
+            None => Vec::new(),
+        }
+    }
+
+    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+        let (enable, rollback) = self.circuit_breaker_flags();
+        let awsvpc = Expr::map([
+            ("Subnets", self.subnets.clone().into_expr()),
+            ("SecurityGroups", self.security_group_list()),
+            (
+                "AssignPublicIp",
+                Expr::str(if self.assign_public_ip {
+                    "ENABLED"
+                } else {
+                    "DISABLED"
+                }),
+            ),
+        ]);
+        let deployment = Expr::map([
+            (
+                "MinimumHealthyPercent",
+                Expr::from(self.minimum_healthy_percent),
+            ),
+            ("MaximumPercent", Expr::from(self.maximum_percent)),
+            (
+                "DeploymentCircuitBreaker",
+                Expr::map([
+                    ("Enable", Expr::Bool(enable)),
+                    ("Rollback", Expr::Bool(rollback)),
+                ]),
+            ),
+        ]);
+        let load_balancers = (!self.load_balancers.is_empty()).then(|| {
+            Expr::list(self.load_balancers.iter().map(|lb| {
+                Expr::map([
+                    ("ContainerName", Expr::str(&lb.container_name)),
+                    ("ContainerPort", Expr::from(lb.container_port)),
+                    ("TargetGroupArn", lb.target_group_arn.clone().into_expr()),
+                ])
+            }))
+        });
+        let props = props! {
+            opt "ServiceName" => self.name.as_deref(),
+            "Cluster" => self.cluster.clone(),
+            "TaskDefinition" => self.task_definition.clone(),
+            "LaunchType" => "FARGATE",
+            "PlatformVersion" => self.platform_version.as_str(),
+            "DesiredCount" => self.desired_count,
+            "NetworkConfiguration" => Expr::map([("AwsvpcConfiguration", awsvpc)]),
+            opt "LoadBalancers" => load_balancers,
+            opt "HealthCheckGracePeriodSeconds" => self.health_check_grace_period_secs,
+            "DeploymentConfiguration" => deployment,
+            opt "PropagateTags" => self.propagate_tags_value(),
+            "EnableExecuteCommand" => self.enable_execute_command,
+        };
+        vec![CfnResource::new("AWS::ECS::Service", props).into_block()]
+    }
+
+    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+        let (enable, rollback) = self.circuit_breaker_flags();
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| super::name_from_path(cx.path()));
+        let network = Expr::map([
+            ("subnets", self.subnets.clone().into_expr()),
+            ("security_groups", self.security_group_list()),
+            ("assign_public_ip", Expr::Bool(self.assign_public_ip)),
+        ]);
+        let load_balancers = (!self.load_balancers.is_empty()).then(|| {
+            Expr::list(self.load_balancers.iter().map(|lb| {
+                Expr::map([
+                    ("container_name", Expr::str(&lb.container_name)),
+                    ("container_port", Expr::from(lb.container_port)),
+                    ("target_group_arn", lb.target_group_arn.clone().into_expr()),
+                ])
+            }))
+        });
+        let body = props! {
+            "name" => name,
+            "cluster" => self.cluster.clone(),
+            "task_definition" => self.task_definition.clone(),
+            "launch_type" => "FARGATE",
+            "platform_version" => self.platform_version.as_str(),
+            "desired_count" => self.desired_count,
+            "network_configuration" => network,
+            opt "load_balancer" => load_balancers,
+            opt "health_check_grace_period_seconds" => self.health_check_grace_period_secs,
+            "deployment_minimum_healthy_percent" => self.minimum_healthy_percent,
+            "deployment_maximum_percent" => self.maximum_percent,
+            "deployment_circuit_breaker" => Expr::map([
+                ("enable", Expr::Bool(enable)),
+                ("rollback", Expr::Bool(rollback)),
+            ]),
+            opt "propagate_tags" => self.propagate_tags_value(),
+            "enable_execute_command" => self.enable_execute_command,
+        };
+        vec![TfBlock::resource("aws_ecs_service", body)]
+    }
+}
