@@ -196,7 +196,11 @@ impl Expression {
                         format!("({version} = {v} AND {revision} = {r})")
                     })
                     .collect();
-                format!("({})", alternatives.join(" OR "))
+                // DynamoDB rejects doubled parentheses, so wrap only a list.
+                match alternatives.as_slice() {
+                    [single] => single.clone(),
+                    _ => format!("({})", alternatives.join(" OR ")),
+                }
             }
         }
     }
@@ -464,8 +468,62 @@ mod tests {
             }])),
             if_none_match: None,
         };
-        assert_eq!(expr.condition(&pre).unwrap(), "((#v = :x0 AND #r = :x1))");
+        assert_eq!(expr.condition(&pre).unwrap(), "(#v = :x0 AND #r = :x1)");
         assert_eq!(expr.values[":x0"], AttributeValue::N("3".into()));
+    }
+
+    /// True for `((x))`: a pair wrapping exactly another pair, which DynamoDB
+    /// rejects as "redundant parentheses".
+    fn has_doubled_parentheses(expression: &str) -> bool {
+        let bytes = expression.as_bytes();
+        let mut open = Vec::new();
+        let mut pairs = std::collections::HashMap::new();
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'(' => open.push(i),
+                b')' => {
+                    pairs.insert(open.pop().expect("balanced"), i);
+                }
+                _ => {}
+            }
+        }
+        assert!(open.is_empty(), "unbalanced: {expression}");
+        pairs
+            .iter()
+            .any(|(&start, &end)| pairs.get(&(start + 1)) == Some(&(end - 1)))
+    }
+
+    #[test]
+    fn doubled_parentheses_are_detected() {
+        assert!(has_doubled_parentheses("((a AND b))"));
+        assert!(!has_doubled_parentheses("NOT ((a) OR (b))"));
+    }
+
+    #[test]
+    fn expressions_never_double_their_parentheses() {
+        let tag = |v| Etag {
+            version: v,
+            revision: "00112233445566ff".into(),
+        };
+        let lists = [vec![], vec![tag(1)], vec![tag(1), tag(2)]];
+        for if_match in lists
+            .iter()
+            .map(|t| Some(EtagMatch::Tags(t.clone())))
+            .chain([None, Some(EtagMatch::Any)])
+        {
+            for if_none_match in lists
+                .iter()
+                .map(|t| Some(EtagMatch::Tags(t.clone())))
+                .chain([None, Some(EtagMatch::Any)])
+            {
+                let pre = Preconditions {
+                    if_match: if_match.clone(),
+                    if_none_match,
+                };
+                let condition = Expression::default().condition(&pre).unwrap_or_default();
+                assert!(!has_doubled_parentheses(&condition), "{condition}");
+            }
+        }
     }
 
     #[test]
