@@ -41,6 +41,10 @@ pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
 pub mod prelude {
     pub use crate::dynamodb::{Billing, DynamoTable, Key, KeyType, TableEncryption};
     pub use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
+    pub use crate::ecs::{
+        AwsLogs, CircuitBreaker, ContainerDefinition, EcsCluster, FargateService, FargateSize,
+        FargateTaskDefinition, LoadBalancerTarget, PortMapping,
+    };
     pub use crate::elbv2::{
         Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule,
     };

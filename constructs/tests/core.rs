@@ -479,3 +479,11 @@ fn output_is_pretty_json_with_a_trailing_newline() {
         assert_eq!(f.resource_count, 1);
     }
 }
+
+#[test]
+fn parameters_may_not_use_names_terraform_reserves() {
+    let mut app = App::new();
+    app.stack("S")
+        .add("Version", Parameter::string("Image tag"));
+    assert_eq!(problems(&app), [p("S/Version", "terraform-reserved-name")]);
+}

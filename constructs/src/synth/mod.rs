@@ -20,7 +20,7 @@ use serde_json::{Map, Value as Json};
 use crate::expr::Target;
 use crate::ids;
 use crate::problem::{Checker, Problem, SynthError};
-use crate::resource::{CfnBlock, RenderCx, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, TfBlock, TfSection};
 use crate::tree::{App, Backend, NodeRef, Override, Stack};
 
 /// CloudFormation service quotas checked before anything is written.
@@ -218,6 +218,18 @@ fn prepare<'a>(stack: &'a Stack, problems: &mut Vec<Problem>) -> Prepared<'a> {
     p
 }
 
+/// Names Terraform does not allow for input variables.
+const TF_RESERVED_VARIABLES: [&str; 8] = [
+    "source",
+    "version",
+    "providers",
+    "count",
+    "for_each",
+    "lifecycle",
+    "depends_on",
+    "locals",
+];
+
 /// Derives addresses and reports ids that are empty, too long or shared.
 fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
     let stack = p.stack;
@@ -272,6 +284,16 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
         }
         for (k, block) in p.tf_blocks[i].iter().enumerate() {
             let address = terraform::block_address(&p.tf_base[i], block);
+            let name = terraform::block_name(&p.tf_base[i], block);
+            if block.section == TfSection::Variable
+                && TF_RESERVED_VARIABLES.contains(&name.as_str())
+            {
+                problems.push(Problem::new(
+                    &node.path,
+                    "terraform-reserved-name",
+                    format!("Terraform reserves the variable name {name:?}; give the construct another id"),
+                ));
+            }
             if k == 0 {
                 p.tf_addr.insert(r, address.clone());
             }
