@@ -7,10 +7,10 @@
 //! resources or principals, oversized documents), and rendered as an object in
 //! CloudFormation and a canonical JSON string in Terraform.
 
+mod check;
 mod policy;
 mod role;
 
-pub use policy::{
-    Condition, Effect, Need, PolicyDocument, PolicyKind, Principal, Statement, POLICY_VERSION,
-};
+pub use check::{Need, PolicyKind};
+pub use policy::{Condition, Effect, PolicyDocument, Principal, Statement, POLICY_VERSION};
 pub use role::{IamRole, MAX_MANAGED_POLICIES};

@@ -3,7 +3,8 @@
 
 use indexmap::IndexMap;
 
-use super::policy::{Condition, PolicyDocument, PolicyKind, Principal, Statement};
+use super::check::PolicyKind;
+use super::policy::{Condition, PolicyDocument, Principal, Statement};
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
@@ -270,7 +271,7 @@ impl Resource for IamRole {
             },
         );
         for (i, arn) in self.managed_policy_arns.iter().enumerate() {
-            if let Some(bad) = super::policy::bad_arn_literal(arn.expr(), false) {
+            if let Some(bad) = super::check::bad_arn_literal(arn.expr(), false) {
                 c.error(
                     "iam-managed-policy-arn",
                     format!("managed policy {bad:?} must be a policy ARN (\"arn:...:policy/...\")"),
@@ -284,7 +285,7 @@ impl Resource for IamRole {
             }
         }
         if let Some(b) = &self.permissions_boundary {
-            if let Some(bad) = super::policy::bad_arn_literal(b.expr(), false) {
+            if let Some(bad) = super::check::bad_arn_literal(b.expr(), false) {
                 c.error(
                     "iam-permissions-boundary-arn",
                     format!("permissions boundary {bad:?} must be a managed policy ARN"),
