@@ -41,6 +41,7 @@ pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
 pub mod prelude {
     pub use crate::dynamodb::{Billing, DynamoTable, Key, KeyType, TableEncryption};
     pub use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
+    pub use crate::ecr::{CountType, EcrRepo, LifecycleRule, TagMutability, TagSelection};
     pub use crate::ecs::{
         AwsLogs, CircuitBreaker, ContainerDefinition, EcsCluster, FargateService, FargateSize,
         FargateTaskDefinition, LoadBalancerTarget, PortMapping,
@@ -49,6 +50,7 @@ pub mod prelude {
         Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule,
     };
     pub use crate::expr::{kind, Attr, Expr, Value};
+    pub use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
     pub use crate::logs::{LogGroup, Retention};
     pub use crate::lookup::{
         IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup,

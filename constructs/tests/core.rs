@@ -487,3 +487,25 @@ fn parameters_may_not_use_names_terraform_reserves() {
         .add("Version", Parameter::string("Image tag"));
     assert_eq!(problems(&app), [p("S/Version", "terraform-reserved-name")]);
 }
+
+#[test]
+fn reference_cycles_are_reported_with_the_loop() {
+    let mut app = App::new();
+    let stack = app.stack("S");
+    let a = stack.add("A", LogGroup::new("/a"));
+    let b = stack.add("B", LogGroup::new("/b"));
+    let c = stack.add("C", LogGroup::new("/c"));
+    stack.add_dependency(&a, &b);
+    stack.add_dependency(&b, &c);
+    stack.add_dependency(&c, &a);
+    let err = synth(&app, &Backend::ALL).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(err.problems[0].rule, "reference-cycle");
+    assert!(
+        err.problems[0]
+            .message
+            .ends_with("S/A -> S/B -> S/C -> S/A"),
+        "{}",
+        err.problems[0].message
+    );
+}

@@ -214,6 +214,9 @@ fn prepare<'a>(stack: &'a Stack, problems: &mut Vec<Problem>) -> Prepared<'a> {
     }
     check_ids(&mut p, problems);
     check_references(&p, problems);
+    if problems.is_empty() {
+        check_cycles(&p, problems);
+    }
     check_unique_keys(stack, problems);
     p
 }
@@ -389,6 +392,108 @@ fn check_references(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
         });
         for t in targets {
             check(&path, t, problems);
+        }
+    }
+}
+
+/// The constructs each construct refers to or depends on, in one backend.
+fn edges(p: &Prepared<'_>, backend: Backend) -> Vec<Vec<usize>> {
+    let stack = p.stack;
+    (0..stack.nodes.len())
+        .map(|i| {
+            let mut out: Vec<usize> = stack.nodes[i]
+                .depends_on
+                .iter()
+                .map(|d| d.index as usize)
+                .collect();
+            let mut exprs: Vec<&crate::expr::Expr> = Vec::new();
+            match backend {
+                Backend::CloudFormation => {
+                    for b in &p.cfn_blocks[i] {
+                        if let CfnBlock::Resource(res) = b {
+                            exprs.extend(res.properties.values());
+                            out.extend(res.depends_on.iter().map(|d| d.index as usize));
+                        }
+                    }
+                }
+                Backend::Terraform => {
+                    for b in &p.tf_blocks[i] {
+                        exprs.extend(b.body.values());
+                        out.extend(b.depends_on.iter().map(|d| d.index as usize));
+                    }
+                }
+            }
+            for e in exprs {
+                e.visit_targets(&mut |t| {
+                    if let Target::Node(n, _) = t {
+                        out.push(n.index as usize)
+                    }
+                });
+            }
+            out.retain(|&j| j != i && j < stack.nodes.len());
+            out.sort_unstable();
+            out.dedup();
+            out
+        })
+        .collect()
+}
+
+/// Reference cycles cannot be deployed by either backend (CloudFormation:
+/// "Circular dependency between resources"; Terraform: "Cycle"). Each cycle is
+/// reported once, at its first construct, with the whole loop.
+fn check_cycles(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
+    let nodes = &p.stack.nodes;
+    let mut reported: IndexSet<Vec<usize>> = IndexSet::new();
+    for backend in Backend::ALL {
+        let graph = edges(p, backend);
+        // 0 = unvisited, 1 = on the current path, 2 = done.
+        let mut state = vec![0u8; nodes.len()];
+        for start in 0..nodes.len() {
+            if state[start] != 0 {
+                continue;
+            }
+            // Iterative depth-first search keeping the current path.
+            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+            state[start] = 1;
+            while let Some(&mut (node, ref mut next)) = path.last_mut() {
+                if let Some(&succ) = graph[node].get(*next) {
+                    *next += 1;
+                    match state[succ] {
+                        0 => {
+                            state[succ] = 1;
+                            path.push((succ, 0));
+                        }
+                        1 => {
+                            let from = path.iter().position(|&(n, _)| n == succ).unwrap_or(0);
+                            let mut cycle: Vec<usize> =
+                                path[from..].iter().map(|&(n, _)| n).collect();
+                            let mut key = cycle.clone();
+                            key.sort_unstable();
+                            if reported.insert(key) {
+                                cycle.push(succ);
+                                let names: Vec<&str> =
+                                    cycle.iter().map(|&n| nodes[n].path.as_str()).collect();
+                                problems.push(Problem::new(
+                                    &nodes[cycle[0]].path,
+                                    "reference-cycle",
+                                    format!(
+                                        "constructs refer to each other in a loop, which {} cannot deploy: {}",
+                                        match backend {
+                                            Backend::CloudFormation => "CloudFormation",
+                                            Backend::Terraform => "Terraform",
+                                        },
+                                        names.join(" -> ")
+                                    ),
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[node] = 2;
+                    path.pop();
+                }
+            }
         }
     }
 }
