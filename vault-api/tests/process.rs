@@ -1,0 +1,202 @@
+//! The real binary: durability across restarts, graceful shutdown on
+//! SIGTERM/SIGINT, bounded drain time, and the access log format.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use support::process::{http, read_response, start_request, ServiceProcess};
+
+const JSON: [(&str, &str); 1] = [("content-type", "application/json")];
+
+fn embedded_service(dir: &tempfile::TempDir, extra: &[(&str, &str)]) -> ServiceProcess {
+    let data_dir = dir.path().to_str().unwrap().to_owned();
+    let mut env = vec![("VAULT_DATA_DIR", data_dir.as_str())];
+    env.extend_from_slice(extra);
+    ServiceProcess::start(&env)
+}
+
+#[test]
+fn embedded_store_data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = embedded_service(&dir, &[]);
+    let put = http(
+        first.addr,
+        "PUT",
+        "/vault/items/keep-me",
+        &JSON,
+        br#"{"saved":[1,2,3]}"#,
+    );
+    assert_eq!(put.status, 201);
+    let etag = put.header("etag").unwrap().to_owned();
+    let posted = http(
+        first.addr,
+        "POST",
+        "/vault/items",
+        &JSON,
+        br#"{"also":"saved"}"#,
+    );
+    assert_eq!(posted.status, 201);
+    let posted_id = posted.json()["id"].as_str().unwrap().to_owned();
+    first.signal("TERM");
+    assert!(first.wait_exit(Duration::from_secs(30)).success());
+
+    let mut second = embedded_service(&dir, &[]);
+    let read = http(second.addr, "GET", "/vault/items/keep-me", &[], b"");
+    assert_eq!(read.status, 200);
+    assert_eq!(read.header("etag"), Some(etag.as_str()));
+    assert_eq!(read.json()["data"], serde_json::json!({"saved": [1, 2, 3]}));
+    let list = http(second.addr, "GET", "/vault/items", &[], b"").json();
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"keep-me") && ids.contains(&posted_id.as_str()));
+    second.signal("TERM");
+    assert!(second.wait_exit(Duration::from_secs(30)).success());
+}
+
+fn connection_refused(addr: std::net::SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err()
+}
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = embedded_service(&dir, &[]);
+    let created = http(
+        service.addr,
+        "PUT",
+        "/vault/items/in-flight",
+        &JSON,
+        br#"{"n":1}"#,
+    );
+    assert_eq!(created.status, 201);
+
+    // Start a replace whose body arrives slowly: the request is in flight.
+    let body = br#"{"n":2,"padding":"0123456789"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut stream = start_request(
+        service.addr,
+        "PUT",
+        "/vault/items/in-flight",
+        &JSON,
+        first,
+        body.len(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    service.signal("TERM");
+
+    // The listener closes: new connections are refused while draining.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !connection_refused(service.addr) {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    stream.write_all(rest).unwrap();
+    let response = read_response(stream);
+    assert_eq!(
+        response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert_eq!(response.json()["data"]["n"], 2);
+    let status = service.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "exit status {status:?}");
+
+    let messages: Vec<String> = service
+        .log_events()
+        .iter()
+        .filter_map(|e| e["message"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("shutting down")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m == "drained; exiting"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_shuts_down_cleanly_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = embedded_service(&dir, &[]);
+    assert_eq!(http(service.addr, "GET", "/vault", &[], b"").status, 200);
+    service.signal("INT");
+    assert!(service.wait_exit(Duration::from_secs(30)).success());
+}
+
+#[test]
+fn a_request_that_never_finishes_cannot_hold_shutdown_past_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = embedded_service(&dir, &[("VAULT_SHUTDOWN_GRACE_SECS", "1")]);
+    // Declares a body it never sends.
+    let _stuck = start_request(service.addr, "PUT", "/vault/items/stuck", &JSON, b"{", 100);
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    service.signal("TERM");
+    let status = service.wait_exit(Duration::from_secs(20));
+    assert!(status.success(), "exit status {status:?}");
+    let took = signalled.elapsed();
+    assert!(
+        took >= Duration::from_millis(900),
+        "exited before the grace period: {took:?}"
+    );
+    let warned = service
+        .log_events()
+        .iter()
+        .any(|e| e["message"] == "in-flight requests did not finish in time; exiting anyway");
+    assert!(warned);
+}
+
+#[test]
+fn every_request_is_logged_as_one_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = embedded_service(&dir, &[]);
+    let sent = [
+        ("GET", "/vault", "req-health", 200),
+        ("GET", "/vault/items/nothing", "req-missing", 404),
+        ("PUT", "/vault/items/logged", "req-put", 201),
+    ];
+    for (method, path, id, status) in sent {
+        let mut headers = vec![("x-request-id", id)];
+        headers.extend_from_slice(&JSON);
+        let r = http(service.addr, method, path, &headers, b"{}");
+        assert_eq!(r.status, status);
+        assert_eq!(r.header("x-request-id"), Some(id));
+    }
+    let generated = http(service.addr, "GET", "/vault?probe=1", &[], b"");
+    let generated_id = generated.header("x-request-id").unwrap().to_owned();
+    service.signal("TERM");
+    assert!(service.wait_exit(Duration::from_secs(30)).success());
+
+    let requests: Vec<serde_json::Value> = service
+        .log_events()
+        .into_iter()
+        .filter(|e| e["message"] == "request")
+        .collect();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    for ((method, path, id, status), line) in sent.iter().zip(&requests) {
+        assert_eq!(line["method"], *method);
+        assert_eq!(line["path"], *path);
+        assert_eq!(line["status"], *status);
+        assert_eq!(line["request_id"], *id);
+        assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+        assert_eq!(line["level"], "INFO");
+        assert!(line["timestamp"].is_string());
+    }
+    assert_eq!(
+        requests[3]["path"], "/vault",
+        "the query string is not logged"
+    );
+    assert_eq!(requests[3]["request_id"], generated_id.as_str());
+}
