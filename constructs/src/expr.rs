@@ -329,6 +329,10 @@ impl<K> Value<K> {
     pub fn into_expr(self) -> Expr {
         self.expr
     }
+    /// Forgets the kind, e.g. to use an image URI as free text.
+    pub fn into_text(self) -> Value<kind::Text> {
+        Value::from_expr(self.expr)
+    }
 }
 
 impl<K> Clone for Value<K> {

@@ -110,8 +110,18 @@ pub fn cfn_lint() -> Result<Tool, Missing> {
     find_or_install("cfn-lint", "--version", Some("cfn-lint"))
 }
 
+/// `moto_server` has no `--version`: `-h` proves it runs; the version comes from
+/// the `moto` package it belongs to.
 pub fn moto_server() -> Result<Tool, Missing> {
-    find_or_install("moto_server", "--version", Some("moto[server]"))
+    let mut tool = find_or_install("moto_server", "-h", Some("moto[server]"))?;
+    let out = Command::new("python3")
+        .args(["-c", "import moto; print(moto.__version__)"])
+        .output();
+    if let Some(out) = out.ok().filter(|o| o.status.success()) {
+        tool.version = format!("moto {}", String::from_utf8_lossy(&out.stdout).trim());
+        announce(&format!("moto_server is {}", tool.version));
+    }
+    Ok(tool)
 }
 
 /// The filesystem mirror holding the AWS provider on these machines.
@@ -234,7 +244,10 @@ impl MotoServer {
             .stderr(std::process::Stdio::null())
             .spawn()
             .map_err(|e| format!("moto_server did not start: {e}"))?;
-        let server = MotoServer { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if std::time::Instant::now() > deadline {
@@ -257,17 +270,27 @@ impl Drop for MotoServer {
 /// The Python interpreter with boto3, for driving moto in tests (boto3 comes
 /// with moto; installed with pip if missing).
 pub fn python_with_boto3() -> Result<Tool, Missing> {
-    let has_boto3 = || Command::new("python3").args(["-c", "import boto3"]).status().is_ok_and(|s| s.success());
+    let has_boto3 = || {
+        Command::new("python3")
+            .args(["-c", "import boto3"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
     let _guard = PIP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     if !has_boto3() {
         announce("boto3 not found; installing it with pip");
-        let _ = Command::new("python3").args(["-m", "pip", "install", "--quiet", "boto3"]).status();
+        let _ = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "boto3"])
+            .status();
     }
     if !has_boto3() {
         return Err(Missing("python3 with boto3 is not available".into()));
     }
     let path = search_path("python3").ok_or_else(|| Missing("python3 is not on PATH".into()))?;
     let version = version_of(&path, "--version").unwrap_or_default();
-    announce(&format!("using python3 with boto3: {} ({version})", path.display()));
+    announce(&format!(
+        "using python3 with boto3: {} ({version})",
+        path.display()
+    ));
     Ok(Tool { path, version })
 }

@@ -10,20 +10,30 @@ use serde_json::Value as Json;
 use stack::tools::{self, MotoServer};
 
 fn template() -> (String, Json) {
-    let files = synth(&stack::vault::app(), &[Backend::CloudFormation]).expect("vault stack synthesizes");
+    let files =
+        synth(&stack::vault::app(), &[Backend::CloudFormation]).expect("vault stack synthesizes");
     let text = files[0].text.clone();
     let json = serde_json::from_str(&text).unwrap();
     (text, json)
 }
 
 fn resources_of_type<'a>(template: &'a Json, type_name: &str) -> Vec<(&'a String, &'a Json)> {
-    template["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == type_name).collect()
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == type_name)
+        .collect()
 }
 
 #[test]
 fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
-    let Some(moto) = tools::require(tools::moto_server(), "moto deploy") else { return };
-    let Some(python) = tools::require(tools::python_with_boto3(), "moto deploy") else { return };
+    let Some(moto) = tools::require(tools::moto_server(), "moto deploy") else {
+        return;
+    };
+    let Some(python) = tools::require(tools::python_with_boto3(), "moto deploy") else {
+        return;
+    };
     let server = MotoServer::start(&moto).expect("moto_server starts");
     let dir = tempfile::tempdir().unwrap();
     let (text, _) = template();
@@ -42,7 +52,11 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Json = serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON");
-    assert_eq!(report["status"], "CREATE_COMPLETE", "stack failed: {}", report["status_reason"]);
+    assert_eq!(
+        report["status"], "CREATE_COMPLETE",
+        "stack failed: {}",
+        report["status_reason"]
+    );
 
     // The ECS service, as the ECS API describes it.
     let services = report["services"].as_array().unwrap();
@@ -52,14 +66,26 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
 
     // The listener has the /vault* rule at priority 1, forwarding to an IP target group.
     let rules = report["rules"].as_array().unwrap();
-    let rule = rules.iter().find(|r| r["Priority"] == "1").unwrap_or_else(|| panic!("no priority-1 rule: {rules:?}"));
+    let rule = rules
+        .iter()
+        .find(|r| r["Priority"] == "1")
+        .unwrap_or_else(|| panic!("no priority-1 rule: {rules:?}"));
     assert_eq!(rule["Conditions"][0]["Field"], "path-pattern");
     let values = &rule["Conditions"][0]["PathPatternConfig"]["Values"];
-    let values = if values.is_null() { &rule["Conditions"][0]["Values"] } else { values };
+    let values = if values.is_null() {
+        &rule["Conditions"][0]["Values"]
+    } else {
+        values
+    };
     assert_eq!(values[0], "/vault*");
     assert_eq!(rule["Actions"][0]["Type"], "forward");
     let tg_arn = rule["Actions"][0]["TargetGroupArn"].as_str().unwrap();
-    let tg = report["target_groups"].as_array().unwrap().iter().find(|t| t["TargetGroupArn"] == tg_arn).unwrap();
+    let tg = report["target_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["TargetGroupArn"] == tg_arn)
+        .unwrap();
     assert_eq!(tg["TargetType"], "ip");
     assert_eq!(tg["TargetGroupName"], "vault-api");
     assert_eq!(tg["HealthCheckPath"], "/vault");
@@ -75,15 +101,26 @@ fn vault_service_settings_moto_ignores_are_in_the_template() {
     assert_eq!(p["LaunchType"], "FARGATE");
     assert_eq!(p["DesiredCount"], 2);
     assert_eq!(p["HealthCheckGracePeriodSeconds"], 30);
-    assert_eq!(p["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"], "DISABLED");
+    assert_eq!(
+        p["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"],
+        "DISABLED"
+    );
     assert_eq!(p["LoadBalancers"][0]["ContainerName"], "vault-api");
     assert_eq!(p["LoadBalancers"][0]["ContainerPort"], 80);
-    let rule_ids: Vec<&String> = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::ListenerRule").into_iter().map(|(id, _)| id).collect();
+    let rule_ids: Vec<&String> = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(rule_ids.len(), 1);
     assert!(
-        svc["DependsOn"].as_array().is_some_and(|d| d.iter().any(|x| x == rule_ids[0].as_str())),
+        svc["DependsOn"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| x == rule_ids[0].as_str())),
         "the service must depend on the listener rule: {svc}"
     );
     let tg = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
-    assert_eq!(p["LoadBalancers"][0]["TargetGroupArn"], serde_json::json!({"Ref": tg[0].0}));
+    assert_eq!(
+        p["LoadBalancers"][0]["TargetGroupArn"],
+        serde_json::json!({"Ref": tg[0].0})
+    );
 }

@@ -1,0 +1,264 @@
+//! Per-environment configuration: what differs between dev, staging and prod
+//! (account, region, the existing network and load balancer, image tag, desired
+//! count) lives in one JSON file per environment, never in Rust code.
+//!
+//! The files are read strictly: unknown fields are rejected, and every error names
+//! the file, the field and what is expected. `cargo run -p stack -- schema` prints
+//! the JSON Schema so editors validate the files as they are written (each file
+//! points at it with `"$schema"`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// One environment the vault stack is deployed to.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Editors' pointer to the schema; ignored by the stack.
+    #[serde(rename = "$schema", default, skip_serializing)]
+    #[schemars(skip)]
+    pub schema: Option<String>,
+    /// The 12-digit AWS account id. Terraform refuses to run against any other
+    /// account (`allowed_account_ids`).
+    pub account: String,
+    /// The region, e.g. `eu-west-2`.
+    pub region: String,
+    /// The existing VPC.
+    pub vpc: VpcRef,
+    /// The existing private subnets the tasks run in.
+    pub private_subnets: SubnetsRef,
+    /// The existing private load balancer.
+    pub load_balancer: LoadBalancerRef,
+    /// The load balancer's existing listener that gets the routing rule.
+    pub listener: ListenerRef,
+    /// The load balancer's existing security group; the service admits only it.
+    pub load_balancer_security_group: SecurityGroupRef,
+    /// The image tag to deploy from the service's ECR repository.
+    pub image_tag: String,
+    /// How many tasks run.
+    pub desired_count: u32,
+}
+
+/// An existing VPC: by id, or by its `Name` tag as the seed does.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum VpcRef {
+    Id(String),
+    NameTag(String),
+}
+
+/// Existing subnets: by id, or the VPC's subnets carrying all of these tags.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SubnetsRef {
+    Ids(Vec<String>),
+    Tags(BTreeMap<String, String>),
+}
+
+/// An existing load balancer: by ARN or by name.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum LoadBalancerRef {
+    Arn(String),
+    Name(String),
+}
+
+/// An existing listener: by ARN, or by its port on the load balancer.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ListenerRef {
+    Arn(String),
+    Port(u16),
+}
+
+/// An existing security group: by id, or by name within the VPC.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SecurityGroupRef {
+    Id(String),
+    Name(String),
+}
+
+/// Why an environment could not be loaded. Displays as
+/// `<file>: <field>: <what is wrong and what is expected>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentError {
+    pub file: PathBuf,
+    /// The field's path, e.g. `private_subnets.ids[1]`; empty for the file itself.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for EnvironmentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file.display(), self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for EnvironmentError {}
+
+impl Environment {
+    /// Loads `<dir>/<name>.json`. An unknown name lists the environments that exist.
+    pub fn load(dir: &Path, name: &str) -> Result<Environment, Vec<EnvironmentError>> {
+        let file = dir.join(format!("{name}.json"));
+        let err = |field: &str, message: String| vec![EnvironmentError { file: file.clone(), field: field.into(), message }];
+        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name || !file.is_file() {
+            let known = Self::names(dir);
+            return Err(err(
+                "",
+                format!("no environment named {name:?}; known environments: {}", if known.is_empty() { "none".into() } else { known.join(", ") }),
+            ));
+        }
+        let text = std::fs::read_to_string(&file).map_err(|e| err("", format!("cannot be read: {e}")))?;
+        Self::parse(&file, &text)
+    }
+
+    /// Parses and checks an environment file's text; `file` is used in messages.
+    pub fn parse(file: &Path, text: &str) -> Result<Environment, Vec<EnvironmentError>> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let env: Environment = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            let field = if field == "." { String::new() } else { field };
+            vec![EnvironmentError { file: file.into(), field, message: e.into_inner().to_string() }]
+        })?;
+        let problems = env.check();
+        if problems.is_empty() {
+            Ok(env)
+        } else {
+            Err(problems
+                .into_iter()
+                .map(|(field, message)| EnvironmentError { file: file.into(), field, message })
+                .collect())
+        }
+    }
+
+    /// The environment names in `dir` (file stems of `*.json`), sorted.
+    pub fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let p = e.path();
+                (p.extension()? == "json").then(|| p.file_stem()?.to_str().map(str::to_string))?
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The JSON Schema of environment files.
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Environment);
+        serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
+    }
+
+    /// Format checks serde cannot express, as (field, message) pairs.
+    fn check(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut expect = |ok: bool, field: String, message: String| {
+            if !ok {
+                out.push((field, message));
+            }
+        };
+        expect(
+            self.account.len() == 12 && self.account.bytes().all(|b| b.is_ascii_digit()),
+            "account".into(),
+            format!("{:?} is not an AWS account id: expected 12 digits", self.account),
+        );
+        expect(is_region(&self.region), "region".into(), format!("{:?} is not a region name like \"eu-west-2\"", self.region));
+        match &self.vpc {
+            VpcRef::Id(id) => expect(is_aws_id(id, "vpc"), "vpc.id".into(), format!("{id:?} is not a VPC id: expected vpc- and 8 or 17 hex digits")),
+            VpcRef::NameTag(n) => expect(!n.is_empty(), "vpc.name_tag".into(), "must not be empty".into()),
+        }
+        match &self.private_subnets {
+            SubnetsRef::Ids(ids) => {
+                expect(!ids.is_empty(), "private_subnets.ids".into(), "needs at least one subnet id".into());
+                for (i, id) in ids.iter().enumerate() {
+                    expect(
+                        is_aws_id(id, "subnet"),
+                        format!("private_subnets.ids[{i}]"),
+                        format!("{id:?} is not a subnet id: expected subnet- and 8 or 17 hex digits"),
+                    );
+                }
+            }
+            SubnetsRef::Tags(tags) => expect(!tags.is_empty(), "private_subnets.tags".into(), "needs at least one tag".into()),
+        }
+        match &self.load_balancer {
+            LoadBalancerRef::Arn(a) => expect(
+                is_arn(a, "elasticloadbalancing", "loadbalancer/"),
+                "load_balancer.arn".into(),
+                format!("{a:?} is not a load balancer ARN"),
+            ),
+            LoadBalancerRef::Name(n) => expect(
+                (1..=32).contains(&n.len()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                "load_balancer.name".into(),
+                format!("{n:?} is not a load balancer name: 1-32 letters, digits and hyphens"),
+            ),
+        }
+        match &self.listener {
+            ListenerRef::Arn(a) => expect(
+                is_arn(a, "elasticloadbalancing", "listener/"),
+                "listener.arn".into(),
+                format!("{a:?} is not a listener ARN"),
+            ),
+            ListenerRef::Port(p) => expect(*p > 0, "listener.port".into(), "must be 1-65535".into()),
+        }
+        match &self.load_balancer_security_group {
+            SecurityGroupRef::Id(id) => expect(
+                is_aws_id(id, "sg"),
+                "load_balancer_security_group.id".into(),
+                format!("{id:?} is not a security group id: expected sg- and 8 or 17 hex digits"),
+            ),
+            SecurityGroupRef::Name(n) => {
+                expect(!n.is_empty(), "load_balancer_security_group.name".into(), "must not be empty".into())
+            }
+        }
+        let tag = &self.image_tag;
+        expect(
+            (1..=128).contains(&tag.len())
+                && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
+            "image_tag".into(),
+            format!("{tag:?} is not an image tag: 1-128 letters, digits, '_', '.', '-', not starting with '.' or '-'"),
+        );
+        expect(self.desired_count <= 1000, "desired_count".into(), format!("{} is more than 1000 tasks", self.desired_count));
+        out
+    }
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `vpc-0123abcd` or `vpc-0123456789abcdef0`.
+fn is_aws_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')).is_some_and(|hex| (hex.len() == 8 || hex.len() == 17) && is_hex(hex))
+}
+
+fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_arn(a: &str, service: &str, resource_prefix: &str) -> bool {
+    let parts: Vec<&str> = a.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == service
+        && is_region(parts[3])
+        && parts[4].len() == 12
+        && parts[5].starts_with(resource_prefix)
+}
