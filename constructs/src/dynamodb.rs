@@ -140,8 +140,7 @@ impl DynamoTable {
     }
 
     fn keys(&self) -> impl Iterator<Item = (&Key, &'static str)> {
-        std::iter::once((&self.partition_key, "HASH"))
-            .chain(self.sort_key.iter().map(|k| (k, "RANGE")))
+        std::iter::once((&self.partition_key, "HASH")).chain(self.sort_key.iter().map(|k| (k, "RANGE")))
     }
 }
 
@@ -155,9 +154,7 @@ impl Handle<DynamoTable> {
 }
 
 fn valid_table_name(n: &str) -> bool {
-    (3..=255).contains(&n.len())
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    (3..=255).contains(&n.len()) && n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 impl Resource for DynamoTable {
@@ -168,9 +165,7 @@ impl Resource for DynamoTable {
     fn validate(&self, c: &mut Checker<'_>) {
         let n = &self.name;
         c.ensure(valid_table_name(n), "dynamodb-table-name", || {
-            format!(
-                "table name {n:?} must be 3-255 characters of letters, digits, '_', '-' and '.'"
-            )
+            format!("table name {n:?} must be 3-255 characters of letters, digits, '_', '-' and '.'")
         });
         for (key, _) in self.keys() {
             let len = key.name.len();
@@ -179,29 +174,16 @@ impl Resource for DynamoTable {
             });
         }
         if let Some(sort) = &self.sort_key {
-            c.ensure(
-                sort.name != self.partition_key.name,
-                "dynamodb-key-name",
-                || {
-                    format!(
-                        "sort key {:?} must differ from the partition key",
-                        sort.name
-                    )
-                },
-            );
+            c.ensure(sort.name != self.partition_key.name, "dynamodb-key-name", || {
+                format!("sort key {:?} must differ from the partition key", sort.name)
+            });
         }
         if let Billing::Provisioned {
             read_units,
             write_units,
         } = self.billing
         {
-            c.range(
-                "read capacity units",
-                read_units.into(),
-                1,
-                40_000,
-                "dynamodb-capacity",
-            );
+            c.range("read capacity units", read_units.into(), 1, 40_000, "dynamodb-capacity");
             c.range(
                 "write capacity units",
                 write_units.into(),
@@ -232,12 +214,9 @@ impl Resource for DynamoTable {
                 ("AttributeType", Expr::str(k.key_type.code())),
             ])
         });
-        let schema = self.keys().map(|(k, role)| {
-            Expr::map([
-                ("AttributeName", Expr::str(&k.name)),
-                ("KeyType", Expr::str(role)),
-            ])
-        });
+        let schema = self
+            .keys()
+            .map(|(k, role)| Expr::map([("AttributeName", Expr::str(&k.name)), ("KeyType", Expr::str(role))]));
         let mut p = props! {
             "TableName" => self.name.as_str(),
             "AttributeDefinitions" => Expr::list(definitions),
@@ -263,16 +242,11 @@ impl Resource for DynamoTable {
         }
         p.insert(
             "PointInTimeRecoverySpecification".into(),
-            Expr::map([(
-                "PointInTimeRecoveryEnabled",
-                self.point_in_time_recovery.into(),
-            )]),
+            Expr::map([("PointInTimeRecoveryEnabled", self.point_in_time_recovery.into())]),
         );
         let sse = match &self.encryption {
             TableEncryption::AwsOwned => Expr::map([("SSEEnabled", false.into())]),
-            TableEncryption::AwsManaged => {
-                Expr::map([("SSEEnabled", true.into()), ("SSEType", "KMS".into())])
-            }
+            TableEncryption::AwsManaged => Expr::map([("SSEEnabled", true.into()), ("SSEType", "KMS".into())]),
             TableEncryption::CustomerManaged(key) => Expr::map([
                 ("SSEEnabled", true.into()),
                 ("SSEType", "KMS".into()),
@@ -280,10 +254,7 @@ impl Resource for DynamoTable {
             ]),
         };
         p.insert("SSESpecification".into(), sse);
-        p.insert(
-            "DeletionProtectionEnabled".into(),
-            self.deletion_protection.into(),
-        );
+        p.insert("DeletionProtectionEnabled".into(), self.deletion_protection.into());
         if let Some(ttl) = &self.ttl_attribute {
             p.insert(
                 "TimeToLiveSpecification".into(),
@@ -298,12 +269,9 @@ impl Resource for DynamoTable {
     }
 
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
-        let attributes = self.keys().map(|(k, _)| {
-            Expr::map([
-                ("name", Expr::str(&k.name)),
-                ("type", Expr::str(k.key_type.code())),
-            ])
-        });
+        let attributes = self
+            .keys()
+            .map(|(k, _)| Expr::map([("name", Expr::str(&k.name)), ("type", Expr::str(k.key_type.code()))]));
         let mut b = props! {
             "name" => self.name.as_str(),
             "hash_key" => self.partition_key.name.as_str(),
@@ -331,25 +299,16 @@ impl Resource for DynamoTable {
             // Without the block the provider uses the AWS-owned key.
             TableEncryption::AwsOwned => {}
             TableEncryption::AwsManaged => {
-                b.insert(
-                    "server_side_encryption".into(),
-                    Expr::map([("enabled", true.into())]),
-                );
+                b.insert("server_side_encryption".into(), Expr::map([("enabled", true.into())]));
             }
             TableEncryption::CustomerManaged(key) => {
                 b.insert(
                     "server_side_encryption".into(),
-                    Expr::map([
-                        ("enabled", true.into()),
-                        ("kms_key_arn", key.clone().into()),
-                    ]),
+                    Expr::map([("enabled", true.into()), ("kms_key_arn", key.clone().into())]),
                 );
             }
         }
-        b.insert(
-            "deletion_protection_enabled".into(),
-            self.deletion_protection.into(),
-        );
+        b.insert("deletion_protection_enabled".into(), self.deletion_protection.into());
         if let Some(ttl) = &self.ttl_attribute {
             b.insert(
                 "ttl".into(),
@@ -415,10 +374,7 @@ mod tests {
             c["Properties"]["KeySchema"][1],
             json!({"AttributeName": "sk", "KeyType": "RANGE"})
         );
-        assert_eq!(
-            c["Properties"]["ProvisionedThroughput"]["WriteCapacityUnits"],
-            1
-        );
+        assert_eq!(c["Properties"]["ProvisionedThroughput"]["WriteCapacityUnits"], 1);
         let t = tf_resource(&tf, "aws_dynamodb_table", "t");
         assert_eq!(t["range_key"], "sk");
         assert_eq!(t["read_capacity"], 5);

@@ -134,9 +134,7 @@ impl Expr {
     pub fn visit_targets<'a>(&'a self, f: &mut impl FnMut(&'a Target)) {
         match self {
             Expr::Ref(t) => f(t),
-            Expr::Concat(items) | Expr::List(items) => {
-                items.iter().for_each(|e| e.visit_targets(f))
-            }
+            Expr::Concat(items) | Expr::List(items) => items.iter().for_each(|e| e.visit_targets(f)),
             Expr::Map(m) => m.values().for_each(|e| e.visit_targets(f)),
             Expr::Json(inner) => inner.visit_targets(f),
             Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Str(_) => {}
@@ -410,10 +408,7 @@ mod tests {
     #[test]
     fn concat_merges_adjacent_literals_and_collapses_single_parts() {
         let r = Attr::<kind::Region>::region().expr();
-        assert_eq!(
-            Expr::concat([Expr::str("a"), Expr::str("b")]),
-            Expr::str("ab")
-        );
+        assert_eq!(Expr::concat([Expr::str("a"), Expr::str("b")]), Expr::str("ab"));
         assert_eq!(Expr::concat([r.clone()]), r);
         assert_eq!(
             Expr::concat([

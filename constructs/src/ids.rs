@@ -38,8 +38,7 @@ fn words(component: &str) -> Vec<String> {
         let boundary = c.is_ascii_uppercase()
             && !cur.is_empty()
             && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-                || (prev.is_some_and(|p| p.is_ascii_uppercase())
-                    && next.is_some_and(|n| n.is_ascii_lowercase())));
+                || (prev.is_some_and(|p| p.is_ascii_uppercase()) && next.is_some_and(|n| n.is_ascii_lowercase())));
         if boundary {
             out.push(std::mem::take(&mut cur));
         }
@@ -95,10 +94,7 @@ mod tests {
 
     #[test]
     fn terraform_names_are_snake_case() {
-        assert_eq!(
-            terraform_name(&c(&["Service", "TaskRole"])),
-            "service_task_role"
-        );
+        assert_eq!(terraform_name(&c(&["Service", "TaskRole"])), "service_task_role");
         assert_eq!(terraform_name(&c(&["vault-api"])), "vault_api");
         assert_eq!(terraform_name(&c(&["HTTPListener"])), "http_listener");
         assert_eq!(terraform_name(&c(&["Listener443"])), "listener443");

@@ -43,18 +43,15 @@ pub mod prelude {
     pub use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
     pub use crate::ecr::{CountType, EcrRepo, LifecycleRule, TagMutability, TagSelection};
     pub use crate::ecs::{
-        AwsLogs, CircuitBreaker, ContainerDefinition, EcsCluster, FargateService, FargateSize,
-        FargateTaskDefinition, LoadBalancerTarget, PortMapping,
+        AwsLogs, CircuitBreaker, ContainerDefinition, EcsCluster, FargateService, FargateSize, FargateTaskDefinition,
+        LoadBalancerTarget, PortMapping,
     };
-    pub use crate::elbv2::{
-        Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule,
-    };
+    pub use crate::elbv2::{Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule};
     pub use crate::expr::{kind, Attr, Expr, Value};
     pub use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
     pub use crate::logs::{LogGroup, Retention};
     pub use crate::lookup::{
-        IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup,
-        VpcLookup,
+        IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup,
     };
     pub use crate::parameter::Parameter;
     pub use crate::s3::{Bucket, BucketEncryption};

@@ -10,8 +10,7 @@ const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 
 /// Retention periods CloudWatch Logs accepts, in days.
 pub const RETENTION_DAYS: [u32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
 /// How long log events are kept.
@@ -101,9 +100,7 @@ impl Resource for LogGroup {
 
     fn validate(&self, c: &mut Checker<'_>) {
         let n = &self.name;
-        let ok = (1..=512).contains(&n.len())
-            && n.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "._-/#".contains(ch));
+        let ok = (1..=512).contains(&n.len()) && n.chars().all(|ch| ch.is_ascii_alphanumeric() || "._-/#".contains(ch));
         c.ensure(ok, "log-group-name", || {
             format!("log group name {n:?} must be 1-512 characters of letters, digits, '.', '_', '-', '/' and '#'")
         });
@@ -161,10 +158,7 @@ mod tests {
         let mut app = App::new();
         app.stack("S").add("Logs", LogGroup::new("/app"));
         let (cfn, tf) = synth_one(&app);
-        assert_eq!(
-            cfn_resource(&cfn, "Logs")["Properties"]["RetentionInDays"],
-            365
-        );
+        assert_eq!(cfn_resource(&cfn, "Logs")["Properties"]["RetentionInDays"], 365);
         assert_eq!(
             tf_resource(&tf, "aws_cloudwatch_log_group", "logs")["retention_in_days"],
             365
@@ -174,22 +168,10 @@ mod tests {
     #[test]
     fn invalid_retention_and_name_are_reported_with_the_path() {
         let mut app = App::new();
-        app.stack("S").add(
-            "Logs",
-            LogGroup::new("bad name").retention(Retention::Days(2)),
-        );
+        app.stack("S")
+            .add("Logs", LogGroup::new("bad name").retention(Retention::Days(2)));
         let err = crate::synth(&app, &crate::Backend::ALL).unwrap_err();
-        let rules: Vec<_> = err
-            .problems
-            .iter()
-            .map(|p| (p.path.as_str(), p.rule))
-            .collect();
-        assert_eq!(
-            rules,
-            [
-                ("S/Logs", "log-group-name"),
-                ("S/Logs", "log-retention-days")
-            ]
-        );
+        let rules: Vec<_> = err.problems.iter().map(|p| (p.path.as_str(), p.rule)).collect();
+        assert_eq!(rules, [("S/Logs", "log-group-name"), ("S/Logs", "log-retention-days")]);
     }
 }

@@ -28,12 +28,7 @@ enum By {
     Name(String),
 }
 
-fn parameter(
-    type_name: &'static str,
-    description: String,
-    by: &By,
-    pattern: Option<&'static str>,
-) -> Vec<CfnBlock> {
+fn parameter(type_name: &'static str, description: String, by: &By, pattern: Option<&'static str>) -> Vec<CfnBlock> {
     let mut p = CfnParameter::new(type_name, description);
     if let By::Id(id) = by {
         p.default = Some(serde_json::Value::String(id.clone()));
@@ -65,9 +60,7 @@ pub struct VpcLookup {
 
 impl VpcLookup {
     pub fn by_id(id: &str) -> Self {
-        VpcLookup {
-            by: By::Id(id.into()),
-        }
+        VpcLookup { by: By::Id(id.into()) }
     }
     /// Finds the VPC by its `Name` tag, as the seed does.
     pub fn by_name_tag(name: &str) -> Self {
@@ -130,10 +123,7 @@ impl SubnetsLookup {
         SubnetsLookup {
             ids: Vec::new(),
             vpc: Some(vpc.into().into_expr()),
-            tags: tags
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }
 }
@@ -158,11 +148,9 @@ impl Resource for SubnetsLookup {
             });
         }
         for id in &self.ids {
-            c.ensure(
-                id.starts_with("subnet-") && id.len() > 7,
-                "lookup-id-format",
-                || format!("subnet id {id:?} must start with \"subnet-\""),
-            );
+            c.ensure(id.starts_with("subnet-") && id.len() > 7, "lookup-id-format", || {
+                format!("subnet id {id:?} must start with \"subnet-\"")
+            });
         }
     }
     fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
@@ -177,8 +165,7 @@ impl Resource for SubnetsLookup {
         vec![p.into_block()]
     }
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
-        let filter =
-            |name: &str, values: Expr| Expr::map([("name", Expr::str(name)), ("values", values)]);
+        let filter = |name: &str, values: Expr| Expr::map([("name", Expr::str(name)), ("values", values)]);
         let mut filters = Vec::new();
         if let Some(vpc) = &self.vpc {
             filters.push(filter("vpc-id", Expr::List(vec![vpc.clone()])));
@@ -190,10 +177,7 @@ impl Resource for SubnetsLookup {
             let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
             filters.push(filter("subnet-id", Expr::from(ids)));
         }
-        vec![TfBlock::data(
-            "aws_subnets",
-            props! { "filter" => Expr::List(filters) },
-        )]
+        vec![TfBlock::data("aws_subnets", props! { "filter" => Expr::List(filters) })]
     }
 }
 
@@ -205,9 +189,7 @@ pub struct LoadBalancerLookup {
 
 impl LoadBalancerLookup {
     pub fn by_arn(arn: &str) -> Self {
-        LoadBalancerLookup {
-            by: By::Id(arn.into()),
-        }
+        LoadBalancerLookup { by: By::Id(arn.into()) }
     }
     pub fn by_name(name: &str) -> Self {
         LoadBalancerLookup {
@@ -222,10 +204,8 @@ impl Handle<LoadBalancerLookup> {
     }
 }
 
-const LB_ARN_PATTERN: &str =
-    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/.+$";
-const LISTENER_ARN_PATTERN: &str =
-    "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/.+$";
+const LB_ARN_PATTERN: &str = "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/.+$";
+const LISTENER_ARN_PATTERN: &str = "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/.+$";
 
 impl Resource for LoadBalancerLookup {
     fn kind(&self) -> &'static str {
@@ -399,9 +379,7 @@ pub struct IamRoleLookup {
 
 impl IamRoleLookup {
     pub fn by_arn(arn: &str) -> Self {
-        IamRoleLookup {
-            by: By::Id(arn.into()),
-        }
+        IamRoleLookup { by: By::Id(arn.into()) }
     }
     pub fn by_name(name: &str) -> Self {
         IamRoleLookup {

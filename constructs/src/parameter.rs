@@ -48,11 +48,9 @@ impl Resource for Parameter {
         "Parameter"
     }
     fn validate(&self, c: &mut Checker<'_>) {
-        c.ensure(
-            !self.description.is_empty(),
-            "parameter-description",
-            || "parameters need a description: it is what the person deploying reads".into(),
-        );
+        c.ensure(!self.description.is_empty(), "parameter-description", || {
+            "parameters need a description: it is what the person deploying reads".into()
+        });
     }
     fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
         let mut p = CfnParameter::new("String", self.description.clone());

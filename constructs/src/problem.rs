@@ -87,10 +87,7 @@ impl<'a> Checker<'a> {
     /// Checks that a literal integer lies in `min..=max`; `what` names the property.
     pub fn range(&mut self, what: &str, value: i64, min: i64, max: i64, rule: &'static str) {
         if value < min || value > max {
-            self.error(
-                rule,
-                format!("{what} is {value}; it must be between {min} and {max}"),
-            );
+            self.error(rule, format!("{what} is {value}; it must be between {min} and {max}"));
         }
     }
 }

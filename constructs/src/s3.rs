@@ -8,10 +8,7 @@ use crate::tree::Handle;
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "bucket");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
-const REGIONAL_DOMAIN: Attribute = Attribute::new(
-    CfnAttr::GetAtt("RegionalDomainName"),
-    "bucket_regional_domain_name",
-);
+const REGIONAL_DOMAIN: Attribute = Attribute::new(CfnAttr::GetAtt("RegionalDomainName"), "bucket_regional_domain_name");
 
 /// Default encryption of new objects.
 #[derive(Clone, Debug, PartialEq)]
@@ -122,14 +119,8 @@ fn check_bucket_name(n: &str) -> Result<(), &'static str> {
     if n.split('.').count() == 4 && n.split('.').all(|p| p.parse::<u8>().is_ok()) {
         return Err("must not look like an IP address");
     }
-    if n.starts_with("xn--")
-        || n.starts_with("sthree-")
-        || n.ends_with("-s3alias")
-        || n.ends_with("--ol-s3")
-    {
-        return Err(
-            "must not use a prefix or suffix S3 reserves (xn--, sthree-, -s3alias, --ol-s3)",
-        );
+    if n.starts_with("xn--") || n.starts_with("sthree-") || n.ends_with("-s3alias") || n.ends_with("--ol-s3") {
+        return Err("must not use a prefix or suffix S3 reserves (xn--, sthree-, -s3alias, --ol-s3)");
     }
     Ok(())
 }
@@ -150,13 +141,7 @@ impl Resource for Bucket {
     fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
         self.name
             .iter()
-            .map(|n| {
-                (
-                    "s3-bucket-name-unique",
-                    n.clone(),
-                    format!("bucket name {n:?}"),
-                )
-            })
+            .map(|n| ("s3-bucket-name-unique", n.clone(), format!("bucket name {n:?}")))
             .collect()
     }
 
@@ -177,10 +162,7 @@ impl Resource for Bucket {
             "OwnershipControls".into(),
             Expr::map([(
                 "Rules",
-                Expr::list([Expr::map([(
-                    "ObjectOwnership",
-                    "BucketOwnerEnforced".into(),
-                )])]),
+                Expr::list([Expr::map([("ObjectOwnership", "BucketOwnerEnforced".into())])]),
             )]),
         );
         if self.versioned {
@@ -285,10 +267,7 @@ fn encryption_rule(e: &BucketEncryption, style: Style) -> Expr {
                 default.insert("kms_master_key_id".into(), k);
             }
             Expr::map([
-                (
-                    "apply_server_side_encryption_by_default",
-                    Expr::Map(default),
-                ),
+                ("apply_server_side_encryption_by_default", Expr::Map(default)),
                 ("bucket_key_enabled", bucket_key.into()),
             ])
         }
@@ -318,27 +297,16 @@ mod tests {
                 ["ServerSideEncryptionByDefault"],
             json!({"SSEAlgorithm": "AES256"})
         );
-        assert_eq!(
-            c["Properties"]["VersioningConfiguration"]["Status"],
-            "Enabled"
-        );
-        assert_eq!(
-            tf_resource(&tf, "aws_s3_bucket", "objects")["force_destroy"],
-            false
-        );
+        assert_eq!(c["Properties"]["VersioningConfiguration"]["Status"], "Enabled");
+        assert_eq!(tf_resource(&tf, "aws_s3_bucket", "objects")["force_destroy"], false);
         let pab = tf_resource(&tf, "aws_s3_bucket_public_access_block", "objects");
         assert_eq!(pab["bucket"], "${aws_s3_bucket.objects.bucket}");
         assert_eq!(pab["block_public_policy"], true);
         assert_eq!(
-            tf_resource(&tf, "aws_s3_bucket_versioning", "objects")["versioning_configuration"]
-                ["status"],
+            tf_resource(&tf, "aws_s3_bucket_versioning", "objects")["versioning_configuration"]["status"],
             "Enabled"
         );
-        let sse = tf_resource(
-            &tf,
-            "aws_s3_bucket_server_side_encryption_configuration",
-            "objects",
-        );
+        let sse = tf_resource(&tf, "aws_s3_bucket_server_side_encryption_configuration", "objects");
         assert_eq!(
             sse["rule"]["apply_server_side_encryption_by_default"]["sse_algorithm"],
             "AES256"
@@ -355,13 +323,9 @@ mod tests {
                 .unversioned(),
         );
         let (cfn, tf) = synth_one(&app);
-        let rule = &cfn_resource(&cfn, "B")["Properties"]["BucketEncryption"]
-            ["ServerSideEncryptionConfiguration"][0];
+        let rule = &cfn_resource(&cfn, "B")["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
         assert_eq!(rule["BucketKeyEnabled"], true);
-        assert_eq!(
-            rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
-            "aws:kms"
-        );
+        assert_eq!(rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"], "aws:kms");
         assert!(tf["resource"].get("aws_s3_bucket_versioning").is_none());
     }
 
@@ -379,11 +343,7 @@ mod tests {
         ] {
             let mut app = App::new();
             app.stack("S").add("B", Bucket::named(bad));
-            assert_eq!(
-                problems(&app),
-                [("S/B".to_string(), "s3-bucket-name")],
-                "{bad}"
-            );
+            assert_eq!(problems(&app), [("S/B".to_string(), "s3-bucket-name")], "{bad}");
         }
         assert!(check_bucket_name("vault-objects.example-1").is_ok());
     }

@@ -41,11 +41,9 @@ impl Tags {
             c.ensure(v.chars().count() <= 256, "tag-value-length", || {
                 format!("tag value for {k:?} is longer than 256 characters")
             });
-            c.ensure(
-                !k.to_ascii_lowercase().starts_with("aws:"),
-                "tag-key-reserved",
-                || format!("tag key {k:?} uses the prefix 'aws:', which is reserved for AWS"),
-            );
+            c.ensure(!k.to_ascii_lowercase().starts_with("aws:"), "tag-key-reserved", || {
+                format!("tag key {k:?} uses the prefix 'aws:', which is reserved for AWS")
+            });
         }
     }
 }

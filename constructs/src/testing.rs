@@ -13,21 +13,14 @@ pub fn synth_one(app: &App) -> (Json, Json) {
         Ok(files) => files,
         Err(e) => panic!("synthesis failed:\n{e}"),
     };
-    assert_eq!(
-        files.len(),
-        2,
-        "synth_one expects an app with exactly one stack"
-    );
+    assert_eq!(files.len(), 2, "synth_one expects an app with exactly one stack");
     let parse = |i: usize| serde_json::from_str(&files[i].text).expect("synthesized JSON parses");
     (parse(0), parse(1))
 }
 
 /// The problems synthesis reports, as `(path, rule)` pairs.
 pub fn problems(app: &App) -> Vec<(String, &'static str)> {
-    crate::validate(app)
-        .into_iter()
-        .map(|p| (p.path, p.rule))
-        .collect()
+    crate::validate(app).into_iter().map(|p| (p.path, p.rule)).collect()
 }
 
 /// A CloudFormation resource by logical id.

@@ -107,11 +107,8 @@ impl App {
     /// template's file name and the Terraform directory name.
     pub fn stack(&mut self, name: &str) -> &mut Stack {
         if let Err(why) = check_id(name) {
-            self.problems.push(Problem::new(
-                name,
-                "invalid-id",
-                format!("stack name {name:?} {why}"),
-            ));
+            self.problems
+                .push(Problem::new(name, "invalid-id", format!("stack name {name:?} {why}")));
         }
         if self.stacks.iter().any(|s| s.name == name) {
             self.problems.push(Problem::new(
@@ -310,13 +307,7 @@ impl Stack {
 
     /// Escape hatch: sets a raw property on the rendered main block of a construct
     /// for one backend. The value is emitted verbatim (no escaping, no references).
-    pub fn override_property(
-        &mut self,
-        target: &impl AsNode,
-        backend: Backend,
-        path: &str,
-        value: serde_json::Value,
-    ) {
+    pub fn override_property(&mut self, target: &impl AsNode, backend: Backend, path: &str, value: serde_json::Value) {
         self.push_override(target, backend, None, path, Some(value));
     }
 
@@ -371,11 +362,8 @@ impl Stack {
     pub fn output(&mut self, id: &str, value: impl Into<Expr>, description: &str) {
         let path = format!("{}/{}", self.name, id);
         if let Err(why) = check_id(id) {
-            self.problems.push(Problem::new(
-                &path,
-                "invalid-id",
-                format!("output id {id:?} {why}"),
-            ));
+            self.problems
+                .push(Problem::new(&path, "invalid-id", format!("output id {id:?} {why}")));
         }
         if self.outputs.iter().any(|o| o.id == id) {
             self.problems.push(Problem::new(
@@ -507,20 +495,15 @@ impl<'a> Scope<'a> {
     fn register(&mut self, id: &str) -> String {
         let path = join_path(&self.stack.name, &self.prefix) + "/" + id;
         if let Err(why) = check_id(id) {
-            self.stack.problems.push(Problem::new(
-                &path,
-                "invalid-id",
-                format!("construct id {id:?} {why}"),
-            ));
+            self.stack
+                .problems
+                .push(Problem::new(&path, "invalid-id", format!("construct id {id:?} {why}")));
         }
         if !self.stack.paths.insert(path.clone()) {
             self.stack.problems.push(Problem::new(
                 &path,
                 "duplicate-id",
-                format!(
-                    "another construct in {} already has the id {id:?}",
-                    self.path()
-                ),
+                format!("another construct in {} already has the id {id:?}", self.path()),
             ));
         }
         path
@@ -544,10 +527,7 @@ pub(crate) fn check_id(id: &str) -> Result<(), String> {
         return Err("is empty; ids must be 1-64 characters".into());
     }
     if id.len() > 64 {
-        return Err(format!(
-            "is {} characters long; ids must be at most 64",
-            id.len()
-        ));
+        return Err(format!("is {} characters long; ids must be at most 64", id.len()));
     }
     if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return Err("must start with a letter".into());

@@ -73,10 +73,7 @@ fn invalid_ids_are_reported() {
     let found = problems(&app);
     assert!(found.contains(&p("S/has space", "invalid-id")), "{found:?}");
     assert!(found.contains(&p("S/9lives", "invalid-id")), "{found:?}");
-    assert!(
-        found.contains(&p("S/bad/output", "invalid-id")),
-        "{found:?}"
-    );
+    assert!(found.contains(&p("S/bad/output", "invalid-id")), "{found:?}");
 }
 
 #[test]
@@ -86,17 +83,10 @@ fn two_paths_mapping_to_one_logical_id_are_a_collision_naming_both() {
     stack.add("TaskRole", LogGroup::new("/a"));
     stack.add("task-role", LogGroup::new("/b"));
     let err = synth(&app, &Backend::ALL).unwrap_err();
-    let cfn = err
-        .problems
-        .iter()
-        .find(|p| p.rule == "logical-id-collision")
-        .unwrap();
+    let cfn = err.problems.iter().find(|p| p.rule == "logical-id-collision").unwrap();
     assert_eq!(cfn.path, "S/task-role");
     assert!(cfn.message.contains("S/TaskRole"), "{}", cfn.message);
-    assert!(err
-        .problems
-        .iter()
-        .any(|p| p.rule == "terraform-name-collision"));
+    assert!(err.problems.iter().any(|p| p.rule == "terraform-name-collision"));
 }
 
 #[test]
@@ -109,10 +99,7 @@ fn every_problem_is_reported_at_once_and_nothing_renders() {
     let err = synth(&app, &Backend::ALL).unwrap_err();
     assert_eq!(err.problems.len(), 3);
     let text = err.to_string();
-    assert!(
-        text.starts_with("3 problems found; nothing was written:"),
-        "{text}"
-    );
+    assert!(text.starts_with("3 problems found; nothing was written:"), "{text}");
     assert!(
         text.contains("[S/A]") && text.contains("[S/B]") && text.contains("[S/C]"),
         "{text}"
@@ -129,10 +116,7 @@ fn references_to_a_construct_of_another_app_are_rejected() {
     stack.output("Foreign", foreign.name(), "");
     stack.add_dependency(&tg, &foreign);
     let found = problems(&app);
-    assert!(
-        found.contains(&p("S/Foreign", "foreign-reference")),
-        "{found:?}"
-    );
+    assert!(found.contains(&p("S/Foreign", "foreign-reference")), "{found:?}");
     assert!(found.contains(&p("S/T", "foreign-reference")), "{found:?}");
 }
 
@@ -197,11 +181,7 @@ fn references_render_natively_in_each_backend() {
     stack.output("TableName", table.name(), "");
     stack.output(
         "Mixed",
-        Value::<kind::Text>::concat([
-            Expr::str("table/"),
-            table.name().into(),
-            Expr::str("/${literal}"),
-        ]),
+        Value::<kind::Text>::concat([Expr::str("table/"), table.name().into(), Expr::str("/${literal}")]),
         "",
     );
     stack.output("Region", Attr::region(), "");
@@ -210,30 +190,18 @@ fn references_render_natively_in_each_backend() {
         cfn["Outputs"]["TableArn"]["Value"],
         json!({"Fn::GetAtt": ["Items", "Arn"]})
     );
-    assert_eq!(
-        cfn["Outputs"]["TableName"]["Value"],
-        json!({"Ref": "Items"})
-    );
+    assert_eq!(cfn["Outputs"]["TableName"]["Value"], json!({"Ref": "Items"}));
     assert_eq!(
         cfn["Outputs"]["Mixed"]["Value"],
         json!({"Fn::Sub": "table/${Items}/${!literal}"})
     );
-    assert_eq!(
-        cfn["Outputs"]["Region"]["Value"],
-        json!({"Ref": "AWS::Region"})
-    );
-    assert_eq!(
-        tf["output"]["table_arn"]["value"],
-        "${aws_dynamodb_table.items.arn}"
-    );
+    assert_eq!(cfn["Outputs"]["Region"]["Value"], json!({"Ref": "AWS::Region"}));
+    assert_eq!(tf["output"]["table_arn"]["value"], "${aws_dynamodb_table.items.arn}");
     assert_eq!(
         tf["output"]["mixed"]["value"],
         "table/${aws_dynamodb_table.items.name}/$${literal}"
     );
-    assert_eq!(
-        tf["output"]["region"]["value"],
-        "${data.aws_region.current.name}"
-    );
+    assert_eq!(tf["output"]["region"]["value"], "${data.aws_region.current.name}");
     assert_eq!(tf["data"]["aws_region"]["current"], json!({}));
     assert!(
         tf["data"].get("aws_caller_identity").is_none(),
@@ -249,10 +217,7 @@ fn lookups_render_as_parameters_and_data_sources_only_when_referenced() {
     stack.add("Unused", VpcLookup::by_id("vpc-123"));
     let lb = stack.add("PrivateLb", LoadBalancerLookup::by_name("lb-private"));
     let listener = stack.add("Listener", ListenerLookup::by_port(lb.arn(), 443));
-    let subnets = stack.add(
-        "Private",
-        SubnetsLookup::by_tags(vpc.id(), &[("Tier", "private")]),
-    );
+    let subnets = stack.add("Private", SubnetsLookup::by_tags(vpc.id(), &[("Tier", "private")]));
     stack.output("Listener", listener.arn(), "");
     stack.output("Subnets", subnets.ids(), "");
     let (cfn, tf) = synth_one(&app);
@@ -264,10 +229,7 @@ fn lookups_render_as_parameters_and_data_sources_only_when_referenced() {
         json!(["${data.aws_vpc.vpc.id}"])
     );
     assert_eq!(params["Private"]["Type"], "List<AWS::EC2::Subnet::Id>");
-    assert_eq!(
-        cfn["Outputs"]["Subnets"]["Value"],
-        json!({"Ref": "Private"})
-    );
+    assert_eq!(cfn["Outputs"]["Subnets"]["Value"], json!({"Ref": "Private"}));
     assert_eq!(
         tf_data(&tf, "aws_lb_listener", "listener")["load_balancer_arn"],
         "${data.aws_lb.private_lb.arn}"
@@ -275,10 +237,7 @@ fn lookups_render_as_parameters_and_data_sources_only_when_referenced() {
     assert_eq!(tf_data(&tf, "aws_lb_listener", "listener")["port"], 443);
     assert_eq!(tf_data(&tf, "aws_lb", "private_lb")["name"], "lb-private");
     assert_eq!(tf_data(&tf, "aws_vpc", "vpc")["tags"]["Name"], "main");
-    assert_eq!(
-        tf["output"]["subnets"]["value"],
-        "${data.aws_subnets.private.ids}"
-    );
+    assert_eq!(tf["output"]["subnets"]["value"], "${data.aws_subnets.private.ids}");
     assert!(tf["data"]["aws_vpc"].get("unused").is_none());
     assert!(params.get("Unused").is_none());
 }
@@ -336,10 +295,7 @@ fn parameters_become_variables() {
         json!({"Type": "String", "Description": "Image tag to deploy", "Default": "v1"})
     );
     assert_eq!(tf["variable"]["application_version"]["default"], "v1");
-    assert_eq!(
-        tf["output"]["version"]["value"],
-        "${var.application_version}"
-    );
+    assert_eq!(tf["output"]["version"]["value"], "${var.application_version}");
 }
 
 #[test]
@@ -407,12 +363,7 @@ fn escape_hatch_sets_and_removes_raw_properties_per_backend() {
         "Properties.LogGroupClass",
         json!("INFREQUENT_ACCESS"),
     );
-    stack.override_property(
-        &logs,
-        Backend::Terraform,
-        "log_group_class",
-        json!("INFREQUENT_ACCESS"),
-    );
+    stack.override_property(&logs, Backend::Terraform, "log_group_class", json!("INFREQUENT_ACCESS"));
     stack.remove_property(&logs, Backend::CloudFormation, "Properties.RetentionInDays");
     stack.override_block_property(
         &bucket,
@@ -460,10 +411,7 @@ fn get_mut_changes_a_construct_before_synthesis() {
         "a handle from another app is refused"
     );
     let (cfn, _) = synth_one(&app);
-    assert_eq!(
-        cfn_resource(&cfn, "Logs")["Properties"]["RetentionInDays"],
-        7
-    );
+    assert_eq!(cfn_resource(&cfn, "Logs")["Properties"]["RetentionInDays"], 7);
 }
 
 #[test]
@@ -483,8 +431,7 @@ fn output_is_pretty_json_with_a_trailing_newline() {
 #[test]
 fn parameters_may_not_use_names_terraform_reserves() {
     let mut app = App::new();
-    app.stack("S")
-        .add("Version", Parameter::string("Image tag"));
+    app.stack("S").add("Version", Parameter::string("Image tag"));
     assert_eq!(problems(&app), [p("S/Version", "terraform-reserved-name")]);
 }
 
@@ -502,9 +449,7 @@ fn reference_cycles_are_reported_with_the_loop() {
     assert_eq!(err.problems.len(), 1, "{err}");
     assert_eq!(err.problems[0].rule, "reference-cycle");
     assert!(
-        err.problems[0]
-            .message
-            .ends_with("S/A -> S/B -> S/C -> S/A"),
+        err.problems[0].message.ends_with("S/A -> S/B -> S/C -> S/A"),
         "{}",
         err.problems[0].message
     );

@@ -3,6 +3,7 @@
 
 use constructs::App;
 
+pub mod blog;
 pub mod minimal;
 
 /// Every app the project ships (the vault stack and each example), by name, for
@@ -10,6 +11,7 @@ pub mod minimal;
 pub fn all_apps() -> Vec<(&'static str, fn() -> App)> {
     vec![
         ("vault", stack::vault::app as fn() -> App),
+        ("blog", blog::app),
         ("minimal", minimal::app),
     ]
 }

@@ -10,8 +10,8 @@ use stack::tools;
 fn all_artifacts() -> Vec<(&'static str, Artifact)> {
     let mut out = Vec::new();
     for (name, build) in examples::all_apps() {
-        let artifacts = synth(&build(), &Backend::ALL)
-            .unwrap_or_else(|e| panic!("app {name} does not synthesize:\n{e}"));
+        let artifacts =
+            synth(&build(), &Backend::ALL).unwrap_or_else(|e| panic!("app {name} does not synthesize:\n{e}"));
         out.extend(artifacts.into_iter().map(|a| (name, a)));
     }
     out
@@ -49,11 +49,7 @@ fn synthesizing_twice_gives_byte_identical_output() {
         let second = synth(&build(), &Backend::ALL).unwrap();
         assert_eq!(first, second, "app {name} is not deterministic");
         for a in &first {
-            assert!(
-                a.text.ends_with("}\n"),
-                "{} lacks a trailing newline",
-                a.relative_path
-            );
+            assert!(a.text.ends_with("}\n"), "{} lacks a trailing newline", a.relative_path);
         }
     }
 }

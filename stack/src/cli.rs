@@ -69,21 +69,11 @@ impl From<Target> for Backend {
 
 /// Parses the process arguments and runs the command against the app `build` returns.
 pub fn run(build: impl FnOnce() -> App) -> ExitCode {
-    run_with(
-        Cli::parse(),
-        build,
-        &mut std::io::stdout(),
-        &mut std::io::stderr(),
-    )
+    run_with(Cli::parse(), build, &mut std::io::stdout(), &mut std::io::stderr())
 }
 
 /// Runs a parsed command, printing to the given streams (tests use buffers).
-pub fn run_with(
-    cli: Cli,
-    build: impl FnOnce() -> App,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> ExitCode {
+pub fn run_with(cli: Cli, build: impl FnOnce() -> App, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let app = build();
     match cli.command {
         Command::Synth { out: dir, target } => {

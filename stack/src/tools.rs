@@ -57,19 +57,14 @@ fn version_of(path: &Path, arg: &str) -> Option<String> {
     if !out.status.success() {
         return None;
     }
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     Some(text.lines().next().unwrap_or("").trim().to_string())
 }
 
 static PIP_LOCK: Mutex<()> = Mutex::new(());
 
 /// Finds `name`; if missing and `pip_package` is given, installs it with pip first.
-pub fn find_or_install(
-    name: &str,
-    version_arg: &str,
-    pip_package: Option<&str>,
-) -> Result<Tool, Missing> {
+pub fn find_or_install(name: &str, version_arg: &str, pip_package: Option<&str>) -> Result<Tool, Missing> {
     let _guard = PIP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let found = search_path(name).and_then(|p| version_of(&p, version_arg).map(|v| (p, v)));
     let found = match (found, pip_package) {
@@ -77,14 +72,7 @@ pub fn find_or_install(
         (None, Some(pkg)) => {
             announce(&format!("{name} not found; installing {pkg} with pip"));
             let ok = Command::new("python3")
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    pkg,
-                ])
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", pkg])
                 .status()
                 .is_ok_and(|s| s.success());
             if ok {
@@ -100,9 +88,7 @@ pub fn find_or_install(
             announce(&format!("using {name}: {} ({version})", path.display()));
             Ok(Tool { path, version })
         }
-        None => Err(Missing(format!(
-            "{name} is not installed and could not be installed"
-        ))),
+        None => Err(Missing(format!("{name} is not installed and could not be installed"))),
     }
 }
 
@@ -144,9 +130,7 @@ pub fn require(tool: Result<Tool, Missing>, check: &str) -> Option<Tool> {
         Ok(t) => Some(t),
         Err(m) if in_ci() => panic!("{check} needs a tool that is missing in CI: {m}"),
         Err(m) => {
-            announce(&format!(
-                "SKIPPED {check}: {m} (set CI=1 to make this a failure)"
-            ));
+            announce(&format!("SKIPPED {check}: {m} (set CI=1 to make this a failure)"));
             None
         }
     }
@@ -196,11 +180,7 @@ impl TerraformConfig {
 }
 
 /// `terraform init` (offline) and `terraform validate` in `module_dir`.
-pub fn run_terraform_validate(
-    tool: &Tool,
-    cfg: &TerraformConfig,
-    module_dir: &Path,
-) -> Result<(), String> {
+pub fn run_terraform_validate(tool: &Tool, cfg: &TerraformConfig, module_dir: &Path) -> Result<(), String> {
     let run = |args: &[&str]| -> Result<(), String> {
         let out = Command::new(&tool.path)
             .args(args)
@@ -288,9 +268,6 @@ pub fn python_with_boto3() -> Result<Tool, Missing> {
     }
     let path = search_path("python3").ok_or_else(|| Missing("python3 is not on PATH".into()))?;
     let version = version_of(&path, "--version").unwrap_or_default();
-    announce(&format!(
-        "using python3 with boto3: {} ({version})",
-        path.display()
-    ));
+    announce(&format!("using python3 with boto3: {} ({version})", path.display()));
     Ok(Tool { path, version })
 }

@@ -22,8 +22,7 @@
 
 use constructs::dynamodb::{DynamoTable, Key};
 use constructs::ecs::{
-    AwsLogs, ContainerDefinition, EcsCluster, FargateService, FargateSize, FargateTaskDefinition,
-    LoadBalancerTarget,
+    AwsLogs, ContainerDefinition, EcsCluster, FargateService, FargateSize, FargateTaskDefinition, LoadBalancerTarget,
 };
 use constructs::iam::Condition;
 use constructs::prelude::*;
@@ -44,9 +43,7 @@ pub fn app() -> App {
 
 /// Builds the vault stack into `stack`.
 pub fn vault_stack(stack: &mut Stack) {
-    stack.set_description(
-        "vault-api on ECS Fargate behind the private load balancer's /vault* rule",
-    );
+    stack.set_description("vault-api on ECS Fargate behind the private load balancer's /vault* rule");
     stack.add_tag("service", "vault-api");
 
     // What the stack only looks up, as the seed does.
@@ -70,16 +67,12 @@ pub fn vault_stack(stack: &mut Stack) {
     let repo = stack.add(
         "Repository",
         EcrRepo::new("vault-api").lifecycle_rule(
-            LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5)
-                .description("Keep last 5 images"),
+            LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5).description("Keep last 5 images"),
         ),
     );
 
     // Storage the service uses.
-    let table = stack.add(
-        "Items",
-        DynamoTable::new(TABLE_NAME, Key::string(TABLE_PARTITION_KEY)),
-    );
+    let table = stack.add("Items", DynamoTable::new(TABLE_NAME, Key::string(TABLE_PARTITION_KEY)));
     let bucket = stack.add("Objects", Bucket::new());
     let logs = stack.add("Logs", LogGroup::new("ecs/fargate/ditto-vault"));
 
@@ -149,22 +142,19 @@ pub fn vault_stack(stack: &mut Stack) {
         )
         .add_to_policy(
             "objects-bucket",
-            Statement::allow()
-                .action("s3:ListBucket")
-                .resource(bucket.arn()),
+            Statement::allow().action("s3:ListBucket").resource(bucket.arn()),
         );
     let task_role = stack.add("TaskRole", task_role);
 
     // Compute.
     let cluster = stack.add("Cluster", EcsCluster::new().name("fargate-cluster"));
-    let container =
-        ContainerDefinition::new(CONTAINER_NAME, repo.image_uri(version.value()).into_text())
-            .port(CONTAINER_PORT)
-            .env("ApplicationVersion", version.value())
-            .env("PORT", CONTAINER_PORT.to_string())
-            .env("VAULT_TABLE", table.name().text())
-            .env("VAULT_BUCKET", bucket.name().text())
-            .logging(AwsLogs::new(logs.name(), "vault"));
+    let container = ContainerDefinition::new(CONTAINER_NAME, repo.image_uri(version.value()).into_text())
+        .port(CONTAINER_PORT)
+        .env("ApplicationVersion", version.value())
+        .env("PORT", CONTAINER_PORT.to_string())
+        .env("VAULT_TABLE", table.name().text())
+        .env("VAULT_BUCKET", bucket.name().text())
+        .logging(AwsLogs::new(logs.name(), "vault"));
     let task = stack.add(
         "TaskDefinition",
         FargateTaskDefinition::new("vault-api", FargateSize::CPU_256_MEM_512)
@@ -195,19 +185,7 @@ pub fn vault_stack(stack: &mut Stack) {
         target_group.arn(),
         "ARN of the service's target group",
     );
-    stack.output(
-        "RepositoryUri",
-        repo.uri(),
-        "Where to push vault-api images",
-    );
-    stack.output(
-        "TableName",
-        table.name(),
-        "DynamoDB table holding the vault's items",
-    );
-    stack.output(
-        "BucketName",
-        bucket.name(),
-        "S3 bucket holding the vault's objects",
-    );
+    stack.output("RepositoryUri", repo.uri(), "Where to push vault-api images");
+    stack.output("TableName", table.name(), "DynamoDB table holding the vault's items");
+    stack.output("BucketName", bucket.name(), "S3 bucket holding the vault's objects");
 }

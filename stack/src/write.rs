@@ -21,11 +21,7 @@ pub fn write_all(out: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>>
     result
 }
 
-fn stage_and_commit(
-    out: &Path,
-    staging: &Path,
-    artifacts: &[Artifact],
-) -> io::Result<Vec<PathBuf>> {
+fn stage_and_commit(out: &Path, staging: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>> {
     for a in artifacts {
         let path = staging.join(&a.relative_path);
         if let Some(parent) = path.parent() {

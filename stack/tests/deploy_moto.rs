@@ -10,8 +10,7 @@ use serde_json::Value as Json;
 use stack::tools::{self, MotoServer};
 
 fn template() -> (String, Json) {
-    let files =
-        synth(&stack::vault::app(), &[Backend::CloudFormation]).expect("vault stack synthesizes");
+    let files = synth(&stack::vault::app(), &[Backend::CloudFormation]).expect("vault stack synthesizes");
     let text = files[0].text.clone();
     let json = serde_json::from_str(&text).unwrap();
     (text, json)

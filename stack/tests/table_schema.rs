@@ -10,9 +10,8 @@ fn deployed_table_matches_the_services_key_schema() {
     let (cfn, tf) = synth_one(&stack::vault::app());
     let c = &cfn_resource(&cfn, "Items")["Properties"];
     let mut key_schema = vec![json!({"AttributeName": table::PARTITION_KEY, "KeyType": "HASH"})];
-    let mut definitions = vec![
-        json!({"AttributeName": table::PARTITION_KEY, "AttributeType": table::PARTITION_KEY_TYPE}),
-    ];
+    let mut definitions =
+        vec![json!({"AttributeName": table::PARTITION_KEY, "AttributeType": table::PARTITION_KEY_TYPE})];
     if let Some(sort) = table::SORT_KEY {
         key_schema.push(json!({"AttributeName": sort, "KeyType": "RANGE"}));
         definitions.push(json!({"AttributeName": sort, "AttributeType": "S"}));

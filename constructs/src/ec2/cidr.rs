@@ -39,10 +39,7 @@ pub(crate) fn check_ipv4(s: &str) -> Result<(), CidrError> {
     let bits = u32::from(addr);
     let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
     if bits & !mask != 0 {
-        return Err(CidrError::HostBits(format!(
-            "{}/{prefix}",
-            Ipv4Addr::from(bits & mask)
-        )));
+        return Err(CidrError::HostBits(format!("{}/{prefix}", Ipv4Addr::from(bits & mask))));
     }
     Ok(())
 }
@@ -57,10 +54,7 @@ pub(crate) fn check_ipv6(s: &str) -> Result<(), CidrError> {
     let bits = u128::from(addr);
     let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
     if bits & !mask != 0 {
-        return Err(CidrError::HostBits(format!(
-            "{}/{prefix}",
-            Ipv6Addr::from(bits & mask)
-        )));
+        return Err(CidrError::HostBits(format!("{}/{prefix}", Ipv6Addr::from(bits & mask))));
     }
     Ok(())
 }
@@ -106,10 +100,7 @@ mod tests {
             check_ipv4("10.0.0.1/16"),
             Err(CidrError::HostBits("10.0.0.0/16".into()))
         );
-        assert_eq!(
-            check_ipv4("1.2.3.4/0"),
-            Err(CidrError::HostBits("0.0.0.0/0".into()))
-        );
+        assert_eq!(check_ipv4("1.2.3.4/0"), Err(CidrError::HostBits("0.0.0.0/0".into())));
     }
 
     #[test]

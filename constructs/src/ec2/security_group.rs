@@ -268,25 +268,17 @@ impl Rule {
             // ICMPv6 takes no ports to mean every type and code (the EC2 API
             // makes them optional, and cfn-lint warns about `-1` there).
             IpProtocol::Icmpv6 if self.from_port.unwrap_or(-1) == -1 => None,
-            IpProtocol::Icmp | IpProtocol::Icmpv6 => Some((
-                self.from_port.unwrap_or(-1).into(),
-                self.to_port.unwrap_or(-1).into(),
-            )),
-            IpProtocol::Tcp | IpProtocol::Udp => Some((
-                self.from_port.unwrap_or(0).into(),
-                self.to_port.unwrap_or(0).into(),
-            )),
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => {
+                Some((self.from_port.unwrap_or(-1).into(), self.to_port.unwrap_or(-1).into()))
+            }
+            IpProtocol::Tcp | IpProtocol::Udp => {
+                Some((self.from_port.unwrap_or(0).into(), self.to_port.unwrap_or(0).into()))
+            }
         }
     }
 }
 
-fn check_cidr(
-    c: &mut Checker<'_>,
-    which: &str,
-    cidr: &str,
-    r: Result<(), CidrError>,
-    family: &str,
-) {
+fn check_cidr(c: &mut Checker<'_>, which: &str, cidr: &str, r: Result<(), CidrError>, family: &str) {
     match r {
         Ok(()) => {}
         Err(CidrError::HostBits(network)) => c.error(
@@ -469,8 +461,7 @@ impl Resource for SecurityGroup {
         } else {
             self.egress.iter().map(|r| r.cfn(false)).collect()
         };
-        let ingress = (!self.ingress.is_empty())
-            .then(|| Expr::list(self.ingress.iter().map(|r| r.cfn(true))));
+        let ingress = (!self.ingress.is_empty()).then(|| Expr::list(self.ingress.iter().map(|r| r.cfn(true))));
         let props = props! {
             opt "GroupName" => self.name.as_deref(),
             "GroupDescription" => self.description.as_str(),
@@ -491,11 +482,8 @@ impl Resource for SecurityGroup {
         let mut blocks = vec![TfBlock::resource("aws_security_group", body)];
         for (i, rule) in self.ingress.iter().enumerate() {
             blocks.push(
-                TfBlock::resource(
-                    "aws_vpc_security_group_ingress_rule",
-                    rule.tf(group.clone()),
-                )
-                .suffix(format!("ingress_{i}")),
+                TfBlock::resource("aws_vpc_security_group_ingress_rule", rule.tf(group.clone()))
+                    .suffix(format!("ingress_{i}")),
             );
         }
         for (i, rule) in self.egress.iter().enumerate() {

@@ -65,11 +65,7 @@ impl LifecycleRule {
 
     /// Expires untagged images `days` after they were pushed.
     pub fn expire_untagged_after_days(priority: u32, days: u32) -> Self {
-        LifecycleRule::new(
-            priority,
-            TagSelection::Untagged,
-            CountType::SinceImagePushedDays(days),
-        )
+        LifecycleRule::new(priority, TagSelection::Untagged, CountType::SinceImagePushedDays(days))
     }
 
     pub fn description(mut self, text: &str) -> Self {
@@ -125,10 +121,7 @@ pub(crate) fn check_rules(c: &mut Checker<'_>, rules: &[LifecycleRule]) {
     for (i, r) in rules.iter().enumerate() {
         let p = r.priority;
         c.ensure(p >= 1, "ecr-lifecycle-priority", || {
-            format!(
-                "lifecycle rule {} has priority 0; priorities start at 1",
-                i + 1
-            )
+            format!("lifecycle rule {} has priority 0; priorities start at 1", i + 1)
         });
         if rules[..i].iter().any(|o| o.priority == p) {
             c.error(
@@ -158,11 +151,9 @@ pub(crate) fn check_rules(c: &mut Checker<'_>, rules: &[LifecycleRule]) {
     }
     if !rules.is_empty() {
         let len = lifecycle_policy_text(rules).chars().count();
-        c.ensure(
-            len <= MAX_LIFECYCLE_POLICY_CHARS,
-            "ecr-lifecycle-policy-size",
-            || format!("the lifecycle policy is {len} characters; ECR accepts at most {MAX_LIFECYCLE_POLICY_CHARS}"),
-        );
+        c.ensure(len <= MAX_LIFECYCLE_POLICY_CHARS, "ecr-lifecycle-policy-size", || {
+            format!("the lifecycle policy is {len} characters; ECR accepts at most {MAX_LIFECYCLE_POLICY_CHARS}")
+        });
     }
 }
 
@@ -179,8 +170,7 @@ mod tests {
 
     #[test]
     fn the_seed_rule_serializes_to_the_seed_policy() {
-        let rule = LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5)
-            .description("Keep last 5 images");
+        let rule = LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5).description("Keep last 5 images");
         let text = lifecycle_policy_text(&[rule]);
         assert_eq!(
             text,
@@ -249,10 +239,7 @@ mod tests {
     #[test]
     fn oversized_lifecycle_policies_are_reported() {
         let many: Vec<LifecycleRule> = (1..=200)
-            .map(|p| {
-                LifecycleRule::keep_last(p, TagSelection::tagged(["v"]), 5)
-                    .description(&"x".repeat(100))
-            })
+            .map(|p| LifecycleRule::keep_last(p, TagSelection::tagged(["v"]), 5).description(&"x".repeat(100)))
             .collect();
         assert_eq!(rules(&many), ["ecr-lifecycle-policy-size"]);
     }

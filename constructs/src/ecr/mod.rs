@@ -3,9 +3,7 @@
 
 mod lifecycle;
 
-pub use lifecycle::{
-    lifecycle_policy_text, CountType, LifecycleRule, TagSelection, MAX_LIFECYCLE_POLICY_CHARS,
-};
+pub use lifecycle::{lifecycle_policy_text, CountType, LifecycleRule, TagSelection, MAX_LIFECYCLE_POLICY_CHARS};
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::iam::{PolicyDocument, PolicyKind, Principal, Statement};
@@ -161,11 +159,7 @@ impl EcrRepo {
     /// inline policy (e.g. `pull_statement()`): the two would depend on each
     /// other (cfn-lint E3004). Same-account roles need only the identity side.
     pub fn grant_pull(&mut self, principal: Principal) -> &mut Self {
-        self.add_to_policy(
-            Statement::allow()
-                .principal(principal)
-                .actions(PULL_ACTIONS),
-        )
+        self.add_to_policy(Statement::allow().principal(principal).actions(PULL_ACTIONS))
     }
 }
 
@@ -192,17 +186,13 @@ impl Handle<EcrRepo> {
     /// [`PULL_ACTIONS`] on its ARN. Pair it with `Statement::ecr_auth_token()`
     /// (which must be on `*`) in e.g. a task execution role.
     pub fn pull_statement(&self) -> Statement {
-        Statement::allow()
-            .actions(PULL_ACTIONS)
-            .resource(self.arn())
+        Statement::allow().actions(PULL_ACTIONS).resource(self.arn())
     }
 
     /// The identity-policy statement to push to this repository only:
     /// [`PUSH_ACTIONS`] on its ARN (plus `Statement::ecr_auth_token()`).
     pub fn push_statement(&self) -> Statement {
-        Statement::allow()
-            .actions(PUSH_ACTIONS)
-            .resource(self.arn())
+        Statement::allow().actions(PUSH_ACTIONS).resource(self.arn())
     }
 }
 

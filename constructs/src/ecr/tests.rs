@@ -58,10 +58,7 @@ fn the_seeds_flawed_policy_and_lifecycle_rule_translate_one_to_one() {
     let mut app = App::new();
     let repo = EcrRepo::new("vault-api")
         .tag_mutability(TagMutability::Mutable)
-        .lifecycle_rule(
-            LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5)
-                .description("Keep last 5 images"),
-        )
+        .lifecycle_rule(LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5).description("Keep last 5 images"))
         .policy(
             PolicyDocument::new().statement(
                 Statement::allow()
@@ -86,10 +83,7 @@ fn the_seeds_flawed_policy_and_lifecycle_rule_translate_one_to_one() {
     );
     let lp = tf_resource(&tf, "aws_ecr_lifecycle_policy", "repo");
     assert_eq!(lp["repository"], "${aws_ecr_repository.repo.name}");
-    assert_eq!(
-        lp["policy"],
-        props["LifecyclePolicy"]["LifecyclePolicyText"]
-    );
+    assert_eq!(lp["policy"], props["LifecyclePolicy"]["LifecyclePolicyText"]);
     assert!(lp.get("tags").is_none());
 
     let policy = &props["RepositoryPolicyText"];
@@ -108,10 +102,7 @@ fn grant_pull_adds_exactly_the_three_pull_actions_for_the_principal() {
     let stack = app.stack("S");
     let role = stack.add("Ci", IamRole::for_service("codebuild.amazonaws.com"));
     let repo = stack.add("Repo", EcrRepo::new("vault-api"));
-    stack
-        .get_mut(&repo)
-        .expect("same stack")
-        .grant_pull(role.principal());
+    stack.get_mut(&repo).expect("same stack").grant_pull(role.principal());
     let (cfn, tf) = synth_one(&app);
     let expected = json!({
         "Effect": "Allow",
@@ -123,10 +114,7 @@ fn grant_pull_adds_exactly_the_three_pull_actions_for_the_principal() {
         expected
     );
     let policy = tf_json_string(&tf_resource(&tf, "aws_ecr_repository_policy", "repo")["policy"]);
-    assert_eq!(
-        policy["Statement"][0]["Principal"]["AWS"][0],
-        "${aws_iam_role.ci.arn}"
-    );
+    assert_eq!(policy["Statement"][0]["Principal"]["AWS"][0], "${aws_iam_role.ci.arn}");
 }
 
 #[test]
@@ -171,25 +159,13 @@ fn repository_attributes_render_per_backend() {
     let out = &cfn["Outputs"];
     assert_eq!(out["Name"]["Value"], json!({"Ref": "Repo"}));
     assert_eq!(out["Arn"]["Value"], json!({"Fn::GetAtt": ["Repo", "Arn"]}));
-    assert_eq!(
-        out["Uri"]["Value"],
-        json!({"Fn::GetAtt": ["Repo", "RepositoryUri"]})
-    );
-    assert_eq!(
-        out["Image"]["Value"],
-        json!({"Fn::Sub": "${Repo.RepositoryUri}:v1"})
-    );
+    assert_eq!(out["Uri"]["Value"], json!({"Fn::GetAtt": ["Repo", "RepositoryUri"]}));
+    assert_eq!(out["Image"]["Value"], json!({"Fn::Sub": "${Repo.RepositoryUri}:v1"}));
     let out = &tf["output"];
     assert_eq!(out["name"]["value"], "${aws_ecr_repository.repo.name}");
     assert_eq!(out["arn"]["value"], "${aws_ecr_repository.repo.arn}");
-    assert_eq!(
-        out["uri"]["value"],
-        "${aws_ecr_repository.repo.repository_url}"
-    );
-    assert_eq!(
-        out["image"]["value"],
-        "${aws_ecr_repository.repo.repository_url}:v1"
-    );
+    assert_eq!(out["uri"]["value"], "${aws_ecr_repository.repo.repository_url}");
+    assert_eq!(out["image"]["value"], "${aws_ecr_repository.repo.repository_url}:v1");
 }
 
 #[test]
@@ -203,10 +179,8 @@ fn kms_encryption_and_empty_on_delete_render_in_both_backends() {
             .empty_on_delete(true)
             .scan_on_push(false),
     );
-    app.stack("T").add(
-        "Repo",
-        EcrRepo::new("vault-api").encryption(Encryption::Kms(None)),
-    );
+    app.stack("T")
+        .add("Repo", EcrRepo::new("vault-api").encryption(Encryption::Kms(None)));
     let files = crate::synth(&app, &crate::Backend::ALL).expect("valid");
     let parse = |i: usize| -> serde_json::Value { serde_json::from_str(&files[i].text).unwrap() };
     let (cfn, tf) = (parse(0), parse(1));
@@ -235,9 +209,8 @@ fn lifecycle_descriptions_are_escaped_only_where_the_backend_interpolates() {
     let mut app = App::new();
     app.stack("S").add(
         "Repo",
-        EcrRepo::new("vault-api").lifecycle_rule(
-            LifecycleRule::expire_untagged_after_days(1, 7).description("not a ${ref}"),
-        ),
+        EcrRepo::new("vault-api")
+            .lifecycle_rule(LifecycleRule::expire_untagged_after_days(1, 7).description("not a ${ref}")),
     );
     let (cfn, tf) = synth_one(&app);
     let text = cfn_resource(&cfn, "Repo")["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"]
@@ -277,8 +250,7 @@ fn repository_names_follow_the_ecr_pattern() {
 #[test]
 fn invalid_repository_settings_are_reported_with_the_path() {
     let mut app = App::new();
-    let mut repo =
-        EcrRepo::new("Vault_API").lifecycle_rule(LifecycleRule::keep_last(1, TagSelection::Any, 5));
+    let mut repo = EcrRepo::new("Vault_API").lifecycle_rule(LifecycleRule::keep_last(1, TagSelection::Any, 5));
     repo.lifecycle_rules
         .push(LifecycleRule::expire_untagged_after_days(2, 7));
     repo.add_to_policy(
@@ -304,8 +276,5 @@ fn repository_names_are_unique_in_a_stack() {
     let stack = app.stack("S");
     stack.add("A", EcrRepo::new("vault-api"));
     stack.add("B", EcrRepo::new("vault-api"));
-    assert_eq!(
-        problems(&app),
-        [("S/B".to_string(), "ecr-repo-name-unique")]
-    );
+    assert_eq!(problems(&app), [("S/B".to_string(), "ecr-repo-name-unique")]);
 }

@@ -100,11 +100,7 @@ impl Resource for EcsCluster {
 
     fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
         match &self.name {
-            Some(n) => vec![(
-                "ecs-cluster-name-unique",
-                n.clone(),
-                format!("cluster name {n:?}"),
-            )],
+            Some(n) => vec![("ecs-cluster-name-unique", n.clone(), format!("cluster name {n:?}"))],
             None => Vec::new(),
         }
     }
@@ -122,10 +118,7 @@ impl Resource for EcsCluster {
     }
 
     fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
-        let name = self
-            .name
-            .clone()
-            .unwrap_or_else(|| super::name_from_path(cx.path()));
+        let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
         let setting = Expr::map([
             ("name", Expr::str("containerInsights")),
             ("value", Expr::str(self.container_insights.value())),

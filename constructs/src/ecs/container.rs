@@ -68,6 +68,10 @@ pub struct AwsLogs {
     pub region: Value<kind::Region>,
     /// Streams are named `prefix/container-name/task-id`; Fargate requires a prefix.
     pub stream_prefix: String,
+    /// Lets the agent create the group (`awslogs-create-group`). Off by default:
+    /// a group created this way keeps logs forever and the execution role then
+    /// needs `logs:CreateLogGroup`. For migrating stacks that rely on it.
+    pub create_group: bool,
 }
 
 impl AwsLogs {
@@ -77,7 +81,14 @@ impl AwsLogs {
             group: group.into(),
             region: Attr::region().into(),
             stream_prefix: stream_prefix.into(),
+            create_group: false,
         }
+    }
+
+    /// Lets the ECS agent create the group on first use (see [`AwsLogs::create_group`]).
+    pub fn create_group(mut self) -> Self {
+        self.create_group = true;
+        self
     }
 
     /// A group in another region than the stack's (e.g. a literal `"eu-west-2"`).
@@ -286,9 +297,7 @@ impl ContainerDefinition {
             match e {
                 Expr::Str(s) => s.contains(".dkr.ecr."),
                 Expr::Concat(parts) => parts.iter().any(ecr),
-                Expr::Ref(Target::Node(_, a)) => {
-                    a.tf == "repository_url" || a.cfn == CfnAttr::GetAtt("RepositoryUri")
-                }
+                Expr::Ref(Target::Node(_, a)) => a.tf == "repository_url" || a.cfn == CfnAttr::GetAtt("RepositoryUri"),
                 _ => false,
             }
         }
@@ -353,9 +362,7 @@ impl ContainerDefinition {
                 });
             }
         }
-        if let (Some(limit), Some(reservation)) =
-            (self.memory_limit_mib, self.memory_reservation_mib)
-        {
+        if let (Some(limit), Some(reservation)) = (self.memory_limit_mib, self.memory_reservation_mib) {
             c.ensure(reservation < limit, "ecs-container-memory", || {
                 format!("container {name:?}: memory reservation {reservation} MiB must be below its memory limit {limit} MiB")
             });
@@ -382,10 +389,8 @@ impl ContainerDefinition {
             range("timeout (seconds)", h.timeout_secs, 2, 60);
             range("retries", h.retries, 1, 10);
             range("start period (seconds)", h.start_period_secs, 0, 300);
-            let ok = matches!(
-                h.command.first().map(String::as_str),
-                Some("CMD" | "CMD-SHELL")
-            ) && h.command.len() >= 2
+            let ok = matches!(h.command.first().map(String::as_str), Some("CMD" | "CMD-SHELL"))
+                && h.command.len() >= 2
                 && h.command[1..].iter().all(|a| !a.is_empty());
             c.ensure(ok, "ecs-health-check", || {
                 format!("container {name:?}: health check command {:?} must be CMD or CMD-SHELL followed by a non-empty command", h.command)
@@ -411,10 +416,7 @@ impl ContainerDefinition {
                 e.push((k, v));
             }
         }
-        e.push((
-            "readonlyRootFilesystem",
-            Expr::Bool(self.readonly_root_filesystem),
-        ));
+        e.push(("readonlyRootFilesystem", Expr::Bool(self.readonly_root_filesystem)));
         if !self.command.is_empty() {
             e.push(("command", Expr::from(self.command.clone())));
         }
@@ -429,36 +431,32 @@ impl ContainerDefinition {
             e.push(("portMappings", Expr::list(ports)));
         }
         if !self.environment.is_empty() {
-            let vars = sorted(&self.environment).into_iter().map(|(n, v)| {
-                case.obj(vec![
-                    ("name", Expr::str(n)),
-                    ("value", v.clone().into_expr()),
-                ])
-            });
+            let vars = sorted(&self.environment)
+                .into_iter()
+                .map(|(n, v)| case.obj(vec![("name", Expr::str(n)), ("value", v.clone().into_expr())]));
             e.push(("environment", Expr::list(vars)));
         }
         if !self.secrets.is_empty() {
-            let vars = sorted(&self.secrets).into_iter().map(|(n, v)| {
-                case.obj(vec![
-                    ("name", Expr::str(n)),
-                    ("valueFrom", v.clone().into_expr()),
-                ])
-            });
+            let vars = sorted(&self.secrets)
+                .into_iter()
+                .map(|(n, v)| case.obj(vec![("name", Expr::str(n)), ("valueFrom", v.clone().into_expr())]));
             e.push(("secrets", Expr::list(vars)));
         }
         if let Some(logs) = &self.logging {
             // Driver option names are the driver's own, the same in both backends.
-            let options = Expr::map([
+            let mut options = vec![
                 ("awslogs-group", logs.group.clone().into_expr()),
                 ("awslogs-region", logs.region.clone().into_expr()),
                 ("awslogs-stream-prefix", Expr::str(&logs.stream_prefix)),
-            ]);
+            ];
+            if logs.create_group {
+                // Driver options are strings.
+                options.insert(0, ("awslogs-create-group", Expr::str("true")));
+            }
+            let options = Expr::map(options);
             e.push((
                 "logConfiguration",
-                case.obj(vec![
-                    ("logDriver", Expr::str("awslogs")),
-                    ("options", options),
-                ]),
+                case.obj(vec![("logDriver", Expr::str("awslogs")), ("options", options)]),
             ));
         }
         if let Some(h) = &self.health_check {
@@ -503,8 +501,7 @@ pub(super) enum Case {
 impl Case {
     /// An object from camelCase keys, recased for CloudFormation.
     fn obj(self, entries: Vec<(&str, Expr)>) -> Expr {
-        let mut m: IndexMap<String, Expr> =
-            entries.into_iter().map(|(k, v)| (self.key(k), v)).collect();
+        let mut m: IndexMap<String, Expr> = entries.into_iter().map(|(k, v)| (self.key(k), v)).collect();
         if self == Case::Api {
             m.sort_keys();
         }

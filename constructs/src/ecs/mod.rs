@@ -75,9 +75,7 @@ use crate::problem::Checker;
 /// Cluster, service, task family and container names: 1-255 letters, digits,
 /// hyphens and underscores.
 fn is_ecs_name(s: &str) -> bool {
-    (1..=255).contains(&s.len())
-        && s.chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    (1..=255).contains(&s.len()) && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
 }
 
 fn check_name(c: &mut Checker<'_>, what: &str, name: &str, rule: &'static str) {

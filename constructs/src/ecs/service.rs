@@ -21,11 +21,7 @@ pub struct LoadBalancerTarget {
 }
 
 impl LoadBalancerTarget {
-    pub fn new(
-        container_name: &str,
-        container_port: u16,
-        target_group_arn: impl Into<Value<kind::Arn>>,
-    ) -> Self {
+    pub fn new(container_name: &str, container_port: u16, target_group_arn: impl Into<Value<kind::Arn>>) -> Self {
         LoadBalancerTarget {
             container_name: container_name.into(),
             container_port,
@@ -245,7 +241,9 @@ impl Resource for FargateService {
         }
         let n = self.security_groups.len();
         c.ensure((1..=5).contains(&n), "ecs-security-groups", || {
-            format!("the service has {n} security groups; give 1 to 5 (with none, tasks would get the VPC's default group)")
+            format!(
+                "the service has {n} security groups; give 1 to 5 (with none, tasks would get the VPC's default group)"
+            )
         });
         if let Expr::List(ids) = self.subnets.expr() {
             let n = ids.len();
@@ -288,7 +286,9 @@ impl Resource for FargateService {
             format!("minimum healthy percent is {min}; it must be between 0 and 100")
         });
         c.ensure(max >= 100, "ecs-deployment-percent", || {
-            format!("maximum percent is {max}; it must be at least 100 or a deployment could not keep the desired count")
+            format!(
+                "maximum percent is {max}; it must be at least 100 or a deployment could not keep the desired count"
+            )
         });
         c.ensure(max > min, "ecs-deployment-percent", || {
             format!("maximum percent {max} must be above minimum healthy percent {min}, or a deployment could neither start a new task nor stop an old one")
@@ -317,25 +317,15 @@ impl Resource for FargateService {
             ("SecurityGroups", self.security_group_list()),
             (
                 "AssignPublicIp",
-                Expr::str(if self.assign_public_ip {
-                    "ENABLED"
-                } else {
-                    "DISABLED"
-                }),
+                Expr::str(if self.assign_public_ip { "ENABLED" } else { "DISABLED" }),
             ),
         ]);
         let deployment = Expr::map([
-            (
-                "MinimumHealthyPercent",
-                Expr::from(self.minimum_healthy_percent),
-            ),
+            ("MinimumHealthyPercent", Expr::from(self.minimum_healthy_percent)),
             ("MaximumPercent", Expr::from(self.maximum_percent)),
             (
                 "DeploymentCircuitBreaker",
-                Expr::map([
-                    ("Enable", Expr::Bool(enable)),
-                    ("Rollback", Expr::Bool(rollback)),
-                ]),
+                Expr::map([("Enable", Expr::Bool(enable)), ("Rollback", Expr::Bool(rollback))]),
             ),
         ]);
         let load_balancers = (!self.load_balancers.is_empty()).then(|| {
@@ -366,10 +356,7 @@ impl Resource for FargateService {
 
     fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
         let (enable, rollback) = self.circuit_breaker_flags();
-        let name = self
-            .name
-            .clone()
-            .unwrap_or_else(|| super::name_from_path(cx.path()));
+        let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
         let network = Expr::map([
             ("subnets", self.subnets.clone().into_expr()),
             ("security_groups", self.security_group_list()),

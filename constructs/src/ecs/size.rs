@@ -54,10 +54,7 @@ impl FargateSize {
 
     /// Any pair; checked when the app is validated (rule `fargate-cpu-memory`).
     pub const fn new(cpu_units: u32, memory_mib: u32) -> Self {
-        FargateSize {
-            cpu_units,
-            memory_mib,
-        }
+        FargateSize { cpu_units, memory_mib }
     }
 
     pub const fn cpu_units(self) -> u32 {
@@ -98,9 +95,7 @@ impl FargateSize {
         if valid.is_empty() {
             c.error(
                 "fargate-cpu-memory",
-                format!(
-                    "Fargate has no size with {cpu} cpu units; use one of {FARGATE_CPU_UNITS:?}"
-                ),
+                format!("Fargate has no size with {cpu} cpu units; use one of {FARGATE_CPU_UNITS:?}"),
             );
         } else {
             let list: Vec<String> = valid.iter().map(u32::to_string).collect();
@@ -139,10 +134,7 @@ mod tests {
         assert_eq!(FargateSize::valid_memory_mib(256), [512, 1024, 2048]);
         assert_eq!(FargateSize::valid_memory_mib(512), [1024, 2048, 3072, 4096]);
         assert_eq!(FargateSize::valid_memory_mib(4096).len(), 23);
-        assert_eq!(
-            FargateSize::valid_memory_mib(8192)[..3],
-            [16384, 20480, 24576]
-        );
+        assert_eq!(FargateSize::valid_memory_mib(8192)[..3], [16384, 20480, 24576]);
         assert_eq!(FargateSize::valid_memory_mib(16384).last(), Some(&122880));
         assert!(FargateSize::valid_memory_mib(300).is_empty());
         assert!(!FargateSize::new(256, 4096).is_valid());

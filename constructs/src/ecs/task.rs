@@ -104,11 +104,9 @@ impl Resource for FargateTaskDefinition {
     fn validate(&self, c: &mut Checker<'_>) {
         super::check_name(c, "task family", &self.family, "ecs-task-family");
         self.size.check(c);
-        c.ensure(
-            !self.containers.is_empty(),
-            "ecs-container-required",
-            || "a task definition needs at least one container".into(),
-        );
+        c.ensure(!self.containers.is_empty(), "ecs-container-required", || {
+            "a task definition needs at least one container".into()
+        });
         let mut names: Vec<&str> = Vec::new();
         let mut ports = Vec::new();
         for container in &self.containers {
@@ -163,29 +161,21 @@ impl Resource for FargateTaskDefinition {
             .iter()
             .filter_map(|k| k.memory_reservation_mib.or(k.memory_limit_mib))
             .sum();
-        c.ensure(
-            memory <= self.size.memory_mib(),
-            "ecs-container-memory",
-            || {
-                format!(
-                    "containers reserve {memory} MiB of memory in total; the task has {} MiB",
-                    self.size.memory_mib()
-                )
-            },
-        );
+        c.ensure(memory <= self.size.memory_mib(), "ecs-container-memory", || {
+            format!(
+                "containers reserve {memory} MiB of memory in total; the task has {} MiB",
+                self.size.memory_mib()
+            )
+        });
         for k in &self.containers {
             if let Some(limit) = k.memory_limit_mib {
-                c.ensure(
-                    limit <= self.size.memory_mib(),
-                    "ecs-container-memory",
-                    || {
-                        format!(
-                            "container {:?} has a memory limit of {limit} MiB; the task has {} MiB",
-                            k.name,
-                            self.size.memory_mib()
-                        )
-                    },
-                );
+                c.ensure(limit <= self.size.memory_mib(), "ecs-container-memory", || {
+                    format!(
+                        "container {:?} has a memory limit of {limit} MiB; the task has {} MiB",
+                        k.name,
+                        self.size.memory_mib()
+                    )
+                });
             }
         }
     }

@@ -11,8 +11,7 @@ use crate::testing::{cfn_resource, problems, synth_one, tf_json_string, tf_resou
 use crate::tree::App;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/vault-api";
-const TG: &str =
-    "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/vault-api/0123456789abcdef";
+const TG: &str = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/vault-api/0123456789abcdef";
 
 fn rules(app: &App) -> Vec<(String, &'static str)> {
     let mut p = problems(app);
@@ -41,10 +40,7 @@ fn service() -> FargateService {
 fn the_seed_task_and_service_render_in_both_backends() {
     let mut app = App::new();
     let stack = app.stack("Vault");
-    let version = stack.add(
-        "AppVersion",
-        Parameter::string("Application version to deploy"),
-    );
+    let version = stack.add("AppVersion", Parameter::string("Application version to deploy"));
     let logs = stack.add("Logs", LogGroup::new("ecs/fargate/ditto-vault"));
     let cluster = stack.add("Cluster", EcsCluster::new().name("fargate-cluster"));
     let image = Value::concat([
@@ -105,10 +101,7 @@ fn the_seed_task_and_service_render_in_both_backends() {
     );
 
     let tf_td = tf_resource(&tf, "aws_ecs_task_definition", "task");
-    assert_eq!(
-        (&tf_td["cpu"], &tf_td["memory"]),
-        (&json!("256"), &json!("512"))
-    );
+    assert_eq!((&tf_td["cpu"], &tf_td["memory"]), (&json!("256"), &json!("512")));
     assert_eq!(tf_td["network_mode"], "awsvpc");
     assert_eq!(tf_td["requires_compatibilities"], json!(["FARGATE"]));
     assert_eq!(
@@ -151,10 +144,7 @@ fn the_seed_task_and_service_render_in_both_backends() {
     let tf_svc = tf_resource(&tf, "aws_ecs_service", "service");
     assert_eq!(tf_svc["name"], "vault-api");
     assert_eq!(tf_svc["cluster"], "${aws_ecs_cluster.cluster.arn}");
-    assert_eq!(
-        tf_svc["task_definition"],
-        "${aws_ecs_task_definition.task.arn}"
-    );
+    assert_eq!(tf_svc["task_definition"], "${aws_ecs_task_definition.task.arn}");
     assert_eq!(tf_svc["launch_type"], "FARGATE");
     assert_eq!(tf_svc["health_check_grace_period_seconds"], 30);
     assert_eq!(
@@ -255,8 +245,7 @@ fn a_list_valued_subnet_lookup_is_passed_through_without_another_list() {
         .security_group(sg.id()),
     );
     let (cfn, tf) = synth_one(&app);
-    let awsvpc =
-        &cfn_resource(&cfn, "Service")["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
+    let awsvpc = &cfn_resource(&cfn, "Service")["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
     assert_eq!(awsvpc["Subnets"], json!({"Ref": "PrivateSubnets"}));
     assert_eq!(awsvpc["SecurityGroups"], json!([{"Ref": "TaskSg"}]));
     assert_eq!(
@@ -265,10 +254,7 @@ fn a_list_valued_subnet_lookup_is_passed_through_without_another_list() {
     );
     let net = &tf_resource(&tf, "aws_ecs_service", "service")["network_configuration"];
     assert_eq!(net["subnets"], "${data.aws_subnets.private_subnets.ids}");
-    assert_eq!(
-        net["security_groups"],
-        json!(["${data.aws_security_group.task_sg.id}"])
-    );
+    assert_eq!(net["security_groups"], json!(["${data.aws_security_group.task_sg.id}"]));
 }
 
 #[test]
@@ -305,30 +291,15 @@ fn attributes_render_as_each_backend_names_them() {
     let (cfn, tf) = synth_one(&app);
     let o = &cfn["Outputs"];
     assert_eq!(o["ClusterName"]["Value"], json!({"Ref": "Cluster"}));
-    assert_eq!(
-        o["ClusterArn"]["Value"],
-        json!({"Fn::GetAtt": ["Cluster", "Arn"]})
-    );
+    assert_eq!(o["ClusterArn"]["Value"], json!({"Fn::GetAtt": ["Cluster", "Arn"]}));
     assert_eq!(o["TaskArn"]["Value"], json!({"Ref": "Task"}));
-    assert_eq!(
-        o["ServiceName"]["Value"],
-        json!({"Fn::GetAtt": ["Service", "Name"]})
-    );
+    assert_eq!(o["ServiceName"]["Value"], json!({"Fn::GetAtt": ["Service", "Name"]}));
     assert_eq!(o["ServiceArn"]["Value"], json!({"Ref": "Service"}));
     let o = &tf["output"];
-    assert_eq!(
-        o["cluster_name"]["value"],
-        "${aws_ecs_cluster.cluster.name}"
-    );
+    assert_eq!(o["cluster_name"]["value"], "${aws_ecs_cluster.cluster.name}");
     assert_eq!(o["cluster_arn"]["value"], "${aws_ecs_cluster.cluster.arn}");
-    assert_eq!(
-        o["task_arn"]["value"],
-        "${aws_ecs_task_definition.task.arn}"
-    );
-    assert_eq!(
-        o["service_name"]["value"],
-        "${aws_ecs_service.service.name}"
-    );
+    assert_eq!(o["task_arn"]["value"], "${aws_ecs_task_definition.task.arn}");
+    assert_eq!(o["service_name"]["value"], "${aws_ecs_service.service.name}");
     assert_eq!(o["service_arn"]["value"], "${aws_ecs_service.service.id}");
 }
 
@@ -352,14 +323,8 @@ fn clusters_enable_container_insights_and_take_a_path_name_only_in_terraform() {
     );
     let t = tf_resource(&tf, "aws_ecs_cluster", "cluster");
     assert_eq!(t["name"], "S-Cluster");
-    assert_eq!(
-        t["setting"],
-        json!([{"name": "containerInsights", "value": "enabled"}])
-    );
-    assert_eq!(
-        cfn_resource(&cfn, "Quiet")["Properties"]["ClusterName"],
-        "quiet"
-    );
+    assert_eq!(t["setting"], json!([{"name": "containerInsights", "value": "enabled"}]));
+    assert_eq!(cfn_resource(&cfn, "Quiet")["Properties"]["ClusterName"], "quiet");
     assert_eq!(
         tf_resource(&tf, "aws_ecs_cluster", "quiet")["setting"][0]["value"],
         "disabled"
@@ -372,14 +337,8 @@ fn container_definitions_are_canonical_sorted_and_omit_empty_lists() {
     let container = nginx()
         .env("ZETA", "z")
         .env("ALPHA", "a")
-        .secret(
-            "DB_PASSWORD",
-            "arn:aws:ssm:eu-west-2:123456789012:parameter/db",
-        )
-        .secret(
-            "API_KEY",
-            "arn:aws:secretsmanager:eu-west-2:123456789012:secret:k",
-        )
+        .secret("DB_PASSWORD", "arn:aws:ssm:eu-west-2:123456789012:parameter/db")
+        .secret("API_KEY", "arn:aws:secretsmanager:eu-west-2:123456789012:secret:k")
         .port_mapping(PortMapping::udp(5353))
         .cpu_units(128)
         .memory_limit_mib(512)
@@ -387,9 +346,7 @@ fn container_definitions_are_canonical_sorted_and_omit_empty_lists() {
         .user("1000")
         .writable_root_filesystem()
         .command(["nginx", "-g", "daemon off;"])
-        .health_check(ContainerHealthCheck::shell(
-            "curl -f http://localhost/ || exit 1",
-        ));
+        .health_check(ContainerHealthCheck::shell("curl -f http://localhost/ || exit 1"));
     let sidecar = ContainerDefinition::new("sidecar", "public.ecr.aws/x/y:1")
         .essential(false)
         .health_check(ContainerHealthCheck::exec(["/bin/ok"]).start_period_secs(10));
@@ -402,9 +359,7 @@ fn container_definitions_are_canonical_sorted_and_omit_empty_lists() {
             .container(sidecar),
     );
     let (cfn, tf) = synth_one(&app);
-    let defs = tf_json_string(
-        &tf_resource(&tf, "aws_ecs_task_definition", "task")["container_definitions"],
-    );
+    let defs = tf_json_string(&tf_resource(&tf, "aws_ecs_task_definition", "task")["container_definitions"]);
     let web = &defs[0];
     let keys: Vec<&String> = web.as_object().unwrap().keys().collect();
     let mut sorted = keys.clone();
@@ -439,13 +394,7 @@ fn container_definitions_are_canonical_sorted_and_omit_empty_lists() {
     let side = &defs[1];
     assert_eq!(side["essential"], false);
     assert_eq!(side["healthCheck"]["startPeriod"], 10);
-    for empty in [
-        "portMappings",
-        "environment",
-        "secrets",
-        "command",
-        "logConfiguration",
-    ] {
+    for empty in ["portMappings", "environment", "secrets", "command", "logConfiguration"] {
         assert!(side.get(empty).is_none(), "{empty} is left out");
     }
     let cfn_web = &cfn_resource(&cfn, "Task")["Properties"]["ContainerDefinitions"][0];
@@ -476,12 +425,9 @@ fn awslogs_defaults_to_the_stack_region() {
             .container(nginx().logging(AwsLogs::new(Value::literal("/web"), "web"))),
     );
     let (cfn, tf) = synth_one(&app);
-    let opts = &cfn_resource(&cfn, "Task")["Properties"]["ContainerDefinitions"][0]
-        ["LogConfiguration"]["Options"];
+    let opts = &cfn_resource(&cfn, "Task")["Properties"]["ContainerDefinitions"][0]["LogConfiguration"]["Options"];
     assert_eq!(opts["awslogs-region"], json!({"Ref": "AWS::Region"}));
-    let defs = tf_json_string(
-        &tf_resource(&tf, "aws_ecs_task_definition", "task")["container_definitions"],
-    );
+    let defs = tf_json_string(&tf_resource(&tf, "aws_ecs_task_definition", "task")["container_definitions"]);
     assert_eq!(
         defs[0]["logConfiguration"]["options"]["awslogs-region"],
         "${data.aws_region.current.name}"
@@ -500,17 +446,10 @@ fn a_size_fargate_does_not_run_is_reported_with_the_valid_memory_sizes() {
         FargateTaskDefinition::new("web", FargateSize::new(300, 512)).container(nginx()),
     );
     let problems = crate::validate(&app);
-    let mine: Vec<_> = problems
-        .iter()
-        .filter(|p| p.rule == "fargate-cpu-memory")
-        .collect();
+    let mine: Vec<_> = problems.iter().filter(|p| p.rule == "fargate-cpu-memory").collect();
     assert_eq!(mine.len(), 2);
     assert_eq!(mine[0].path, "S/Task");
-    assert!(
-        mine[0].message.contains("512, 1024, 2048 MiB"),
-        "{}",
-        mine[0].message
-    );
+    assert!(mine[0].message.contains("512, 1024, 2048 MiB"), "{}", mine[0].message);
     assert_eq!(mine[1].path, "T/Task");
     assert!(mine[1].message.contains("300 cpu units"));
 }
@@ -533,10 +472,7 @@ fn bad_names_are_reported_for_each_construct() {
         ("S/Task", "ecs-container-name"),
         ("S/Service", "ecs-service-name"),
     ] {
-        assert!(
-            got.contains(&(path.to_string(), rule)),
-            "{path} {rule} in {got:?}"
-        );
+        assert!(got.contains(&(path.to_string(), rule)), "{path} {rule} in {got:?}");
     }
 }
 
@@ -575,15 +511,9 @@ fn container_settings_out_of_range_are_reported() {
         "ecs-health-check",
     ];
     for rule in expected {
-        assert!(
-            got.contains(&("S/Task".to_string(), rule)),
-            "{rule} in {got:?}"
-        );
+        assert!(got.contains(&("S/Task".to_string(), rule)), "{rule} in {got:?}");
     }
-    let health = problems(&app)
-        .iter()
-        .filter(|(_, r)| *r == "ecs-health-check")
-        .count();
+    let health = problems(&app).iter().filter(|(_, r)| *r == "ecs-health-check").count();
     assert_eq!(health, 5, "four ranges and the empty command");
 }
 
@@ -596,10 +526,7 @@ fn an_empty_or_unsafe_stream_prefix_is_reported() {
             .execution_role(ROLE)
             .container(nginx().logging(AwsLogs::new(Value::literal("/web"), "a:b"))),
     );
-    assert_eq!(
-        rules(&app),
-        [("S/Task".to_string(), "ecs-awslogs-stream-prefix")]
-    );
+    assert_eq!(rules(&app), [("S/Task".to_string(), "ecs-awslogs-stream-prefix")]);
 }
 
 #[test]
@@ -620,13 +547,7 @@ fn task_level_rules_are_reported() {
                     .cpu_units(200)
                     .memory_reservation_mib(300),
             )
-            .container(
-                nginx()
-                    .essential(false)
-                    .port(80)
-                    .cpu_units(200)
-                    .memory_limit_mib(1024),
-            ),
+            .container(nginx().essential(false).port(80).cpu_units(200).memory_limit_mib(1024)),
     );
     let got = rules(&app);
     assert!(got.contains(&("S/Empty".into(), "ecs-container-required")));
@@ -637,10 +558,7 @@ fn task_level_rules_are_reported() {
         "ecs-container-cpu",
         "ecs-container-memory",
     ] {
-        assert!(
-            got.contains(&("S/Crowded".into(), rule)),
-            "{rule} in {got:?}"
-        );
+        assert!(got.contains(&("S/Crowded".into(), rule)), "{rule} in {got:?}");
     }
 }
 
@@ -667,15 +585,8 @@ fn ecr_images_awslogs_and_secrets_need_an_execution_role() {
         FargateTaskDefinition::new("public", FargateSize::CPU_256_MEM_512).container(nginx()),
     );
     let p = problems(&app);
-    let mine: Vec<_> = p
-        .iter()
-        .filter(|(_, r)| *r == "ecs-execution-role-required")
-        .collect();
-    assert_eq!(
-        mine.len(),
-        3,
-        "image, logs and secrets each need the role: {p:?}"
-    );
+    let mine: Vec<_> = p.iter().filter(|(_, r)| *r == "ecs-execution-role-required").collect();
+    assert_eq!(mine.len(), 3, "image, logs and secrets each need the role: {p:?}");
     assert!(mine.iter().all(|(path, _)| path == "S/Task"));
     assert!(!has(&app, "S/Public", "ecs-execution-role-required"));
 }
@@ -686,19 +597,12 @@ fn service_rules_are_reported() {
     let stack = app.stack("S");
     stack.add(
         "NoSg",
-        FargateService::new(
-            Value::literal("c"),
-            Value::literal("t:1"),
-            Vec::<&str>::new(),
-        )
-        .health_check_grace_period_secs(u32::MAX)
-        .deployment_percent(150, 90)
-        .platform_version("latest"),
+        FargateService::new(Value::literal("c"), Value::literal("t:1"), Vec::<&str>::new())
+            .health_check_grace_period_secs(u32::MAX)
+            .deployment_percent(150, 90)
+            .platform_version("latest"),
     );
-    stack.add(
-        "Lbs",
-        service().load_balancer(LoadBalancerTarget::new("web", 0, TG)),
-    );
+    stack.add("Lbs", service().load_balancer(LoadBalancerTarget::new("web", 0, TG)));
     let got = rules(&app);
     for rule in [
         "ecs-security-groups",
@@ -725,12 +629,8 @@ fn service_rules_are_reported() {
 #[test]
 fn equal_min_and_max_percent_would_stall_a_deployment() {
     let mut app = App::new();
-    app.stack("S")
-        .add("Service", service().deployment_percent(100, 100));
-    assert_eq!(
-        rules(&app),
-        [("S/Service".to_string(), "ecs-deployment-percent")]
-    );
+    app.stack("S").add("Service", service().deployment_percent(100, 100));
+    assert_eq!(rules(&app), [("S/Service".to_string(), "ecs-deployment-percent")]);
 }
 
 #[test]
@@ -741,10 +641,7 @@ fn more_than_five_target_groups_are_reported() {
         svc = svc.load_balancer(LoadBalancerTarget::new("web", 80, TG));
     }
     app.stack("S").add("Service", svc);
-    assert_eq!(
-        rules(&app),
-        [("S/Service".to_string(), "ecs-load-balancers")]
-    );
+    assert_eq!(rules(&app), [("S/Service".to_string(), "ecs-load-balancers")]);
 }
 
 #[test]
@@ -770,9 +667,6 @@ fn names_that_must_be_unique_are_reported_on_the_second_use() {
 
 #[test]
 fn path_names_replace_characters_ecs_rejects() {
-    assert_eq!(
-        name_from_path("Vault/Api.v2/Service"),
-        "Vault-Api-v2-Service"
-    );
+    assert_eq!(name_from_path("Vault/Api.v2/Service"), "Vault-Api-v2-Service");
     assert_eq!(name_from_path(&"a".repeat(300)).len(), 255);
 }

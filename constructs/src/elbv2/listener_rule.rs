@@ -153,9 +153,7 @@ fn path_pattern_ok(p: &str) -> bool {
 /// Host names: letters, digits, `-_.` and the wildcards `*` `?`; at least one
 /// `.`, and only letters after the last one.
 fn host_header_ok(h: &str) -> bool {
-    let chars_ok = h
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.*?".contains(c));
+    let chars_ok = h.chars().all(|c| c.is_ascii_alphanumeric() || "-_.*?".contains(c));
     let tld_ok = match h.rsplit_once('.') {
         Some((_, tld)) => !tld.is_empty() && tld.chars().all(|c| c.is_ascii_alphabetic()),
         None => false,
@@ -176,23 +174,16 @@ impl Resource for LoadBalancerRule {
             50000,
             "listener-rule-priority",
         );
-        c.ensure(
-            !self.conditions.is_empty(),
-            "listener-rule-conditions",
-            || {
-                "a listener rule needs at least one condition (a path pattern or a host header)"
-                    .into()
-            },
-        );
+        c.ensure(!self.conditions.is_empty(), "listener-rule-conditions", || {
+            "a listener rule needs at least one condition (a path pattern or a host header)".into()
+        });
         let mut seen: Vec<&str> = Vec::new();
         let mut total = 0;
         for cond in &self.conditions {
             let field = cond.field();
-            c.ensure(
-                !seen.contains(&field),
-                "listener-rule-condition-repeated",
-                || format!("a listener rule may have one {field} condition; put all values in one"),
-            );
+            c.ensure(!seen.contains(&field), "listener-rule-condition-repeated", || {
+                format!("a listener rule may have one {field} condition; put all values in one")
+            });
             seen.push(field);
             let n = cond.values().len();
             total += n;
@@ -212,11 +203,9 @@ impl Resource for LoadBalancerRule {
                 }
             }
         }
-        c.ensure(
-            total <= MAX_VALUES_PER_RULE,
-            "listener-rule-condition-values",
-            || format!("the rule's conditions list {total} values together; a rule may have at most {MAX_VALUES_PER_RULE}"),
-        );
+        c.ensure(total <= MAX_VALUES_PER_RULE, "listener-rule-condition-values", || {
+            format!("the rule's conditions list {total} values together; a rule may have at most {MAX_VALUES_PER_RULE}")
+        });
     }
 
     fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
@@ -231,29 +220,21 @@ impl Resource for LoadBalancerRule {
 
     fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
         let Action::Forward(tg) = &self.action;
-        let action = Expr::map([
-            ("Type", Expr::str("forward")),
-            ("TargetGroupArn", tg.clone().into()),
-        ]);
+        let action = Expr::map([("Type", Expr::str("forward")), ("TargetGroupArn", tg.clone().into())]);
         let props = props! {
             "ListenerArn" => self.listener.clone(),
             "Priority" => self.priority,
             "Conditions" => Expr::list(self.conditions.iter().map(Condition::cfn)),
             "Actions" => Expr::list([action]),
         };
-        vec![
-            CfnResource::new("AWS::ElasticLoadBalancingV2::ListenerRule", props)
-                .untagged()
-                .into_block(),
-        ]
+        vec![CfnResource::new("AWS::ElasticLoadBalancingV2::ListenerRule", props)
+            .untagged()
+            .into_block()]
     }
 
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
         let Action::Forward(tg) = &self.action;
-        let action = Expr::map([
-            ("type", Expr::str("forward")),
-            ("target_group_arn", tg.clone().into()),
-        ]);
+        let action = Expr::map([("type", Expr::str("forward")), ("target_group_arn", tg.clone().into())]);
         let body = props! {
             "listener_arn" => self.listener.clone(),
             "priority" => self.priority,
@@ -311,10 +292,7 @@ mod tests {
                 "condition": [{ "path_pattern": { "values": ["/vault*"] } }]
             })
         );
-        assert_eq!(
-            tf["output"]["rule_arn"]["value"],
-            "${aws_lb_listener_rule.rule.arn}"
-        );
+        assert_eq!(tf["output"]["rule_arn"]["value"], "${aws_lb_listener_rule.rule.arn}");
     }
 
     #[test]
@@ -325,9 +303,7 @@ mod tests {
             LoadBalancerRule::new(
                 "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/1/2",
                 10,
-                Action::forward(
-                    "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/tg/3",
-                ),
+                Action::forward("arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/tg/3"),
             )
             .when(Condition::host_header(["api.example.com", "*.example.org"]))
             .path_patterns(["/v1/*", "/v2/*"]),
@@ -422,10 +398,7 @@ mod tests {
             );
         }
         for good in ["/vault*", "/a?c/~user/$x@y:z+w&v", "*"] {
-            assert!(
-                rules_for(rule(1).path_patterns([good])).is_empty(),
-                "{good:?}"
-            );
+            assert!(rules_for(rule(1).path_patterns([good])).is_empty(), "{good:?}");
         }
         for bad in [
             "localhost",
@@ -441,10 +414,7 @@ mod tests {
             );
         }
         for good in ["api.example.com", "*.example.com", "api-?.example.io"] {
-            assert!(
-                rules_for(rule(1).host_headers([good])).is_empty(),
-                "{good:?}"
-            );
+            assert!(rules_for(rule(1).host_headers([good])).is_empty(), "{good:?}");
         }
     }
 
@@ -454,15 +424,11 @@ mod tests {
         let stack = app.stack("S");
         let listener = stack.add(
             "Listener",
-            ListenerLookup::by_arn(
-                "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/1/2",
-            ),
+            ListenerLookup::by_arn("arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/1/2"),
         );
         let other = stack.add(
             "Other",
-            ListenerLookup::by_arn(
-                "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/1/3",
-            ),
+            ListenerLookup::by_arn("arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/1/3"),
         );
         stack.add(
             "A",
@@ -480,9 +446,6 @@ mod tests {
             "D",
             LoadBalancerRule::forward(listener.arn(), 7, "arn:tg").path_patterns(["/d"]),
         );
-        assert_eq!(
-            problems(&app),
-            [("S/D".to_string(), "listener-rule-priority-unique")]
-        );
+        assert_eq!(problems(&app), [("S/D".to_string(), "listener-rule-priority-unique")]);
     }
 }

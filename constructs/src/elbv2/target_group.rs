@@ -120,20 +120,10 @@ impl HealthCheck {
         c.ensure(
             p.starts_with('/') && p.chars().count() <= 1024,
             "health-check-path",
-            || {
-                format!(
-                    "health check path {p:?} must start with '/' and be at most 1024 characters"
-                )
-            },
+            || format!("health check path {p:?} must start with '/' and be at most 1024 characters"),
         );
         if let HealthCheckPort::Port(port) = self.port {
-            c.range(
-                "health check port",
-                port.into(),
-                1,
-                65535,
-                "health-check-port",
-            );
+            c.range("health check port", port.into(), 1, 65535, "health-check-port");
         }
         let counts = [
             (
@@ -189,9 +179,7 @@ impl HealthCheck {
 fn matcher_ok(m: &str) -> bool {
     fn code(s: &str) -> Option<u16> {
         let ok = s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit());
-        ok.then(|| s.parse().ok())
-            .flatten()
-            .filter(|c| (200..=499).contains(c))
+        ok.then(|| s.parse().ok()).flatten().filter(|c| (200..=499).contains(c))
     }
     m.split(',').all(|part| {
         let (lo, hi) = part.split_once('-').unwrap_or((part, part));
@@ -299,21 +287,15 @@ impl Resource for IpTargetGroup {
 
     fn validate(&self, c: &mut Checker<'_>) {
         if let Some(n) = &self.name {
-            c.ensure(
-                (1..=32).contains(&n.len()),
-                "target-group-name-length",
-                || {
-                    format!(
-                        "target group name {n:?} is {} characters; it must be 1-32",
-                        n.len()
-                    )
-                },
-            );
-            let chars_ok = n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
-                && !n.starts_with('-')
-                && !n.ends_with('-');
+            c.ensure((1..=32).contains(&n.len()), "target-group-name-length", || {
+                format!("target group name {n:?} is {} characters; it must be 1-32", n.len())
+            });
+            let chars_ok =
+                n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') && !n.starts_with('-') && !n.ends_with('-');
             c.ensure(chars_ok, "target-group-name-chars", || {
-                format!("target group name {n:?} must be letters, digits and hyphens, not starting or ending with a hyphen")
+                format!(
+                    "target group name {n:?} must be letters, digits and hyphens, not starting or ending with a hyphen"
+                )
             });
             c.ensure(
                 !n.to_ascii_lowercase().starts_with("internal-"),
@@ -321,13 +303,7 @@ impl Resource for IpTargetGroup {
                 || format!("target group name {n:?} must not start with 'internal-'"),
             );
         }
-        c.range(
-            "target group port",
-            self.port.into(),
-            1,
-            65535,
-            "target-group-port",
-        );
+        c.range("target group port", self.port.into(), 1, 65535, "target-group-port");
         self.health_check.validate(c);
         c.range(
             "deregistration delay (seconds)",
@@ -417,10 +393,7 @@ impl Resource for IpTargetGroup {
 
 /// A `TargetGroupAttributes` entry; CloudFormation takes every value as a string.
 fn attribute(key: &str, value: u32) -> Expr {
-    Expr::map([
-        ("Key", Expr::str(key)),
-        ("Value", Expr::str(value.to_string())),
-    ])
+    Expr::map([("Key", Expr::str(key)), ("Value", Expr::str(value.to_string()))])
 }
 
 #[cfg(test)]

@@ -186,7 +186,9 @@ fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &
     // Resources.
     match kind.resources {
         Need::Required => c.ensure(!st.resources.is_empty(), "iam-statement-resources", || {
-            format!("{at} has no resources; name the ARNs the actions apply to (or \"*\" explicitly with any_resource())")
+            format!(
+                "{at} has no resources; name the ARNs the actions apply to (or \"*\" explicitly with any_resource())"
+            )
         }),
         Need::Forbidden => c.ensure(st.resources.is_empty(), "iam-resource-not-allowed", || {
             format!(
@@ -209,13 +211,13 @@ fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &
     let has_principal = !st.principals.is_empty() || !st.not_principals.is_empty();
     match kind.principals {
         Need::Required => c.ensure(has_principal, "iam-statement-principal", || {
-            format!(
-                "{at} has no principal; a {} must say who it applies to",
-                kind.name
-            )
+            format!("{at} has no principal; a {} must say who it applies to", kind.name)
         }),
         Need::Forbidden => c.ensure(!has_principal, "iam-principal-not-allowed", || {
-            format!("{at} names a principal, which a {} must not: it applies to the identity it is attached to", kind.name)
+            format!(
+                "{at} names a principal, which a {} must not: it applies to the identity it is attached to",
+                kind.name
+            )
         }),
         Need::Optional => {}
     }
@@ -244,14 +246,10 @@ fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &
         c.ensure(valid_operator(op), "iam-condition-operator", || {
             format!("{at}: condition operator {op:?} is not one IAM knows, e.g. StringEquals, ArnLike, Bool (optionally ForAnyValue:/ForAllValues: and ...IfExists)")
         });
-        let key_ok = key
-            .split_once(':')
-            .is_some_and(|(p, n)| !p.is_empty() && !n.is_empty())
+        let key_ok = key.split_once(':').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty())
             && !key.chars().any(char::is_whitespace);
         c.ensure(key_ok, "iam-condition-key", || {
-            format!(
-                "{at}: condition key {key:?} must be \"prefix:name\", e.g. \"aws:SourceAccount\""
-            )
+            format!("{at}: condition key {key:?} must be \"prefix:name\", e.g. \"aws:SourceAccount\"")
         });
         c.ensure(!cond.values.is_empty(), "iam-condition-values", || {
             format!("{at}: condition {op} on {key} has no values")
@@ -259,7 +257,9 @@ fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &
         if seen.contains(&(op, key)) {
             c.error(
                 "iam-condition-duplicate",
-                format!("{at}: two conditions use {op} on {key}; put all values in one condition (values are alternatives)"),
+                format!(
+                    "{at}: two conditions use {op} on {key}; put all values in one condition (values are alternatives)"
+                ),
             );
         }
         seen.push((op, key));
@@ -346,9 +346,7 @@ pub(crate) fn bad_arn_literal(e: &Expr, star_ok: bool) -> Option<String> {
         },
         _ => return None,
     };
-    let ok = lit.starts_with("arn:")
-        || (!whole && "arn:".starts_with(lit))
-        || (whole && star_ok && lit == "*");
+    let ok = lit.starts_with("arn:") || (!whole && "arn:".starts_with(lit)) || (whole && star_ok && lit == "*");
     (!ok).then(|| lit.to_string())
 }
 
@@ -372,11 +370,7 @@ pub(crate) fn literal_json(e: &Expr) -> serde_json::Value {
             J::String(s)
         }
         Expr::List(items) => J::Array(items.iter().map(literal_json).collect()),
-        Expr::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), literal_json(v)))
-                .collect(),
-        ),
+        Expr::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), literal_json(v))).collect()),
         Expr::Json(inner) => literal_json(inner),
     }
 }
@@ -409,13 +403,7 @@ mod tests {
     #[test]
     fn malformed_actions_and_missing_actions_are_reported() {
         let d = doc(Statement::allow()
-            .actions([
-                "ecr BatchGetImage",
-                "ecr:",
-                ":X",
-                "ECR:Get",
-                "ecr:Get-Image",
-            ])
+            .actions(["ecr BatchGetImage", "ecr:", ":X", "ECR:Get", "ecr:Get-Image"])
             .any_resource())
         .statement(Statement::allow().any_resource());
         assert_eq!(
@@ -441,17 +429,12 @@ mod tests {
             ["iam-statement-resources", "iam-principal-not-allowed"]
         );
         let bad_arn = doc(Statement::allow().action("s3:GetObject").resource("bucket"));
-        assert_eq!(
-            rules(&bad_arn, &PolicyKind::INLINE),
-            ["iam-resource-syntax"]
-        );
+        assert_eq!(rules(&bad_arn, &PolicyKind::INLINE), ["iam-resource-syntax"]);
     }
 
     #[test]
     fn resource_policies_need_principals_and_ecr_forbids_resources() {
-        let d = doc(Statement::allow()
-            .action("ecr:BatchGetImage")
-            .any_resource());
+        let d = doc(Statement::allow().action("ecr:BatchGetImage").any_resource());
         assert_eq!(
             rules(&d, &PolicyKind::ECR_REPOSITORY),
             ["iam-resource-not-allowed", "iam-statement-principal"]
@@ -461,17 +444,9 @@ mod tests {
     #[test]
     fn sids_must_be_alphanumeric_and_unique() {
         let st = |sid: &str| Statement::allow().sid(sid).action("s3:*").any_resource();
-        let d = doc(st("new policy"))
-            .statement(st("A1"))
-            .statement(st("A1"));
-        assert_eq!(
-            rules(&d, &PolicyKind::INLINE),
-            ["iam-sid", "iam-sid-unique"]
-        );
-        assert_eq!(
-            rules(&PolicyDocument::new(), &PolicyKind::INLINE),
-            ["iam-policy-empty"]
-        );
+        let d = doc(st("new policy")).statement(st("A1")).statement(st("A1"));
+        assert_eq!(rules(&d, &PolicyKind::INLINE), ["iam-sid", "iam-sid-unique"]);
+        assert_eq!(rules(&PolicyDocument::new(), &PolicyKind::INLINE), ["iam-policy-empty"]);
     }
 
     #[test]
@@ -483,27 +458,17 @@ mod tests {
             .principal(Principal::account("12345")));
         assert_eq!(
             rules(&d, &PolicyKind::ECR_REPOSITORY),
-            [
-                "iam-service-principal",
-                "iam-aws-principal",
-                "iam-account-id"
-            ]
+            ["iam-service-principal", "iam-aws-principal", "iam-account-id"]
         );
         let mixed = doc(Statement::allow()
             .action("ecr:BatchGetImage")
             .principal(Principal::Any)
             .principal(Principal::this_account()));
-        assert_eq!(
-            rules(&mixed, &PolicyKind::ECR_REPOSITORY),
-            ["iam-principal-any-alone"]
-        );
+        assert_eq!(rules(&mixed, &PolicyKind::ECR_REPOSITORY), ["iam-principal-any-alone"]);
         let not = doc(Statement::allow()
             .action("ecr:BatchGetImage")
             .not_principal(Principal::this_account()));
-        assert_eq!(
-            rules(&not, &PolicyKind::ECR_REPOSITORY),
-            ["iam-not-principal"]
-        );
+        assert_eq!(rules(&not, &PolicyKind::ECR_REPOSITORY), ["iam-not-principal"]);
     }
 
     #[test]
@@ -512,11 +477,7 @@ mod tests {
             .action("s3:GetObject")
             .any_resource()
             .condition(Condition::new("Bool", "aws:SecureTransport", ["true"]))
-            .condition(Condition::new(
-                "ForAnyValue:StringLikeIfExists",
-                "aws:TagKeys",
-                ["a*"],
-            ))
+            .condition(Condition::new("ForAnyValue:StringLikeIfExists", "aws:TagKeys", ["a*"]))
             .condition(Condition::new("StringEqual", "aws:SourceAccount", ["1"]))
             .condition(Condition::new("NullIfExists", "aws:x", ["true"]))
             .condition(Condition::new("StringLike", "SourceArn", ["x"]))

@@ -81,11 +81,7 @@ pub struct Condition {
 }
 
 impl Condition {
-    pub fn new<V: Into<Expr>>(
-        operator: &str,
-        key: &str,
-        values: impl IntoIterator<Item = V>,
-    ) -> Self {
+    pub fn new<V: Into<Expr>>(operator: &str, key: &str, values: impl IntoIterator<Item = V>) -> Self {
         Condition {
             operator: operator.to_string(),
             key: key.to_string(),
@@ -97,11 +93,7 @@ impl Condition {
     /// against the confused-deputy problem (another account's resource making the
     /// service act on this role or resource).
     pub fn source_account_is_this_account() -> Self {
-        Condition::new(
-            "StringEquals",
-            "aws:SourceAccount",
-            [Attr::account_id().expr()],
-        )
+        Condition::new("StringEquals", "aws:SourceAccount", [Attr::account_id().expr()])
     }
 }
 
@@ -169,10 +161,7 @@ impl Statement {
         self
     }
 
-    pub fn resources<R: Into<Value<kind::Arn>>>(
-        mut self,
-        arns: impl IntoIterator<Item = R>,
-    ) -> Self {
+    pub fn resources<R: Into<Value<kind::Arn>>>(mut self, arns: impl IntoIterator<Item = R>) -> Self {
         self.resources.extend(arns.into_iter().map(Into::into));
         self
     }
@@ -208,9 +197,7 @@ impl Statement {
     /// support resource-level permissions for this action, so `*` is the only
     /// valid resource; the token alone grants access to no repository.
     pub fn ecr_auth_token() -> Self {
-        Statement::allow()
-            .action("ecr:GetAuthorizationToken")
-            .any_resource()
+        Statement::allow().action("ecr:GetAuthorizationToken").any_resource()
     }
 
     /// The statement as `Expr::Map`: Sid, Effect, Principal, NotPrincipal, Action,
@@ -225,20 +212,11 @@ impl Statement {
             m.insert("Principal".into(), render_principals(&self.principals));
         }
         if !self.not_principals.is_empty() {
-            m.insert(
-                "NotPrincipal".into(),
-                render_principals(&self.not_principals),
-            );
+            m.insert("NotPrincipal".into(), render_principals(&self.not_principals));
         }
-        m.insert(
-            "Action".into(),
-            Expr::list(self.actions.iter().map(Expr::str)),
-        );
+        m.insert("Action".into(), Expr::list(self.actions.iter().map(Expr::str)));
         if !self.resources.is_empty() {
-            m.insert(
-                "Resource".into(),
-                Expr::list(self.resources.iter().map(Expr::from)),
-            );
+            m.insert("Resource".into(), Expr::list(self.resources.iter().map(Expr::from)));
         }
         if !self.conditions.is_empty() {
             let mut ops: IndexMap<String, Expr> = IndexMap::new();
@@ -324,10 +302,7 @@ impl PolicyDocument {
     pub fn to_expr(&self) -> Expr {
         Expr::map([
             ("Version", Expr::str(POLICY_VERSION)),
-            (
-                "Statement",
-                Expr::list(self.statements.iter().map(Statement::to_expr)),
-            ),
+            ("Statement", Expr::list(self.statements.iter().map(Statement::to_expr))),
         ])
     }
 }
@@ -355,32 +330,17 @@ mod tests {
             panic!("a map")
         };
         assert_eq!(m.keys().collect::<Vec<_>>(), ["Version", "Statement"]);
-        let Expr::Map(s) = st.to_expr() else {
-            panic!("a map")
-        };
+        let Expr::Map(s) = st.to_expr() else { panic!("a map") };
         assert_eq!(
             s.keys().collect::<Vec<_>>(),
-            [
-                "Sid",
-                "Effect",
-                "Principal",
-                "Action",
-                "Resource",
-                "Condition"
-            ]
+            ["Sid", "Effect", "Principal", "Action", "Resource", "Condition"]
         );
         assert_eq!(s["Action"], Expr::list([Expr::str("ecr:BatchGetImage")]));
         assert_eq!(
             s["Principal"],
             Expr::map([
-                (
-                    "AWS",
-                    Expr::list([Expr::str("arn:aws:iam::123456789012:role/ci")])
-                ),
-                (
-                    "Service",
-                    Expr::list([Expr::str("ecs-tasks.amazonaws.com")])
-                ),
+                ("AWS", Expr::list([Expr::str("arn:aws:iam::123456789012:role/ci")])),
+                ("Service", Expr::list([Expr::str("ecs-tasks.amazonaws.com")])),
             ])
         );
         assert_eq!(

@@ -188,9 +188,7 @@ impl Handle<IamRole> {
 /// IAM names of roles and policies: letters, digits and `+=,.@_-`.
 fn iam_name_ok(name: &str, max: usize) -> bool {
     (1..=max).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 impl Resource for IamRole {
@@ -215,12 +213,10 @@ impl Resource for IamRole {
         }
         if let Some(d) = &self.description {
             let ok = d.chars().count() <= 1000
-                && d.chars().all(
-                    |c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'),
-                );
+                && d.chars()
+                    .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'));
             c.ensure(ok, "iam-role-description", || {
-                "role description must be at most 1000 characters of printable Latin-1 text"
-                    .to_string()
+                "role description must be at most 1000 characters of printable Latin-1 text".to_string()
             });
         }
         c.range(
@@ -234,8 +230,7 @@ impl Resource for IamRole {
             "the role trusts no principal, so nothing can assume it; add one, e.g. IamRole::for_service(\"ecs-tasks.amazonaws.com\")".to_string()
         });
         if !self.trust.is_empty() {
-            self.trust_document()
-                .check(c, &PolicyKind::TRUST, "trust policy");
+            self.trust_document().check(c, &PolicyKind::TRUST, "trust policy");
         }
 
         let mut suffixes: IndexMap<String, &str> = IndexMap::new();
@@ -358,11 +353,7 @@ impl Resource for IamRole {
                 "role" => role.clone(),
                 "policy" => Expr::json(doc.to_expr()),
             };
-            blocks.push(
-                TfBlock::resource("aws_iam_role_policy", body)
-                    .suffix(suffix)
-                    .untagged(),
-            );
+            blocks.push(TfBlock::resource("aws_iam_role_policy", body).suffix(suffix).untagged());
         }
         for (i, arn) in self.managed_policy_arns.iter().enumerate() {
             let body = props! { "role" => role.clone(), "policy_arn" => arn.clone() };
@@ -436,10 +427,7 @@ mod tests {
         let p = tf_resource(&tf, "aws_iam_role_policy", "role_vault_api_ecr");
         assert_eq!(p["name"], "vault-api-ecr");
         assert_eq!(p["role"], "${aws_iam_role.role.id}");
-        assert_eq!(
-            tf_json_string(&p["policy"]),
-            policies[0]["PolicyDocument"].clone()
-        );
+        assert_eq!(tf_json_string(&p["policy"]), policies[0]["PolicyDocument"].clone());
         assert!(p.get("tags").is_none());
     }
 
@@ -450,9 +438,7 @@ mod tests {
         let exec = stack.add(
             "Exec",
             ecs_role()
-                .managed_policy(
-                    "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-                )
+                .managed_policy("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
                 .managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess"),
         );
         stack.tag(&exec, "team", "vault");
@@ -465,10 +451,7 @@ mod tests {
         assert_eq!(a["policy_arn"], "arn:aws:iam::aws:policy/ReadOnlyAccess");
         assert_eq!(a["role"], "${aws_iam_role.exec.id}");
         assert!(a.get("tags").is_none());
-        assert_eq!(
-            tf_resource(&tf, "aws_iam_role", "exec")["tags"]["team"],
-            "vault"
-        );
+        assert_eq!(tf_resource(&tf, "aws_iam_role", "exec")["tags"]["team"], "vault");
     }
 
     #[test]
@@ -480,21 +463,12 @@ mod tests {
         stack.output("Name", role.name(), "");
         stack.output("Id", role.unique_id(), "");
         let (cfn, tf) = synth_one(&app);
-        assert_eq!(
-            cfn["Outputs"]["Arn"]["Value"],
-            json!({"Fn::GetAtt": ["Role", "Arn"]})
-        );
+        assert_eq!(cfn["Outputs"]["Arn"]["Value"], json!({"Fn::GetAtt": ["Role", "Arn"]}));
         assert_eq!(cfn["Outputs"]["Name"]["Value"], json!({"Ref": "Role"}));
-        assert_eq!(
-            cfn["Outputs"]["Id"]["Value"],
-            json!({"Fn::GetAtt": ["Role", "RoleId"]})
-        );
+        assert_eq!(cfn["Outputs"]["Id"]["Value"], json!({"Fn::GetAtt": ["Role", "RoleId"]}));
         assert_eq!(tf["output"]["arn"]["value"], "${aws_iam_role.role.arn}");
         assert_eq!(tf["output"]["name"]["value"], "${aws_iam_role.role.name}");
-        assert_eq!(
-            tf["output"]["id"]["value"],
-            "${aws_iam_role.role.unique_id}"
-        );
+        assert_eq!(tf["output"]["id"]["value"], "${aws_iam_role.role.unique_id}");
     }
 
     #[test]
@@ -553,10 +527,7 @@ mod tests {
         let rules: Vec<_> = problems(&app).into_iter().map(|(_, r)| r).collect();
         assert_eq!(
             rules,
-            [
-                "iam-role-inline-policies-size",
-                "iam-role-managed-policy-count"
-            ]
+            ["iam-role-inline-policies-size", "iam-role-managed-policy-count"]
         );
     }
 
@@ -566,10 +537,7 @@ mod tests {
         let stack = app.stack("S");
         stack.add("A", ecs_role().name("Vault"));
         stack.add("B", ecs_role().name("vault"));
-        assert_eq!(
-            problems(&app),
-            [("S/B".to_string(), "iam-role-name-unique")]
-        );
+        assert_eq!(problems(&app), [("S/B".to_string(), "iam-role-name-unique")]);
     }
 
     #[test]
@@ -583,8 +551,7 @@ mod tests {
                 .trust_condition(Condition::source_account_is_this_account()),
         );
         let (cfn, _) = synth_one(&app);
-        let st =
-            &cfn_resource(&cfn, "Role")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        let st = &cfn_resource(&cfn, "Role")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
         assert_eq!(
             st["Principal"]["Service"],
             json!(["ecs-tasks.amazonaws.com", "ecs.amazonaws.com"])

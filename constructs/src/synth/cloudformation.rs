@@ -35,18 +35,13 @@ pub(crate) fn render(expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeR
                     Expr::Bool(b) => template.push_str(&b.to_string()),
                     // Concat only ever holds scalars and references (see Expr::concat);
                     // anything else is stringified rather than dropped.
-                    other => template
-                        .push_str(&render(other, addr, used).to_string().replace("${", "${!")),
+                    other => template.push_str(&render(other, addr, used).to_string().replace("${", "${!")),
                 }
             }
             json!({ "Fn::Sub": template })
         }
         Expr::List(items) => Json::Array(items.iter().map(|e| render(e, addr, used)).collect()),
-        Expr::Map(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), render(v, addr, used)))
-                .collect(),
-        ),
+        Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()),
         Expr::Json(inner) => render(inner, addr, used),
     }
 }
@@ -63,9 +58,7 @@ fn pseudo_name(p: Pseudo) -> &'static str {
 fn logical<'a>(node: &NodeRef, addr: &'a CfnAddresses, used: &mut IndexSet<NodeRef>) -> &'a str {
     used.insert(*node);
     // Validation rejects references to constructs outside the stack before rendering.
-    addr.get(node)
-        .map(String::as_str)
-        .unwrap_or("UnresolvedReference")
+    addr.get(node).map(String::as_str).unwrap_or("UnresolvedReference")
 }
 
 fn render_ref(t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Json {
@@ -96,9 +89,7 @@ fn sub_name(t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> St
 }
 
 fn render_props(p: &Props, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Map<String, Json> {
-    p.iter()
-        .map(|(k, v)| (k.clone(), render(v, addr, used)))
-        .collect()
+    p.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()
 }
 
 /// Assembles the template: resources first, then the parameters and outputs
@@ -119,10 +110,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
             };
             let mut props = render_props(&res.properties, &p.cfn_addr, &mut used);
             if res.taggable && !tags.is_empty() {
-                let list: Vec<Json> = tags
-                    .iter()
-                    .map(|(k, v)| json!({ "Key": k, "Value": v }))
-                    .collect();
+                let list: Vec<Json> = tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect();
                 props.insert("Tags".into(), Json::Array(list));
             }
             let mut body = Map::new();
@@ -149,12 +137,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
             body.insert("Properties".into(), Json::Object(props));
             let mut body = Json::Object(body);
             let block_name = (!res.suffix.is_empty()).then_some(res.suffix.as_str());
-            apply_overrides(
-                &mut body,
-                &node.overrides,
-                Backend::CloudFormation,
-                block_name,
-            );
+            apply_overrides(&mut body, &node.overrides, Backend::CloudFormation, block_name);
             resources.insert(format!("{}{}", p.cfn_base[i], res.suffix), body);
         }
     }
@@ -172,9 +155,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
     let mut parameters = Map::new();
     for (i, node) in stack.nodes.iter().enumerate() {
         let r = p.node_ref(i);
-        let is_param_node = p.cfn_blocks[i]
-            .iter()
-            .any(|b| matches!(b, CfnBlock::Parameter(_)));
+        let is_param_node = p.cfn_blocks[i].iter().any(|b| matches!(b, CfnBlock::Parameter(_)));
         if !is_param_node || (p.lookups.contains(&r) && !used.contains(&r)) {
             continue;
         }
@@ -211,10 +192,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
         doc.insert("Parameters".into(), Json::Object(parameters));
     }
     let resource_count = resources.len();
-    let parameter_count = doc
-        .get("Parameters")
-        .and_then(Json::as_object)
-        .map_or(0, Map::len);
+    let parameter_count = doc.get("Parameters").and_then(Json::as_object).map_or(0, Map::len);
     doc.insert("Resources".into(), Json::Object(resources));
     let output_count = outputs.len();
     if !outputs.is_empty() {
@@ -249,15 +227,9 @@ mod tests {
     fn references_render_as_ref_getatt_and_sub() {
         let mut used = IndexSet::new();
         let name = Expr::Ref(Target::Node(node(0), Attribute::new(CfnAttr::Ref, "name")));
-        let arn = Expr::Ref(Target::Node(
-            node(0),
-            Attribute::new(CfnAttr::GetAtt("Arn"), "arn"),
-        ));
+        let arn = Expr::Ref(Target::Node(node(0), Attribute::new(CfnAttr::GetAtt("Arn"), "arn")));
         assert_eq!(render(&name, &addr(), &mut used), json!({"Ref": "Repo"}));
-        assert_eq!(
-            render(&arn, &addr(), &mut used),
-            json!({"Fn::GetAtt": ["Repo", "Arn"]})
-        );
+        assert_eq!(render(&arn, &addr(), &mut used), json!({"Fn::GetAtt": ["Repo", "Arn"]}));
         let mixed = Expr::concat([
             Expr::str("arn:"),
             Expr::Ref(Target::Pseudo(Pseudo::Partition)),
@@ -280,10 +252,7 @@ mod tests {
             render(&Expr::str("${literal}"), &addr(), &mut used),
             json!("${literal}")
         );
-        let mixed = Expr::concat([
-            Expr::str("${x}-"),
-            Expr::Ref(Target::Pseudo(Pseudo::Region)),
-        ]);
+        let mixed = Expr::concat([Expr::str("${x}-"), Expr::Ref(Target::Pseudo(Pseudo::Region))]);
         assert_eq!(
             render(&mixed, &addr(), &mut used),
             json!({"Fn::Sub": "${!x}-${AWS::Region}"})
@@ -294,9 +263,6 @@ mod tests {
     fn json_documents_stay_objects() {
         let mut used = IndexSet::new();
         let doc = Expr::json(Expr::map([("Version", Expr::str("2012-10-17"))]));
-        assert_eq!(
-            render(&doc, &addr(), &mut used),
-            json!({"Version": "2012-10-17"})
-        );
+        assert_eq!(render(&doc, &addr(), &mut used), json!({"Version": "2012-10-17"}));
     }
 }

@@ -80,9 +80,7 @@ impl Prepared<'_> {
     /// Whether the construct renders to a CloudFormation parameter (lookups, inputs).
     pub fn is_cfn_parameter(&self, r: NodeRef) -> bool {
         matches!(
-            self.cfn_blocks
-                .get(r.index as usize)
-                .and_then(|b| b.first()),
+            self.cfn_blocks.get(r.index as usize).and_then(|b| b.first()),
             Some(CfnBlock::Parameter(_))
         )
     }
@@ -92,11 +90,7 @@ impl Prepared<'_> {
 /// Either every file is returned or none, with every problem found.
 pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthError> {
     let mut problems: Vec<Problem> = app.problems().to_vec();
-    let prepared: Vec<Prepared<'_>> = app
-        .stacks()
-        .iter()
-        .map(|s| prepare(s, &mut problems))
-        .collect();
+    let prepared: Vec<Prepared<'_>> = app.stacks().iter().map(|s| prepare(s, &mut problems)).collect();
     if !problems.is_empty() {
         return Err(SynthError { problems });
     }
@@ -107,8 +101,7 @@ pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthErro
                 Backend::CloudFormation => cloudformation::template(p),
                 Backend::Terraform => terraform::module(p),
             };
-            let mut text = serde_json::to_string_pretty(&rendered.document)
-                .expect("JSON values always serialize");
+            let mut text = serde_json::to_string_pretty(&rendered.document).expect("JSON values always serialize");
             text.push('\n');
             if backend == Backend::CloudFormation {
                 check_cfn_limits(p.stack.name(), &rendered, text.len(), &mut problems);
@@ -156,12 +149,7 @@ fn check_cfn_limits(stack: &str, r: &Rendered, bytes: usize, problems: &mut Vec<
             limits::MAX_PARAMETERS,
             "cfn-parameter-limit",
         ),
-        (
-            "outputs",
-            r.output_count,
-            limits::MAX_OUTPUTS,
-            "cfn-output-limit",
-        ),
+        ("outputs", r.output_count, limits::MAX_OUTPUTS, "cfn-output-limit"),
         (
             "bytes of template",
             bytes,
@@ -288,9 +276,7 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
         for (k, block) in p.tf_blocks[i].iter().enumerate() {
             let address = terraform::block_address(&p.tf_base[i], block);
             let name = terraform::block_name(&p.tf_base[i], block);
-            if block.section == TfSection::Variable
-                && TF_RESERVED_VARIABLES.contains(&name.as_str())
-            {
+            if block.section == TfSection::Variable && TF_RESERVED_VARIABLES.contains(&name.as_str()) {
                 problems.push(Problem::new(
                     &node.path,
                     "terraform-reserved-name",
@@ -304,7 +290,9 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
                 problems.push(Problem::new(
                     &node.path,
                     "terraform-name-collision",
-                    format!("Terraform address {address} is also derived from {other}; rename one of the two constructs"),
+                    format!(
+                        "Terraform address {address} is also derived from {other}; rename one of the two constructs"
+                    ),
                 ));
             }
         }
@@ -329,10 +317,7 @@ fn check_references(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
     let stack = p.stack;
     let check = |path: &str, target: NodeRef, problems: &mut Vec<Problem>| {
         let problem = if target.app != stack.app_id() {
-            Some((
-                "foreign-reference",
-                "references a construct of another app".to_string(),
-            ))
+            Some(("foreign-reference", "references a construct of another app".to_string()))
         } else if target.stack != stack.index() {
             Some((
                 "cross-stack-reference",
@@ -401,11 +386,7 @@ fn edges(p: &Prepared<'_>, backend: Backend) -> Vec<Vec<usize>> {
     let stack = p.stack;
     (0..stack.nodes.len())
         .map(|i| {
-            let mut out: Vec<usize> = stack.nodes[i]
-                .depends_on
-                .iter()
-                .map(|d| d.index as usize)
-                .collect();
+            let mut out: Vec<usize> = stack.nodes[i].depends_on.iter().map(|d| d.index as usize).collect();
             let mut exprs: Vec<&crate::expr::Expr> = Vec::new();
             match backend {
                 Backend::CloudFormation => {
@@ -465,14 +446,12 @@ fn check_cycles(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
                         }
                         1 => {
                             let from = path.iter().position(|&(n, _)| n == succ).unwrap_or(0);
-                            let mut cycle: Vec<usize> =
-                                path[from..].iter().map(|&(n, _)| n).collect();
+                            let mut cycle: Vec<usize> = path[from..].iter().map(|&(n, _)| n).collect();
                             let mut key = cycle.clone();
                             key.sort_unstable();
                             if reported.insert(key) {
                                 cycle.push(succ);
-                                let names: Vec<&str> =
-                                    cycle.iter().map(|&n| nodes[n].path.as_str()).collect();
+                                let names: Vec<&str> = cycle.iter().map(|&n| nodes[n].path.as_str()).collect();
                                 problems.push(Problem::new(
                                     &nodes[cycle[0]].path,
                                     "reference-cycle",
@@ -514,12 +493,7 @@ fn check_unique_keys(stack: &Stack, problems: &mut Vec<Problem>) {
 }
 
 /// Applies escape-hatch overrides for one rendered block.
-pub(crate) fn apply_overrides(
-    body: &mut Json,
-    overrides: &[Override],
-    backend: Backend,
-    block: Option<&str>,
-) {
+pub(crate) fn apply_overrides(body: &mut Json, overrides: &[Override], backend: Backend, block: Option<&str>) {
     for o in overrides
         .iter()
         .filter(|o| o.backend == backend && o.block.as_deref() == block)
@@ -530,9 +504,7 @@ pub(crate) fn apply_overrides(
         let mut cur = &mut *body;
         for key in parents {
             let Json::Object(m) = cur else { break };
-            cur = m
-                .entry(key.clone())
-                .or_insert_with(|| Json::Object(Map::new()));
+            cur = m.entry(key.clone()).or_insert_with(|| Json::Object(Map::new()));
             if !cur.is_object() {
                 *cur = Json::Object(Map::new());
             }

@@ -50,10 +50,7 @@ fn reference(t: &Target, addr: &TfAddresses, used: &mut TfUsed) -> String {
         Target::Node(n, a) => {
             used.nodes.insert(*n);
             // Validation rejects references to constructs outside the stack before rendering.
-            let base = addr
-                .get(n)
-                .map(String::as_str)
-                .unwrap_or("unresolved.reference");
+            let base = addr.get(n).map(String::as_str).unwrap_or("unresolved.reference");
             if a.tf.is_empty() {
                 base.to_string()
             } else {
@@ -92,11 +89,7 @@ pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json
             Json::String(s)
         }
         Expr::List(items) => Json::Array(items.iter().map(|e| render(e, addr, used)).collect()),
-        Expr::Map(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), render(v, addr, used)))
-                .collect(),
-        ),
+        Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()),
         Expr::Json(inner) => Json::String(render(inner, addr, used).to_string()),
     }
 }
@@ -148,10 +141,7 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
                 .map(|(k, v)| (k.clone(), render(v, &p.tf_addr, used)))
                 .collect();
             if block.taggable && !tags.is_empty() {
-                let m: Map<String, Json> = tags
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), json!(escape(v))))
-                    .collect();
+                let m: Map<String, Json> = tags.iter().map(|(k, v)| (k.to_string(), json!(escape(v)))).collect();
                 body.insert("tags".into(), Json::Object(m));
             }
             let mut deps: Vec<String> = Vec::new();
@@ -166,16 +156,10 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
                 body.insert("depends_on".into(), json!(deps));
             }
             let mut body = Json::Object(body);
-            let which = (!block.suffix.is_empty()
-                || block.type_name != p.tf_blocks[i][0].type_name)
-                .then_some(block.type_name);
+            let which =
+                (!block.suffix.is_empty() || block.type_name != p.tf_blocks[i][0].type_name).then_some(block.type_name);
             apply_overrides(&mut body, &node.overrides, Backend::Terraform, which);
-            out.push((
-                block.section,
-                block.type_name,
-                block_name(&p.tf_base[i], block),
-                body,
-            ));
+            out.push((block.section, block.type_name, block_name(&p.tf_base[i], block), body));
         }
         out
     };
@@ -192,10 +176,7 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
             body.insert("description".into(), json!(d));
         }
         body.insert("value".into(), render(&o.value, &p.tf_addr, &mut used));
-        outputs.insert(
-            crate::ids::terraform_name(&[o.id.clone()]),
-            Json::Object(body),
-        );
+        outputs.insert(crate::ids::terraform_name(&[o.id.clone()]), Json::Object(body));
     }
     // Lookups, to a fixed point: a listener lookup references its load balancer lookup.
     loop {
@@ -222,9 +203,7 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     let mut resource_count = 0;
     for (_, list) in blocks {
         for (section, type_name, name, body) in list {
-            let sec = sections
-                .get_mut(section_key(section))
-                .expect("known section");
+            let sec = sections.get_mut(section_key(section)).expect("known section");
             if section == TfSection::Variable {
                 sec.insert(name, body);
                 continue;
@@ -248,8 +227,8 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         (Pseudo::Partition, "aws_partition"),
     ];
     for (pseudo, type_name) in env_sources {
-        let needed = used.pseudo.contains(&pseudo)
-            || (pseudo == Pseudo::Partition && used.pseudo.contains(&Pseudo::UrlSuffix));
+        let needed =
+            used.pseudo.contains(&pseudo) || (pseudo == Pseudo::Partition && used.pseudo.contains(&Pseudo::UrlSuffix));
         if needed {
             data.insert(type_name.to_string(), json!({ "current": {} }));
         }
@@ -324,19 +303,13 @@ mod tests {
     #[test]
     fn references_render_as_interpolations() {
         let mut used = TfUsed::default();
-        let arn = Expr::Ref(Target::Node(
-            node(0),
-            Attribute::new(CfnAttr::GetAtt("Arn"), "arn"),
-        ));
+        let arn = Expr::Ref(Target::Node(node(0), Attribute::new(CfnAttr::GetAtt("Arn"), "arn")));
         let vpc = Expr::Ref(Target::Node(node(1), Attribute::new(CfnAttr::Ref, "id")));
         assert_eq!(
             render(&arn, &addr(), &mut used),
             json!("${aws_ecr_repository.repo.arn}")
         );
-        assert_eq!(
-            render(&vpc, &addr(), &mut used),
-            json!("${data.aws_vpc.vpc.id}")
-        );
+        assert_eq!(render(&vpc, &addr(), &mut used), json!("${data.aws_vpc.vpc.id}"));
         let mixed = Expr::concat([
             Expr::str("arn:"),
             Expr::Ref(Target::Pseudo(Pseudo::Partition)),
@@ -362,10 +335,7 @@ mod tests {
     #[test]
     fn json_documents_become_strings_that_still_interpolate() {
         let mut used = TfUsed::default();
-        let arn = Expr::Ref(Target::Node(
-            node(0),
-            Attribute::new(CfnAttr::GetAtt("Arn"), "arn"),
-        ));
+        let arn = Expr::Ref(Target::Node(node(0), Attribute::new(CfnAttr::GetAtt("Arn"), "arn")));
         let doc = Expr::json(Expr::map([("Resource", arn), ("Note", Expr::str("${x}"))]));
         assert_eq!(
             render(&doc, &addr(), &mut used),

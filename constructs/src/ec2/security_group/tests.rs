@@ -45,11 +45,7 @@ fn the_seed_security_group_renders_inline_in_cloudformation_and_as_rule_resource
         })
     );
     assert_eq!(
-        tf_resource(
-            &tf,
-            "aws_vpc_security_group_ingress_rule",
-            "tasks_ingress_0"
-        ),
+        tf_resource(&tf, "aws_vpc_security_group_ingress_rule", "tasks_ingress_0"),
         &json!({
             "security_group_id": "${aws_security_group.tasks.id}",
             "ip_protocol": "tcp",
@@ -71,8 +67,7 @@ fn the_seed_security_group_renders_inline_in_cloudformation_and_as_rule_resource
 #[test]
 fn egress_defaults_to_https_only_in_both_backends() {
     let mut app = App::new();
-    app.stack("S")
-        .add("Sg", SecurityGroup::new("tasks", "vpc-1"));
+    app.stack("S").add("Sg", SecurityGroup::new("tasks", "vpc-1"));
     let (cfn, tf) = synth_one(&app);
     let p = &cfn_resource(&cfn, "Sg")["Properties"];
     assert!(p.get("SecurityGroupIngress").is_none());
@@ -88,9 +83,7 @@ fn egress_defaults_to_https_only_in_both_backends() {
     assert_eq!(e["ip_protocol"], "tcp");
     assert_eq!(e["from_port"], 443);
     assert_eq!(e["cidr_ipv4"], "0.0.0.0/0");
-    assert!(tf["resource"]
-        .get("aws_vpc_security_group_ingress_rule")
-        .is_none());
+    assert!(tf["resource"].get("aws_vpc_security_group_ingress_rule").is_none());
 }
 
 #[test]
@@ -106,9 +99,7 @@ fn no_egress_renders_the_placeholder_rule_in_cloudformation_and_no_rule_in_terra
             "CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic"
         }])
     );
-    assert!(tf["resource"]
-        .get("aws_vpc_security_group_egress_rule")
-        .is_none());
+    assert!(tf["resource"].get("aws_vpc_security_group_egress_rule").is_none());
 }
 
 #[test]
@@ -119,9 +110,7 @@ fn every_peer_and_protocol_renders_in_both_backends() {
     stack.add(
         "Sg",
         SecurityGroup::new("app", "vpc-1")
-            .ingress(
-                Rule::tcp_range(Peer::ipv6("2001:db8::/32"), 8000, 8080).description("v6 clients"),
-            )
+            .ingress(Rule::tcp_range(Peer::ipv6("2001:db8::/32"), 8000, 8080).description("v6 clients"))
             .ingress(Rule::icmp(Peer::ipv4("10.0.0.0/16"), 3, 4))
             .ingress(Rule {
                 peer: Peer::ipv6("::/0"),
@@ -236,10 +225,7 @@ fn bad_descriptions_and_names_are_reported_per_rule() {
     assert!(rules_for(SecurityGroup::new("a-z 0-9 ._-:/()#,@[]+=&;{}!$*", "vpc-1")).is_empty());
     assert_eq!(rules_for(sg().name("")), ["security-group-name"]);
     assert_eq!(rules_for(sg().name("tâches")), ["security-group-name"]);
-    assert_eq!(
-        rules_for(sg().name("sg-tasks")),
-        ["security-group-name-prefix"]
-    );
+    assert_eq!(rules_for(sg().name("sg-tasks")), ["security-group-name-prefix"]);
     assert!(rules_for(sg().name("vault-ecs-tasks")).is_empty());
 }
 
@@ -247,10 +233,7 @@ fn bad_descriptions_and_names_are_reported_per_rule() {
 fn bad_ports_are_reported_per_rule() {
     let with = |r: Rule| rules_for(sg().ingress(r));
     let any = Peer::any_ipv4;
-    assert_eq!(
-        with(Rule::tcp_range(any(), 90, 80)),
-        ["security-group-rule-ports"]
-    );
+    assert_eq!(with(Rule::tcp_range(any(), 90, 80)), ["security-group-rule-ports"]);
     let mut missing = Rule::tcp(any(), 80);
     missing.to_port = None;
     assert_eq!(with(missing), ["security-group-rule-ports"]);
@@ -263,10 +246,7 @@ fn bad_ports_are_reported_per_rule() {
     let mut all_with_ports = Rule::all_traffic(any());
     all_with_ports.from_port = Some(0);
     assert_eq!(with(all_with_ports), ["security-group-rule-ports"]);
-    assert_eq!(
-        with(Rule::icmp(any(), 256, 0)),
-        ["security-group-rule-icmp"]
-    );
+    assert_eq!(with(Rule::icmp(any(), 256, 0)), ["security-group-rule-icmp"]);
     assert_eq!(with(Rule::icmp(any(), -1, 3)), ["security-group-rule-icmp"]);
     assert!(with(Rule::icmp(any(), 8, -1)).is_empty());
     assert!(with(Rule::tcp_range(any(), 0, 65535)).is_empty());
@@ -280,21 +260,12 @@ fn bad_cidr_blocks_are_reported_with_the_network_meant() {
     assert_eq!(with(Peer::ipv4("::/0")), ["security-group-cidr"]);
     assert_eq!(with(Peer::ipv6("0.0.0.0/0")), ["security-group-cidr"]);
     assert_eq!(with(Peer::ipv6("::/129")), ["security-group-cidr"]);
-    assert_eq!(
-        with(Peer::ipv4("10.0.0.1/16")),
-        ["security-group-cidr-host-bits"]
-    );
+    assert_eq!(with(Peer::ipv4("10.0.0.1/16")), ["security-group-cidr-host-bits"]);
     let mut app = App::new();
-    app.stack("S").add(
-        "Sg",
-        sg().ingress(Rule::tcp(Peer::ipv6("2001:db8::1/64"), 80)),
-    );
+    app.stack("S")
+        .add("Sg", sg().ingress(Rule::tcp(Peer::ipv6("2001:db8::1/64"), 80)));
     let err = crate::validate(&app);
-    assert!(
-        err[0].message.contains("2001:db8::/64"),
-        "{}",
-        err[0].message
-    );
+    assert!(err[0].message.contains("2001:db8::/64"), "{}", err[0].message);
 }
 
 #[test]
@@ -316,16 +287,13 @@ fn duplicate_rules_in_one_direction_are_reported() {
         ["security-group-rule-duplicate"]
     );
     assert_eq!(
-        rules_for(
-            sg().ingress(Rule::icmp(Peer::any_ipv4(), -1, -1))
-                .ingress(Rule {
-                    peer: Peer::any_ipv4(),
-                    protocol: IpProtocol::Icmp,
-                    from_port: None,
-                    to_port: None,
-                    description: Some("same".into()),
-                })
-        ),
+        rules_for(sg().ingress(Rule::icmp(Peer::any_ipv4(), -1, -1)).ingress(Rule {
+            peer: Peer::any_ipv4(),
+            protocol: IpProtocol::Icmp,
+            from_port: None,
+            to_port: None,
+            description: Some("same".into()),
+        })),
         ["security-group-rule-duplicate"]
     );
     assert!(rules_for(sg().ingress(Rule::tcp_to_anywhere(443))).is_empty());
@@ -338,8 +306,5 @@ fn two_groups_with_one_name_in_one_vpc_are_reported() {
     stack.add("A", SecurityGroup::new("a", "vpc-1").name("tasks"));
     stack.add("B", SecurityGroup::new("b", "vpc-2").name("tasks"));
     stack.add("C", SecurityGroup::new("c", "vpc-1").name("tasks"));
-    assert_eq!(
-        problems(&app),
-        [("S/C".to_string(), "security-group-name-unique")]
-    );
+    assert_eq!(problems(&app), [("S/C".to_string(), "security-group-name-unique")]);
 }

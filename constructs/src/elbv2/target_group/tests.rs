@@ -9,18 +9,16 @@ fn seed_target_group(app: &mut App) -> Handle<IpTargetGroup> {
     let vpc = stack.add("Vpc", VpcLookup::by_id("vpc-123"));
     stack.add(
         "Tg",
-        IpTargetGroup::new(80, vpc.id())
-            .name("vault-api")
-            .health_check(
-                HealthCheck::at("/vault")
-                    .port(80)
-                    .protocol(Protocol::Http)
-                    .healthy_threshold(5)
-                    .unhealthy_threshold(2)
-                    .timeout_secs(5)
-                    .interval_secs(30)
-                    .matcher("200"),
-            ),
+        IpTargetGroup::new(80, vpc.id()).name("vault-api").health_check(
+            HealthCheck::at("/vault")
+                .port(80)
+                .protocol(Protocol::Http)
+                .healthy_threshold(5)
+                .unhealthy_threshold(2)
+                .timeout_secs(5)
+                .interval_secs(30)
+                .matcher("200"),
+        ),
     )
 }
 
@@ -95,14 +93,8 @@ fn attributes_render_as_ref_and_get_att_or_terraform_attributes() {
         cfn["Outputs"]["FullName"]["Value"],
         json!({ "Fn::GetAtt": ["Tg", "TargetGroupFullName"] })
     );
-    assert_eq!(
-        tf["output"]["arn"]["value"],
-        "${aws_lb_target_group.tg.arn}"
-    );
-    assert_eq!(
-        tf["output"]["name"]["value"],
-        "${aws_lb_target_group.tg.name}"
-    );
+    assert_eq!(tf["output"]["arn"]["value"], "${aws_lb_target_group.tg.arn}");
+    assert_eq!(tf["output"]["name"]["value"], "${aws_lb_target_group.tg.name}");
     assert_eq!(
         tf["output"]["full_name"]["value"],
         "${aws_lb_target_group.tg.arn_suffix}"
@@ -178,32 +170,20 @@ fn bad_target_group_names_are_reported_per_rule() {
     assert_eq!(rules_for(tg("vault_api")), ["target-group-name-chars"]);
     assert_eq!(rules_for(tg("-vault")), ["target-group-name-chars"]);
     assert_eq!(rules_for(tg("vault-")), ["target-group-name-chars"]);
-    assert_eq!(
-        rules_for(tg("internal-vault")),
-        ["target-group-name-reserved"]
-    );
+    assert_eq!(rules_for(tg("internal-vault")), ["target-group-name-reserved"]);
     assert!(rules_for(tg("Vault-API-2")).is_empty());
 }
 
 #[test]
 fn out_of_range_settings_are_reported_per_rule() {
     let tg = || IpTargetGroup::new(80, "vpc-1");
-    assert_eq!(
-        rules_for(IpTargetGroup::new(0, "vpc-1")),
-        ["target-group-port"]
-    );
+    assert_eq!(rules_for(IpTargetGroup::new(0, "vpc-1")), ["target-group-port"]);
     assert_eq!(
         rules_for(tg().deregistration_delay_secs(3601)),
         ["target-group-deregistration-delay"]
     );
-    assert_eq!(
-        rules_for(tg().slow_start_secs(10)),
-        ["target-group-slow-start"]
-    );
-    assert_eq!(
-        rules_for(tg().slow_start_secs(901)),
-        ["target-group-slow-start"]
-    );
+    assert_eq!(rules_for(tg().slow_start_secs(10)), ["target-group-slow-start"]);
+    assert_eq!(rules_for(tg().slow_start_secs(901)), ["target-group-slow-start"]);
 }
 
 #[test]
@@ -223,10 +203,7 @@ fn bad_health_checks_are_reported_per_rule() {
         hc(HealthCheck::default().unhealthy_threshold(11)),
         ["health-check-unhealthy-threshold"]
     );
-    assert_eq!(
-        hc(HealthCheck::default().timeout_secs(1)),
-        ["health-check-timeout"]
-    );
+    assert_eq!(hc(HealthCheck::default().timeout_secs(1)), ["health-check-timeout"]);
     assert_eq!(
         hc(HealthCheck::default().interval_secs(301).timeout_secs(5)),
         ["health-check-interval"]
@@ -235,9 +212,7 @@ fn bad_health_checks_are_reported_per_rule() {
         hc(HealthCheck::default().timeout_secs(30).interval_secs(30)),
         ["health-check-timeout-interval"]
     );
-    for bad in [
-        "", "ok", "20", "199", "500", "200-", "299-200", "200,,202", "2OO",
-    ] {
+    for bad in ["", "ok", "20", "199", "500", "200-", "299-200", "200,,202", "2OO"] {
         assert_eq!(
             hc(HealthCheck::default().matcher(bad)),
             ["health-check-matcher"],
@@ -245,10 +220,7 @@ fn bad_health_checks_are_reported_per_rule() {
         );
     }
     for good in ["200", "200,202", "200-299", "200-299,404", "499"] {
-        assert!(
-            hc(HealthCheck::default().matcher(good)).is_empty(),
-            "{good:?}"
-        );
+        assert!(hc(HealthCheck::default().matcher(good)).is_empty(), "{good:?}");
     }
 }
 
@@ -258,8 +230,5 @@ fn two_target_groups_with_one_name_are_reported() {
     let stack = app.stack("S");
     stack.add("A", IpTargetGroup::new(80, "vpc-1").name("vault-api"));
     stack.add("B", IpTargetGroup::new(80, "vpc-1").name("vault-api"));
-    assert_eq!(
-        problems(&app),
-        [("S/B".to_string(), "target-group-name-unique")]
-    );
+    assert_eq!(problems(&app), [("S/B".to_string(), "target-group-name-unique")]);
 }

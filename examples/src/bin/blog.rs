@@ -1,0 +1,4 @@
+//! `cargo run -p examples --bin blog -- synth`
+fn main() -> std::process::ExitCode {
+    stack::cli::run(examples::blog::app)
+}
