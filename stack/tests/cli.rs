@@ -1,0 +1,76 @@
+//! The command-line runner: what `synth` and `list` print and write, and that a
+//! failed synthesis exits non-zero with every problem and writes nothing.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use constructs::prelude::*;
+use stack::cli::{run_with, Cli};
+
+fn run(args: &[&str], build: impl FnOnce() -> App) -> (ExitCode, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("stack").chain(args.iter().copied())).expect("arguments parse");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_with(cli, build, &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+#[test]
+fn synth_writes_both_targets_and_prints_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, _) = run(&["synth", "--out", out.to_str().unwrap()], stack::vault::app);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let cfn = out.join("cloudformation/Vault.template.json");
+    let tf = out.join("terraform/Vault/main.tf.json");
+    assert!(cfn.is_file() && tf.is_file());
+    assert!(stdout.contains("Vault") && stdout.contains("cloudformation") && stdout.contains("terraform"), "{stdout}");
+    assert!(stdout.contains(cfn.to_str().unwrap()), "{stdout}");
+    let files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files.len(), 2, "no staging directory is left behind: {files:?}");
+}
+
+#[test]
+fn synth_target_selects_one_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, _) = run(&["synth", "--out", dir.path().to_str().unwrap(), "--target", "terraform"], stack::vault::app);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(dir.path().join("terraform/Vault/main.tf.json").is_file());
+    assert!(!dir.path().join("cloudformation").exists());
+}
+
+#[test]
+fn a_failed_synth_reports_every_problem_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let bad = || {
+        let mut app = App::new();
+        let stack = app.stack("Bad");
+        stack.add("Logs", LogGroup::new("no spaces allowed"));
+        stack.add("Logs", LogGroup::new("/dup"));
+        app
+    };
+    let (code, stdout, stderr) = run(&["synth", "--out", out.to_str().unwrap()], bad);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("[Bad/Logs]") && stderr.contains("duplicate-id") && stderr.contains("log-group-name"), "{stderr}");
+    assert!(!out.exists(), "nothing is written when synthesis fails");
+}
+
+#[test]
+fn list_names_every_stack() {
+    let (code, stdout, _) = run(&["list"], examples_like_app);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(stdout.contains("One") && stdout.contains("Two"), "{stdout}");
+}
+
+fn examples_like_app() -> App {
+    let mut app = App::new();
+    app.stack("One").add("Logs", LogGroup::new("/one"));
+    app.stack("Two").add("Logs", LogGroup::new("/two"));
+    app
+}
+
+#[test]
+fn unknown_targets_are_rejected_by_the_parser() {
+    assert!(Cli::try_parse_from(["stack", "synth", "--target", "pulumi"]).is_err());
+}
