@@ -90,40 +90,46 @@ impl Prepared<'_> {
 /// Either every file is returned or none, with every problem found.
 pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthError> {
     let mut problems: Vec<Problem> = app.problems().to_vec();
-    let prepared: Vec<Prepared<'_>> = app.stacks().iter().map(|s| prepare(s, &mut problems)).collect();
-    if !problems.is_empty() {
-        return Err(SynthError { problems });
-    }
     let mut artifacts = Vec::new();
-    for p in &prepared {
-        for &backend in backends {
-            let rendered = match backend {
-                Backend::CloudFormation => cloudformation::template(p),
-                Backend::Terraform => terraform::module(p),
-            };
-            let mut text = serde_json::to_string_pretty(&rendered.document).expect("JSON values always serialize");
-            text.push('\n');
-            if backend == Backend::CloudFormation {
-                check_cfn_limits(p.stack.name(), &rendered, text.len(), &mut problems);
-            }
-            let name = p.stack.name();
-            let relative_path = match backend {
-                Backend::CloudFormation => format!("cloudformation/{name}.template.json"),
-                Backend::Terraform => format!("terraform/{name}/main.tf.json"),
-            };
-            artifacts.push(Artifact {
-                stack: name.to_string(),
-                backend,
-                relative_path,
-                text,
-                resource_count: rendered.resource_count,
-            });
+    // Stacks are validated independently, so each is prepared, rendered while no
+    // problem has been found anywhere yet, and dropped before the next: peak
+    // memory is one stack's working set plus the output text.
+    for stack in app.stacks() {
+        let p = prepare(stack, &mut problems);
+        if problems.is_empty() {
+            render(&p, backends, &mut artifacts, &mut problems);
         }
     }
     if problems.is_empty() {
         Ok(artifacts)
     } else {
         Err(SynthError { problems })
+    }
+}
+
+fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>, problems: &mut Vec<Problem>) {
+    for &backend in backends {
+        let rendered = match backend {
+            Backend::CloudFormation => cloudformation::template(p),
+            Backend::Terraform => terraform::module(p),
+        };
+        let mut text = serde_json::to_string_pretty(&rendered.document).expect("JSON values always serialize");
+        text.push('\n');
+        if backend == Backend::CloudFormation {
+            check_cfn_limits(p.stack.name(), &rendered, text.len(), problems);
+        }
+        let name = p.stack.name();
+        let relative_path = match backend {
+            Backend::CloudFormation => format!("cloudformation/{name}.template.json"),
+            Backend::Terraform => format!("terraform/{name}/main.tf.json"),
+        };
+        artifacts.push(Artifact {
+            stack: name.to_string(),
+            backend,
+            relative_path,
+            text,
+            resource_count: rendered.resource_count,
+        });
     }
 }
 
