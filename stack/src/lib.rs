@@ -4,3 +4,8 @@ pub mod cli;
 pub mod tools;
 pub mod vault;
 pub mod write;
+
+/// Compiles the README's Rust examples as doctests, so they cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
