@@ -115,9 +115,7 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(detail) => format!("request body is not valid JSON: {detail}"),
             ApiError::InvalidDocument => "the document must be a JSON object".into(),
-            ApiError::InvalidId => {
-                "item ids are 1-128 characters of A-Z, a-z, 0-9, '.', '_' and '-'".into()
-            }
+            ApiError::InvalidId => "item ids are 1-128 characters of A-Z, a-z, 0-9, '.', '_' and '-'".into(),
             ApiError::InvalidQuery(detail) => format!("invalid query: {detail}"),
             ApiError::InvalidHeader(name) => format!("invalid {name} header"),
             ApiError::NotFound => "not found".into(),
@@ -128,9 +126,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => {
                 format!("request body exceeds the limit of {limit} bytes")
             }
-            ApiError::UnsupportedMediaType => {
-                "request body must have Content-Type: application/json".into()
-            }
+            ApiError::UnsupportedMediaType => "request body must have Content-Type: application/json".into(),
             ApiError::StorageUnavailable => "storage is unavailable, retry later".into(),
             ApiError::ShuttingDown => "this instance is shutting down".into(),
             ApiError::Timeout => "the request took too long, retry later".into(),

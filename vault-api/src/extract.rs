@@ -48,8 +48,7 @@ impl FromRequest<AppState> for JsonDocument {
                 ApiError::InvalidJson("could not read the request body".into())
             }
         })?;
-        let raw: Box<RawValue> =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+        let raw: Box<RawValue> = serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
         if !raw.get().starts_with('{') {
             return Err(ApiError::InvalidDocument);
         }
@@ -67,9 +66,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ItemIdPath {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::InvalidId)?;
-        ItemId::parse(&raw)
-            .map(ItemIdPath)
-            .map_err(|_| ApiError::InvalidId)
+        ItemId::parse(&raw).map(ItemIdPath).map_err(|_| ApiError::InvalidId)
     }
 }
 
@@ -87,10 +84,7 @@ fn header_match(
         return Ok(None);
     }
     // Several header lines are one comma-separated list (RFC 9110 §5.3).
-    let joined = values
-        .map(|v| v.as_bytes())
-        .collect::<Vec<_>>()
-        .join(&b","[..]);
+    let joined = values.map(|v| v.as_bytes()).collect::<Vec<_>>().join(&b","[..]);
     EtagMatch::parse(&joined, strong)
         .map(Some)
         .map_err(|_| ApiError::InvalidHeader(label))
@@ -146,10 +140,46 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
         };
         let cursor = match raw.cursor.as_deref() {
             None => None,
-            Some(text) => Some(Cursor::decode(text).map_err(|_| {
-                ApiError::InvalidQuery("cursor is not one this service issued".into())
-            })?),
+            Some(text) => Some(
+                Cursor::decode(text)
+                    .map_err(|_| ApiError::InvalidQuery("cursor is not one this service issued".into()))?,
+            ),
         };
         Ok(ListQuery { limit, cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_content_type(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn json_media_types_are_recognised() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+            "application/vnd.example+JSON",
+        ] {
+            assert!(is_json_media_type(&with_content_type(ok)), "{ok}");
+        }
+        for bad in ["text/json", "application/jsonx", "text/plain", "application", ""] {
+            assert!(!is_json_media_type(&with_content_type(bad)), "{bad}");
+        }
+        assert!(!is_json_media_type(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn raw_documents_exclude_surrounding_whitespace() {
+        // The object check looks at the first byte of the raw value.
+        let raw: Box<RawValue> = serde_json::from_slice(b" \n\t {\"a\": 1} \n").unwrap();
+        assert!(raw.get().starts_with('{'));
     }
 }

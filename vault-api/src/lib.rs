@@ -45,11 +45,7 @@ struct StateInner {
 impl AppState {
     /// State for an app serving `store`, reporting `application_version` from
     /// `GET /vault`.
-    pub fn new(
-        store: Arc<dyn Store>,
-        application_version: impl Into<String>,
-        limits: Limits,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, application_version: impl Into<String>, limits: Limits) -> Self {
         Self {
             inner: Arc::new(StateInner {
                 in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))),

@@ -23,8 +23,7 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 fn client_request_id(request: &Request) -> Option<HeaderValue> {
     let value = request.headers().get(&REQUEST_ID)?;
     let bytes = value.as_bytes();
-    let ok = (1..=MAX_REQUEST_ID_LEN).contains(&bytes.len())
-        && bytes.iter().all(|b| (0x21..=0x7e).contains(b));
+    let ok = (1..=MAX_REQUEST_ID_LEN).contains(&bytes.len()) && bytes.iter().all(|b| (0x21..=0x7e).contains(b));
     ok.then(|| value.clone())
 }
 
@@ -33,8 +32,7 @@ fn client_request_id(request: &Request) -> Option<HeaderValue> {
 pub async fn access_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = client_request_id(&request).unwrap_or_else(|| {
-        HeaderValue::try_from(uuid::Uuid::new_v4().to_string())
-            .unwrap_or(HeaderValue::from_static("-"))
+        HeaderValue::try_from(uuid::Uuid::new_v4().to_string()).unwrap_or(HeaderValue::from_static("-"))
     });
     let id_text = request_id.to_str().unwrap_or("-").to_owned();
     let method = request.method().clone();
@@ -42,9 +40,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", request_id = %id_text);
 
     let mut response = next.run(request).instrument(span).await;
-    response
-        .headers_mut()
-        .insert(REQUEST_ID.clone(), request_id);
+    response.headers_mut().insert(REQUEST_ID.clone(), request_id);
 
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -61,11 +57,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
 
 /// Answers 503 `timeout` when a request takes longer than the configured
 /// timeout (waiting for a concurrency permit included).
-pub async fn request_timeout(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let timeout = state.limits().request_timeout;
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
@@ -79,11 +71,7 @@ pub async fn request_timeout(
 /// Lets at most `max_concurrent_requests` storage requests run at once; the
 /// rest wait (bounded by the request timeout). Reading a body happens after
 /// the permit is granted, so memory stays bounded by permits × body limit.
-pub async fn limit_concurrency(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn limit_concurrency(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Ok(_permit) = state.in_flight().clone().acquire_owned().await else {
         return ApiError::Internal.into_response();
     };

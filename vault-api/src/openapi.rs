@@ -12,9 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ErrorBody;
 use crate::extract::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
-use crate::representation::{
-    Document, Health, ItemPage, ItemRepresentation, Readiness, ID_PATTERN,
-};
+use crate::representation::{Document, Health, ItemPage, ItemRepresentation, Readiness, ID_PATTERN};
 
 /// Where component schemas live in the document.
 const SCHEMAS: &str = "#/components/schemas/";

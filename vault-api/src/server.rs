@@ -35,8 +35,7 @@ impl std::error::Error for ServerError {}
 pub async fn open_store(storage: &StorageConfig) -> Result<Arc<dyn Store>, ServerError> {
     Ok(match storage {
         StorageConfig::Embedded { data_dir } => {
-            let store =
-                EmbeddedStore::open(data_dir).map_err(|e| ServerError::Store(e.to_string()))?;
+            let store = EmbeddedStore::open(data_dir).map_err(|e| ServerError::Store(e.to_string()))?;
             tracing::info!(path = %store.path().display(), "using the embedded store");
             Arc::new(store)
         }
@@ -55,23 +54,13 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         .await
         .map_err(ServerError::Bind)?;
     let addr = listener.local_addr().map_err(ServerError::Bind)?;
-    let state = AppState::new(
-        store,
-        config.application_version.clone(),
-        config.limits.clone(),
-    );
+    let state = AppState::new(store, config.application_version.clone(), config.limits.clone());
     tracing::info!(
         addr = %addr,
         version = %config.application_version,
         "listening"
     );
-    serve(
-        listener,
-        state,
-        crate::shutdown::signal(),
-        config.shutdown_grace,
-    )
-    .await
+    serve(listener, state, crate::shutdown::signal(), config.shutdown_grace).await
 }
 
 /// Serves `state` on `listener` until `stop` resolves, then drains for at
@@ -95,11 +84,7 @@ where
         let _ = stopping_tx.send(());
     };
     let app = crate::app(state);
-    let mut server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-    });
+    let mut server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(graceful).await });
 
     tokio::select! {
         finished = &mut server => {

@@ -31,8 +31,7 @@ const DEFAULT_FILTER: &str = "info,aws_config=warn,aws_smithy_runtime=warn,aws_r
 
 /// Installs the global subscriber. Call once, at startup.
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stdout);

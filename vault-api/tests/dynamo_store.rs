@@ -27,10 +27,7 @@ fn aws_env<'a>(moto: &'a MotoServer, table: &'a str) -> Vec<(&'a str, &'a str)> 
 
 #[tokio::test]
 async fn create_table_command_builds_the_key_schema_from_the_table_module() {
-    let Some(moto) = tokio::task::spawn_blocking(MotoServer::start)
-        .await
-        .unwrap()
-    else {
+    let Some(moto) = tokio::task::spawn_blocking(MotoServer::start).await.unwrap() else {
         return;
     };
     let table_name = support::unique_table();
@@ -84,10 +81,7 @@ async fn create_table_command_builds_the_key_schema_from_the_table_module() {
 
 #[tokio::test]
 async fn the_binary_serves_from_dynamodb_via_aws_endpoint_url() {
-    let Some(moto) = tokio::task::spawn_blocking(MotoServer::start)
-        .await
-        .unwrap()
-    else {
+    let Some(moto) = tokio::task::spawn_blocking(MotoServer::start).await.unwrap() else {
         return;
     };
     let table_name = support::unique_table();
@@ -95,10 +89,7 @@ async fn the_binary_serves_from_dynamodb_via_aws_endpoint_url() {
         .await
         .expect("create table");
     let env = aws_env(&moto, &table_name);
-    let env: Vec<(String, String)> = env
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     tokio::task::spawn_blocking(move || {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mut service = ServiceProcess::start(&env);

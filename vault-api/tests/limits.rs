@@ -12,13 +12,7 @@ use vault_api::{AppState, Limits};
 
 /// Serves an embedded store with `limits` on a loopback port until the
 /// returned sender is dropped or fired.
-async fn serve(
-    limits: Limits,
-) -> (
-    SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tempfile::TempDir,
-) {
+async fn serve(limits: Limits) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = EmbeddedStore::open(dir.path()).unwrap();
     let state = AppState::new(Arc::new(store), "limits-test", limits);
@@ -85,10 +79,7 @@ async fn excess_item_requests_wait_for_a_permit_but_health_checks_do_not() {
         let started = Instant::now();
         let health = http(addr, "GET", "/vault", &[], b"");
         assert_eq!(health.status, 200);
-        assert!(
-            started.elapsed() < Duration::from_millis(500),
-            "health waited"
-        );
+        assert!(started.elapsed() < Duration::from_millis(500), "health waited");
 
         // Waits until the hog times out (1.5 s after it started) and frees
         // the permit, then runs normally.

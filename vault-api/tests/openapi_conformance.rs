@@ -41,13 +41,7 @@ fn item_headers() -> HeaderMap {
 fn a_conforming_item_response_passes() {
     let body = item().to_string();
     checker()
-        .check(
-            &Method::GET,
-            "/vault/items/abc",
-            200,
-            &item_headers(),
-            body.as_bytes(),
-        )
+        .check(&Method::GET, "/vault/items/abc", 200, &item_headers(), body.as_bytes())
         .unwrap();
 }
 
@@ -80,24 +74,12 @@ fn undeclared_statuses_and_missing_headers_are_caught() {
     let body = item().to_string();
     // 201 from GET is not declared (and no `default` would accept an item).
     assert!(c
-        .check(
-            &Method::GET,
-            "/vault/items/abc",
-            201,
-            &item_headers(),
-            body.as_bytes()
-        )
+        .check(&Method::GET, "/vault/items/abc", 201, &item_headers(), body.as_bytes())
         .is_err());
     // ETag is required on a read.
     let no_etag = headers(&[("content-type", "application/json"), ("x-request-id", "r1")]);
     assert!(c
-        .check(
-            &Method::GET,
-            "/vault/items/abc",
-            200,
-            &no_etag,
-            body.as_bytes()
-        )
+        .check(&Method::GET, "/vault/items/abc", 200, &no_etag, body.as_bytes())
         .is_err());
     // Errors must have the error shape.
     let error_headers = headers(&[("content-type", "application/json"), ("x-request-id", "r1")]);

@@ -31,13 +31,7 @@ fn embedded_store_data_survives_a_restart() {
     );
     assert_eq!(put.status, 201);
     let etag = put.header("etag").unwrap().to_owned();
-    let posted = http(
-        first.addr,
-        "POST",
-        "/vault/items",
-        &JSON,
-        br#"{"also":"saved"}"#,
-    );
+    let posted = http(first.addr, "POST", "/vault/items", &JSON, br#"{"also":"saved"}"#);
     assert_eq!(posted.status, 201);
     let posted_id = posted.json()["id"].as_str().unwrap().to_owned();
     first.signal("TERM");
@@ -69,26 +63,13 @@ fn connection_refused(addr: std::net::SocketAddr) -> bool {
 fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let mut service = embedded_service(&dir, &[]);
-    let created = http(
-        service.addr,
-        "PUT",
-        "/vault/items/in-flight",
-        &JSON,
-        br#"{"n":1}"#,
-    );
+    let created = http(service.addr, "PUT", "/vault/items/in-flight", &JSON, br#"{"n":1}"#);
     assert_eq!(created.status, 201);
 
     // Start a replace whose body arrives slowly: the request is in flight.
     let body = br#"{"n":2,"padding":"0123456789"}"#;
     let (first, rest) = body.split_at(10);
-    let mut stream = start_request(
-        service.addr,
-        "PUT",
-        "/vault/items/in-flight",
-        &JSON,
-        first,
-        body.len(),
-    );
+    let mut stream = start_request(service.addr, "PUT", "/vault/items/in-flight", &JSON, first, body.len());
     std::thread::sleep(Duration::from_millis(300));
     service.signal("TERM");
 
@@ -101,12 +82,7 @@ fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
 
     stream.write_all(rest).unwrap();
     let response = read_response(stream);
-    assert_eq!(
-        response.status,
-        200,
-        "{:?}",
-        String::from_utf8_lossy(&response.body)
-    );
+    assert_eq!(response.status, 200, "{:?}", String::from_utf8_lossy(&response.body));
     assert_eq!(response.json()["data"]["n"], 2);
     let status = service.wait_exit(Duration::from_secs(30));
     assert!(status.success(), "exit status {status:?}");
@@ -116,14 +92,8 @@ fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
         .iter()
         .filter_map(|e| e["message"].as_str().map(str::to_owned))
         .collect();
-    assert!(
-        messages.iter().any(|m| m.starts_with("shutting down")),
-        "{messages:?}"
-    );
-    assert!(
-        messages.iter().any(|m| m == "drained; exiting"),
-        "{messages:?}"
-    );
+    assert!(messages.iter().any(|m| m.starts_with("shutting down")), "{messages:?}");
+    assert!(messages.iter().any(|m| m == "drained; exiting"), "{messages:?}");
 }
 
 #[test]
@@ -194,9 +164,6 @@ fn every_request_is_logged_as_one_json_line() {
         assert_eq!(line["level"], "INFO");
         assert!(line["timestamp"].is_string());
     }
-    assert_eq!(
-        requests[3]["path"], "/vault",
-        "the query string is not logged"
-    );
+    assert_eq!(requests[3]["path"], "/vault", "the query string is not logged");
     assert_eq!(requests[3]["request_id"], generated_id.as_str());
 }

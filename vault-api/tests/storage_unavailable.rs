@@ -46,8 +46,7 @@ async fn storage_failures_are_503_without_internal_detail() {
         h.get("/vault/items").await,
         h.put("/vault/items/some-id", &[], &json!({"a": 1})).await,
         h.post("/vault/items", &json!({"a": 1})).await,
-        h.request(Method::DELETE, "/vault/items/some-id", &[], None)
-            .await,
+        h.request(Method::DELETE, "/vault/items/some-id", &[], None).await,
     ];
     for r in responses {
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -34,10 +34,7 @@ fn item_response(status: StatusCode, item: Item, with_location: bool) -> Respons
 }
 
 /// `POST /vault/items`: stores a new item under a server-generated id.
-pub async fn create(
-    State(state): State<AppState>,
-    JsonDocument(data): JsonDocument,
-) -> Result<Response, ApiError> {
+pub async fn create(State(state): State<AppState>, JsonDocument(data): JsonDocument) -> Result<Response, ApiError> {
     let id = ItemId::generate();
     // Create-only, so even a (practically impossible) id collision can never
     // overwrite an existing item.
@@ -101,17 +98,10 @@ pub async fn delete(
 }
 
 /// `GET /vault/items?limit=N&cursor=C`: one page in stable id order.
-pub async fn list(
-    State(state): State<AppState>,
-    query: ListQuery,
-) -> Result<Json<ItemPage>, ApiError> {
+pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Json<ItemPage>, ApiError> {
     let page = state.store().list(query.cursor, query.limit).await?;
     Ok(Json(ItemPage {
-        items: page
-            .items
-            .into_iter()
-            .map(ItemRepresentation::from)
-            .collect(),
+        items: page.items.into_iter().map(ItemRepresentation::from).collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }

@@ -105,16 +105,10 @@ impl DynamoStore {
 }
 
 fn key(id: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([(
-        table::PARTITION_KEY.to_owned(),
-        AttributeValue::S(id.to_owned()),
-    )])
+    HashMap::from([(table::PARTITION_KEY.to_owned(), AttributeValue::S(id.to_owned()))])
 }
 
-fn string_attr<'a>(
-    raw: &'a HashMap<String, AttributeValue>,
-    name: &str,
-) -> Result<&'a str, StoreError> {
+fn string_attr<'a>(raw: &'a HashMap<String, AttributeValue>, name: &str) -> Result<&'a str, StoreError> {
     match raw.get(name) {
         Some(AttributeValue::S(s)) => Ok(s),
         _ => Err(StoreError::Unavailable(format!(
@@ -125,8 +119,7 @@ fn string_attr<'a>(
 
 fn decode_item(raw: &HashMap<String, AttributeValue>) -> Result<Item, StoreError> {
     let id = string_attr(raw, table::PARTITION_KEY)?;
-    let id = ItemId::parse(id)
-        .map_err(|_| StoreError::Unavailable(format!("stored id {id:?} is not a valid id")))?;
+    let id = ItemId::parse(id).map_err(|_| StoreError::Unavailable(format!("stored id {id:?} is not a valid id")))?;
     let version = match raw.get(attr::VERSION) {
         Some(AttributeValue::N(n)) => n.parse().ok(),
         _ => None,
@@ -162,8 +155,7 @@ impl Expression {
             attr::UPDATED_AT => "#u",
             _ => "#d",
         };
-        self.names
-            .insert(placeholder.to_owned(), attribute.to_owned());
+        self.names.insert(placeholder.to_owned(), attribute.to_owned());
         placeholder.to_owned()
     }
 
@@ -244,12 +236,7 @@ impl Store for DynamoStore {
         })
     }
 
-    fn put(
-        &self,
-        id: ItemId,
-        data: Box<RawValue>,
-        preconditions: Preconditions,
-    ) -> StoreFuture<'_, Written> {
+    fn put(&self, id: ItemId, data: Box<RawValue>, preconditions: Preconditions) -> StoreFuture<'_, Written> {
         Box::pin(async move {
             let mut expr = Expression::default();
             let now = expr.value(AttributeValue::S(now_timestamp()));
@@ -285,9 +272,9 @@ impl Store for DynamoStore {
                 .await;
             match result {
                 Ok(output) => {
-                    let attributes = output.attributes().ok_or_else(|| {
-                        StoreError::Unavailable("UpdateItem returned no attributes".into())
-                    })?;
+                    let attributes = output
+                        .attributes()
+                        .ok_or_else(|| StoreError::Unavailable("UpdateItem returned no attributes".into()))?;
                     let item = decode_item(attributes)?;
                     Ok(Written {
                         created: item.version == 1,
@@ -322,9 +309,7 @@ impl Store for DynamoStore {
                 .set_expression_attribute_names(Some(expr.names))
                 .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                 // On failure, DynamoDB tells us whether the item existed: 404 vs 412.
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .send()
                 .await;
             match result {

@@ -40,8 +40,7 @@ impl Record {
     fn decode(id: &str, bytes: &[u8]) -> Result<Item, StoreError> {
         let record: Record = serde_json::from_slice(bytes)
             .map_err(|e| StoreError::Unavailable(format!("corrupt record {id:?}: {e}")))?;
-        let id = ItemId::parse(id)
-            .map_err(|_| StoreError::Unavailable(format!("corrupt key {id:?}")))?;
+        let id = ItemId::parse(id).map_err(|_| StoreError::Unavailable(format!("corrupt key {id:?}")))?;
         Ok(Item {
             id,
             version: record.version,
@@ -88,19 +87,14 @@ pub struct EmbeddedStore {
 impl EmbeddedStore {
     /// Opens (or creates) the store in `dir`, creating the directory if needed.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| unavailable(format!("creating {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| unavailable(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
-        let db = Database::create(&path)
-            .map_err(|e| unavailable(format!("opening {}: {e}", path.display())))?;
+        let db = Database::create(&path).map_err(|e| unavailable(format!("opening {}: {e}", path.display())))?;
         // Create the table up front so readers never see it missing.
         let txn = db.begin_write().map_err(unavailable)?;
         txn.open_table(ITEMS).map_err(unavailable)?;
         txn.commit().map_err(unavailable)?;
-        Ok(Self {
-            db: Arc::new(db),
-            path,
-        })
+        Ok(Self { db: Arc::new(db), path })
     }
 
     /// The database file.
@@ -123,10 +117,7 @@ impl EmbeddedStore {
     }
 }
 
-fn read_item(
-    table: &impl ReadableTable<&'static str, &'static [u8]>,
-    id: &ItemId,
-) -> Result<Option<Item>, StoreError> {
+fn read_item(table: &impl ReadableTable<&'static str, &'static [u8]>, id: &ItemId) -> Result<Option<Item>, StoreError> {
     match table.get(id.as_str()).map_err(unavailable)? {
         Some(guard) => Record::decode(id.as_str(), guard.value()).map(Some),
         None => Ok(None),
@@ -142,12 +133,7 @@ impl Store for EmbeddedStore {
         })
     }
 
-    fn put(
-        &self,
-        id: ItemId,
-        data: Box<RawValue>,
-        preconditions: Preconditions,
-    ) -> StoreFuture<'_, Written> {
+    fn put(&self, id: ItemId, data: Box<RawValue>, preconditions: Preconditions) -> StoreFuture<'_, Written> {
         self.blocking(move |db| {
             // redb has one write transaction at a time, so the check below and
             // the insert are atomic with respect to every other writer.

@@ -121,12 +121,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates or replaces an item if `preconditions` allow it against the
     /// item's current state; otherwise fails with `PreconditionFailed`.
-    fn put(
-        &self,
-        id: ItemId,
-        data: Box<RawValue>,
-        preconditions: Preconditions,
-    ) -> StoreFuture<'_, Written>;
+    fn put(&self, id: ItemId, data: Box<RawValue>, preconditions: Preconditions) -> StoreFuture<'_, Written>;
 
     /// Deletes an item: `NotFound` if it does not exist, `PreconditionFailed`
     /// if it exists but fails `preconditions`.

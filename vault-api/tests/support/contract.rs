@@ -76,14 +76,8 @@ pub async fn openapi_document_is_served_and_well_formed(h: &Harness) {
     let operations: Vec<(String, String)> = spec
         .operations()
         .map(|(path, method, op)| {
-            assert!(
-                op.operation_id.is_some(),
-                "{method} {path} lacks an operationId"
-            );
-            assert!(
-                !op.responses(&spec).is_empty(),
-                "{method} {path} has no responses"
-            );
+            assert!(op.operation_id.is_some(), "{method} {path} lacks an operationId");
+            assert!(!op.responses(&spec).is_empty(), "{method} {path} has no responses");
             for param in &op.parameters {
                 param.resolve(&spec).expect("parameter reference resolves");
             }
@@ -101,9 +95,7 @@ pub async fn openapi_document_is_served_and_well_formed(h: &Harness) {
         ("DELETE", "/vault/items/{id}"),
     ] {
         assert!(
-            operations
-                .iter()
-                .any(|(m, p)| m == expected.0 && p == expected.1),
+            operations.iter().any(|(m, p)| m == expected.0 && p == expected.1),
             "{expected:?} is not documented"
         );
     }
@@ -123,10 +115,7 @@ pub async fn openapi_document_is_served_and_well_formed(h: &Harness) {
     let mut all = Vec::new();
     refs(&served, &mut all);
     for r in all {
-        assert!(
-            served.pointer(r.trim_start_matches('#')).is_some(),
-            "dangling {r}"
-        );
+        assert!(served.pointer(r.trim_start_matches('#')).is_some(), "dangling {r}");
     }
 }
 
@@ -135,10 +124,7 @@ pub async fn post_creates_an_item_with_generated_id_location_and_etag(h: &Harnes
     assert_eq!(r.status, StatusCode::CREATED);
     let item = r.json();
     let id = item["id"].as_str().unwrap();
-    assert_eq!(
-        r.header("location"),
-        Some(format!("/vault/items/{id}").as_str())
-    );
+    assert_eq!(r.header("location"), Some(format!("/vault/items/{id}").as_str()));
     assert_eq!(item["version"], 1);
     assert_eq!(item["data"], json!({"name": "first"}));
     assert_eq!(item["created_at"], item["updated_at"]);
@@ -180,24 +166,14 @@ pub async fn get_returns_the_item_with_its_etag_and_missing_items_are_404(h: &Ha
 pub async fn get_with_matching_if_none_match_is_304(h: &Harness) {
     let etag = create(h, "cached", &json!({})).await;
     let r = h
-        .request(
-            Method::GET,
-            "/vault/items/cached",
-            &[("if-none-match", &etag)],
-            None,
-        )
+        .request(Method::GET, "/vault/items/cached", &[("if-none-match", &etag)], None)
         .await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
     assert_eq!(r.etag(), etag);
     assert!(r.body.is_empty());
     let stale = "\"1-0000000000000000\"";
     let r = h
-        .request(
-            Method::GET,
-            "/vault/items/cached",
-            &[("if-none-match", stale)],
-            None,
-        )
+        .request(Method::GET, "/vault/items/cached", &[("if-none-match", stale)], None)
         .await;
     assert_eq!(r.status, StatusCode::OK);
 }
@@ -205,20 +181,12 @@ pub async fn get_with_matching_if_none_match_is_304(h: &Harness) {
 pub async fn put_with_current_if_match_replaces_and_stale_if_match_is_412(h: &Harness) {
     let v1 = create(h, "guarded", &json!({"n": 1})).await;
     let r = h
-        .put(
-            "/vault/items/guarded",
-            &[("if-match", &v1)],
-            &json!({"n": 2}),
-        )
+        .put("/vault/items/guarded", &[("if-match", &v1)], &json!({"n": 2}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let v2 = r.etag();
     let stale = h
-        .put(
-            "/vault/items/guarded",
-            &[("if-match", &v1)],
-            &json!({"n": 3}),
-        )
+        .put("/vault/items/guarded", &[("if-match", &v1)], &json!({"n": 3}))
         .await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(stale.error_code(), "precondition_failed");
@@ -228,49 +196,29 @@ pub async fn put_with_current_if_match_replaces_and_stale_if_match_is_412(h: &Ha
     // A list of tags matches if any tag is current.
     let list = format!("{v1}, {v2}");
     let r = h
-        .put(
-            "/vault/items/guarded",
-            &[("if-match", &list)],
-            &json!({"n": 4}),
-        )
+        .put("/vault/items/guarded", &[("if-match", &list)], &json!({"n": 4}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     // If-Match on an item that does not exist fails.
-    let r = h
-        .put("/vault/items/nobody", &[("if-match", &v1)], &json!({}))
-        .await;
+    let r = h.put("/vault/items/nobody", &[("if-match", &v1)], &json!({})).await;
     assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
-    assert_eq!(
-        h.get("/vault/items/nobody").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(h.get("/vault/items/nobody").await.status, StatusCode::NOT_FOUND);
 }
 
 pub async fn put_with_if_none_match_star_only_creates(h: &Harness) {
     let only_create = [("if-none-match", "*")];
-    let r = h
-        .put("/vault/items/once", &only_create, &json!({"first": true}))
-        .await;
+    let r = h.put("/vault/items/once", &only_create, &json!({"first": true})).await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let r = h
-        .put("/vault/items/once", &only_create, &json!({"first": false}))
-        .await;
+    let r = h.put("/vault/items/once", &only_create, &json!({"first": false})).await;
     assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
-    assert_eq!(
-        h.get("/vault/items/once").await.json()["data"],
-        json!({"first": true})
-    );
+    assert_eq!(h.get("/vault/items/once").await.json()["data"], json!({"first": true}));
 }
 
 pub async fn put_with_if_match_star_only_replaces(h: &Harness) {
-    let r = h
-        .put("/vault/items/star", &[("if-match", "*")], &json!({}))
-        .await;
+    let r = h.put("/vault/items/star", &[("if-match", "*")], &json!({})).await;
     assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
     create(h, "star", &json!({"a": 1})).await;
-    let r = h
-        .put("/vault/items/star", &[("if-match", "*")], &json!({"a": 2}))
-        .await;
+    let r = h.put("/vault/items/star", &[("if-match", "*")], &json!({"a": 2})).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -278,18 +226,10 @@ pub async fn put_with_unparseable_or_weak_if_match_is_412(h: &Harness) {
     let etag = create(h, "weak", &json!({})).await;
     let weak = format!("W/{etag}");
     for header in [weak.as_str(), "\"nonsense\"", "\"9-zzzzzzzzzzzzzzzz\""] {
-        let r = h
-            .put("/vault/items/weak", &[("if-match", header)], &json!({}))
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::PRECONDITION_FAILED,
-            "If-Match: {header}"
-        );
+        let r = h.put("/vault/items/weak", &[("if-match", header)], &json!({})).await;
+        assert_eq!(r.status, StatusCode::PRECONDITION_FAILED, "If-Match: {header}");
     }
-    let r = h
-        .put("/vault/items/weak", &[("if-match", "")], &json!({}))
-        .await;
+    let r = h.put("/vault/items/weak", &[("if-match", "")], &json!({})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.error_code(), "invalid_header");
 }
@@ -299,10 +239,7 @@ pub async fn delete_removes_the_item_and_missing_items_are_404(h: &Harness) {
     let r = h.delete("/vault/items/doomed", &[]).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert!(r.body.is_empty());
-    assert_eq!(
-        h.get("/vault/items/doomed").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(h.get("/vault/items/doomed").await.status, StatusCode::NOT_FOUND);
     let again = h.delete("/vault/items/doomed", &[]).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(again.error_code(), "not_found");
@@ -310,10 +247,7 @@ pub async fn delete_removes_the_item_and_missing_items_are_404(h: &Harness) {
 
 pub async fn delete_honours_if_match(h: &Harness) {
     let v1 = create(h, "careful", &json!({"n": 1})).await;
-    let v2 = h
-        .put("/vault/items/careful", &[], &json!({"n": 2}))
-        .await
-        .etag();
+    let v2 = h.put("/vault/items/careful", &[], &json!({"n": 2})).await.etag();
     let stale = h.delete("/vault/items/careful", &[("if-match", &v1)]).await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(h.get("/vault/items/careful").await.status, StatusCode::OK);
@@ -332,11 +266,7 @@ pub async fn recreated_item_does_not_match_the_deleted_items_etag(h: &Harness) {
     let new = create(h, "phoenix", &json!({"life": 2})).await;
     assert_ne!(old, new, "both incarnations are version 1, but tags differ");
     let r = h
-        .put(
-            "/vault/items/phoenix",
-            &[("if-match", &old)],
-            &json!({"life": 3}),
-        )
+        .put("/vault/items/phoenix", &[("if-match", &old)], &json!({"life": 3}))
         .await;
     assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
 }
@@ -374,10 +304,7 @@ pub async fn listing_visits_every_item_exactly_once(h: &Harness) {
         expected.insert(id);
     }
     let pages = all_pages(h, 5).await;
-    assert_eq!(
-        pages.iter().map(Vec::len).collect::<Vec<_>>(),
-        [5, 5, 5, 5, 3]
-    );
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [5, 5, 5, 5, 3]);
     let seen: Vec<String> = pages.concat();
     let unique: HashSet<String> = seen.iter().cloned().collect();
     assert_eq!(unique.len(), seen.len(), "an item was repeated: {seen:?}");
@@ -418,21 +345,14 @@ pub async fn listing_cursor_survives_deletion_of_its_item(h: &Harness) {
         h.delete(&format!("/vault/items/{last}"), &[]).await.status,
         StatusCode::NO_CONTENT
     );
-    let rest = h
-        .get(&format!("/vault/items?limit=100&cursor={cursor}"))
-        .await
-        .json();
+    let rest = h.get(&format!("/vault/items?limit=100&cursor={cursor}")).await.json();
     let rest_ids: HashSet<&str> = rest["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["id"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        rest_ids.len(),
-        6,
-        "the remaining items, none skipped: {rest_ids:?}"
-    );
+    assert_eq!(rest_ids.len(), 6, "the remaining items, none skipped: {rest_ids:?}");
     assert!(first_ids.iter().all(|id| !rest_ids.contains(id)));
 }
 
@@ -443,11 +363,7 @@ pub async fn listing_pages_are_bounded_in_bytes(h: &Harness) {
         create(h, &format!("big{i:02}"), &doc).await;
     }
     let pages = all_pages(h, 1000).await;
-    assert!(
-        pages.len() >= 2,
-        "a 5 MB listing must be split: {}",
-        pages.len()
-    );
+    assert!(pages.len() >= 2, "a 5 MB listing must be split: {}", pages.len());
     for page in &pages {
         assert!(page.len() * 250 * 1024 <= vault_api::store::PAGE_BYTE_BUDGET + 250 * 1024);
     }
@@ -473,19 +389,13 @@ pub async fn listing_rejects_bad_limits_and_foreign_cursors(h: &Harness) {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(r.error_code(), "invalid_query", "{query}");
     }
-    assert_eq!(
-        h.get("/vault/items?limit=1000").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(h.get("/vault/items?limit=1000").await.status, StatusCode::OK);
     assert_eq!(h.get("/vault/items?limit=1").await.status, StatusCode::OK);
 }
 
 pub async fn malformed_json_is_400(h: &Harness) {
     for body in ["{", "{\"a\":}", "", "nul", "{\"a\":1} trailing"] {
-        for (method, uri) in [
-            (Method::PUT, "/vault/items/x"),
-            (Method::POST, "/vault/items"),
-        ] {
+        for (method, uri) in [(Method::PUT, "/vault/items/x"), (Method::POST, "/vault/items")] {
             let r = h
                 .request(
                     method.clone(),
@@ -512,14 +422,7 @@ pub async fn non_object_documents_are_400(h: &Harness) {
 pub async fn invalid_ids_are_400(h: &Harness) {
     let too_long = "a".repeat(129);
     let longest = "a".repeat(128);
-    for id in [
-        "a%20b",
-        "a%2Fb",
-        "%C3%A9",
-        "semi;colon",
-        "star*",
-        too_long.as_str(),
-    ] {
+    for id in ["a%20b", "a%2Fb", "%C3%A9", "semi;colon", "star*", too_long.as_str()] {
         let uri = format!("/vault/items/{id}");
         for r in [
             h.get(&uri).await,
@@ -530,9 +433,7 @@ pub async fn invalid_ids_are_400(h: &Harness) {
             assert_eq!(r.error_code(), "invalid_id");
         }
     }
-    let r = h
-        .put(&format!("/vault/items/{longest}"), &[], &json!({}))
-        .await;
+    let r = h.put(&format!("/vault/items/{longest}"), &[], &json!({})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let r = h.put("/vault/items/Az09._-", &[], &json!({})).await;
     assert_eq!(r.status, StatusCode::CREATED);
@@ -541,18 +442,12 @@ pub async fn invalid_ids_are_400(h: &Harness) {
 pub async fn bodies_over_the_limit_are_413(h: &Harness) {
     let limit = h.state.limits().body_limit_bytes;
     let doc = document_of_size(limit + 1024);
-    for (method, uri) in [
-        (Method::PUT, "/vault/items/huge"),
-        (Method::POST, "/vault/items"),
-    ] {
+    for (method, uri) in [(Method::PUT, "/vault/items/huge"), (Method::POST, "/vault/items")] {
         let r = h.send_json(method, uri, &[], &doc).await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(r.error_code(), "payload_too_large");
     }
-    assert_eq!(
-        h.get("/vault/items/huge").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(h.get("/vault/items/huge").await.status, StatusCode::NOT_FOUND);
 }
 
 pub async fn non_json_content_types_are_415(h: &Harness) {
@@ -562,10 +457,7 @@ pub async fn non_json_content_types_are_415(h: &Harness) {
         vec![("content-type", "application/x-www-form-urlencoded")],
         vec![],
     ] {
-        for (method, uri) in [
-            (Method::PUT, "/vault/items/x"),
-            (Method::POST, "/vault/items"),
-        ] {
+        for (method, uri) in [(Method::PUT, "/vault/items/x"), (Method::POST, "/vault/items")] {
             let r = h.request(method, uri, &headers, body.clone()).await;
             assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{headers:?}");
             assert_eq!(r.error_code(), "unsupported_media_type");
@@ -603,25 +495,15 @@ pub async fn unknown_paths_are_404_and_wrong_methods_are_405(h: &Harness) {
 
 pub async fn request_ids_are_honoured_or_generated(h: &Harness) {
     let r = h
-        .request(
-            Method::GET,
-            "/vault",
-            &[("x-request-id", "trace-abc-123")],
-            None,
-        )
+        .request(Method::GET, "/vault", &[("x-request-id", "trace-abc-123")], None)
         .await;
     assert_eq!(r.header("x-request-id"), Some("trace-abc-123"));
     let a = h.get("/vault/items/missing").await;
     let b = h.get("/vault/items/missing").await;
-    let (a, b) = (
-        a.header("x-request-id").unwrap(),
-        b.header("x-request-id").unwrap(),
-    );
+    let (a, b) = (a.header("x-request-id").unwrap(), b.header("x-request-id").unwrap());
     assert!(!a.is_empty() && a != b);
     let long = "x".repeat(500);
-    let r = h
-        .request(Method::GET, "/vault", &[("x-request-id", &long)], None)
-        .await;
+    let r = h.request(Method::GET, "/vault", &[("x-request-id", &long)], None).await;
     assert_ne!(r.header("x-request-id"), Some(long.as_str()));
 }
 
@@ -634,11 +516,7 @@ pub async fn concurrent_puts_with_the_same_if_match_have_exactly_one_winner(h: &
             let h = h.clone();
             tokio::spawn(async move {
                 let r = h
-                    .put(
-                        "/vault/items/contended",
-                        &[("if-match", &etag)],
-                        &json!({"writer": i}),
-                    )
+                    .put("/vault/items/contended", &[("if-match", &etag)], &json!({"writer": i}))
                     .await;
                 (i, r.status)
             })
@@ -672,11 +550,7 @@ pub async fn concurrent_read_modify_write_loses_no_update(h: &Harness) {
                         let r = h.get("/vault/items/counter").await;
                         let n = r.json()["data"]["n"].as_i64().unwrap();
                         let w = h
-                            .put(
-                                "/vault/items/counter",
-                                &[("if-match", &r.etag())],
-                                &json!({"n": n + 1}),
-                            )
+                            .put("/vault/items/counter", &[("if-match", &r.etag())], &json!({"n": n + 1}))
                             .await;
                         match w.status {
                             StatusCode::OK => break,
@@ -694,10 +568,6 @@ pub async fn concurrent_read_modify_write_loses_no_update(h: &Harness) {
         conflicts += task.await.unwrap();
     }
     let item = h.get("/vault/items/counter").await.json();
-    assert_eq!(
-        item["data"]["n"],
-        workers * increments,
-        "{conflicts} conflicts retried"
-    );
+    assert_eq!(item["data"]["n"], workers * increments, "{conflicts} conflicts retried");
     assert_eq!(item["version"], 1 + workers * increments);
 }

@@ -49,10 +49,7 @@ impl Resp {
 
     /// The error code of an error response.
     pub fn error_code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .expect("error.code")
-            .to_owned()
+        self.json()["error"]["code"].as_str().expect("error.code").to_owned()
     }
 }
 
@@ -89,42 +86,24 @@ impl Harness {
     pub async fn send(&self, request: Request<Body>) -> Resp {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
-        let response = self
-            .app
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router is infallible");
+        let response = self.app.clone().oneshot(request).await.expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("reading response body");
         if method != Method::HEAD {
-            if let Err(e) = self
-                .openapi
-                .check(&method, &path, status.as_u16(), &headers, &body)
-            {
+            if let Err(e) = self.openapi.check(&method, &path, status.as_u16(), &headers, &body) {
                 panic!(
                     "response does not conform to the OpenAPI document: {e}\nbody: {}",
                     String::from_utf8_lossy(&body)
                 );
             }
         }
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
-    pub async fn request(
-        &self,
-        method: Method,
-        uri: &str,
-        headers: &[(&str, &str)],
-        body: Option<Vec<u8>>,
-    ) -> Resp {
+    pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Resp {
         let mut builder = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             builder = builder.header(*k, *v);
@@ -138,13 +117,7 @@ impl Harness {
     }
 
     /// Sends `document` as JSON with extra headers.
-    pub async fn send_json(
-        &self,
-        method: Method,
-        uri: &str,
-        headers: &[(&str, &str)],
-        document: &Value,
-    ) -> Resp {
+    pub async fn send_json(&self, method: Method, uri: &str, headers: &[(&str, &str)], document: &Value) -> Resp {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
         self.request(method, uri, &all, Some(document.to_string().into_bytes()))
@@ -168,11 +141,7 @@ impl Harness {
 pub async fn embedded() -> Option<Harness> {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = EmbeddedStore::open(dir.path()).expect("open embedded store");
-    Some(Harness::new(
-        Arc::new(store),
-        Limits::default(),
-        Box::new(dir),
-    ))
+    Some(Harness::new(Arc::new(store), Limits::default(), Box::new(dir)))
 }
 
 /// A unique table name per test.

@@ -58,10 +58,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 /// The moto version `python` can import, if any.
 fn moto_version(python: &Path) -> Option<String> {
     let output = Command::new(python)
-        .args([
-            "-c",
-            "import moto, moto.server, flask; print(moto.__version__)",
-        ])
+        .args(["-c", "import moto, moto.server, flask; print(moto.__version__)"])
         .stderr(Stdio::null())
         .output()
         .ok()?;
@@ -76,19 +73,14 @@ fn shebang_python(script: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(script).ok()?;
     let first = text.lines().next()?.strip_prefix("#!")?.trim();
     let interpreter = first.split_whitespace().next()?;
-    interpreter
-        .contains("python")
-        .then(|| PathBuf::from(interpreter))
+    interpreter.contains("python").then(|| PathBuf::from(interpreter))
 }
 
 fn find_launcher_once() -> Option<Launcher> {
     let moto_server = on_path("moto_server");
     let mut candidates: Vec<(PathBuf, String)> = Vec::new();
     if let Some(python) = on_path("python3") {
-        candidates.push((
-            python.clone(),
-            format!("python3 on PATH ({})", python.display()),
-        ));
+        candidates.push((python.clone(), format!("python3 on PATH ({})", python.display())));
     }
     if let Some(script) = &moto_server {
         if let Some(python) = shebang_python(script) {
@@ -189,9 +181,7 @@ impl MotoServer {
     pub fn start() -> Option<MotoServer> {
         let Some(launcher) = launcher() else {
             if std::env::var_os("CI").is_some() {
-                panic!(
-                    "CI is set but no moto_server is available (pip install 'moto[server]' failed)"
-                );
+                panic!("CI is set but no moto_server is available (pip install 'moto[server]' failed)");
             }
             announce(
                 "\n*** SKIPPING DynamoDB test: moto is not installed and could not be \
@@ -202,21 +192,12 @@ impl MotoServer {
         for _attempt in 0..3 {
             let port = free_port();
             let mut child = Command::new(&launcher.python)
-                .args([
-                    "-c",
-                    SERIALIZED_MOTO,
-                    "-H",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                ])
+                .args(["-c", SERIALIZED_MOTO, "-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap_or_else(|e| {
-                    panic!("starting moto with {}: {e}", launcher.python.display())
-                });
+                .unwrap_or_else(|e| panic!("starting moto with {}: {e}", launcher.python.display()));
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {

@@ -85,14 +85,11 @@ impl OpenApi {
             // Not a documented operation: must be a JSON 404 or 405.
             let expected = if template.is_some() { 405 } else { 404 };
             if status != expected {
-                return Err(format!(
-                    "{context}: undocumented operation answered {status}"
-                ));
+                return Err(format!("{context}: undocumented operation answered {status}"));
             }
-            let body: Value = serde_json::from_slice(body)
-                .map_err(|e| format!("{context}: error body is not JSON: {e}"))?;
-            return validate(&self.doc, &Self::error_schema(), &body)
-                .map_err(|e| format!("{context}: {e}"));
+            let body: Value =
+                serde_json::from_slice(body).map_err(|e| format!("{context}: error body is not JSON: {e}"))?;
+            return validate(&self.doc, &Self::error_schema(), &body).map_err(|e| format!("{context}: {e}"));
         };
         let responses = &operation["responses"];
         let response = responses
@@ -126,15 +123,12 @@ impl OpenApi {
                 let media = content
                     .get("application/json")
                     .ok_or_else(|| format!("{context}: only JSON content is declared"))?;
-                let content_type = headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
+                let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
                 if !content_type.starts_with("application/json") {
                     return Err(format!("{context}: content-type {content_type:?}"));
                 }
-                let body: Value = serde_json::from_slice(body)
-                    .map_err(|e| format!("{context}: body is not JSON: {e}"))?;
+                let body: Value =
+                    serde_json::from_slice(body).map_err(|e| format!("{context}: body is not JSON: {e}"))?;
                 validate(&self.doc, &media["schema"], &body).map_err(|e| format!("{context}: {e}"))
             }
             None if body.is_empty() => Ok(()),

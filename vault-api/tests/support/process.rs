@@ -89,10 +89,7 @@ impl ServiceProcess {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "vault-api did not exit within {timeout:?}"
-            );
+            assert!(Instant::now() < deadline, "vault-api did not exit within {timeout:?}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -103,9 +100,7 @@ impl ServiceProcess {
             .lock()
             .unwrap()
             .iter()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|_| panic!("log line is not JSON: {l}"))
-            })
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("log line is not JSON: {l}")))
             .collect()
     }
 }
@@ -151,9 +146,7 @@ pub fn start_request(
     content_length: usize,
 ) -> TcpStream {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {content_length}\r\n"
     );
@@ -200,12 +193,6 @@ pub fn read_response(mut stream: TcpStream) -> HttpResponse {
 }
 
 /// One complete request/response.
-pub fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> HttpResponse {
+pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
     read_response(start_request(addr, method, path, headers, body, body.len()))
 }
