@@ -1,10 +1,12 @@
 //! DynamoDB: `DynamoTable`.
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::grants::grant;
+use crate::iam::{IamRole, Statement};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
+use crate::tree::{Handle, Stack};
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -144,12 +146,53 @@ impl DynamoTable {
     }
 }
 
+/// Item reads: single items, batches, queries, scans and the table's description.
+pub const READ_ACTIONS: [&str; 6] = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+
+/// Item writes, including conditional ones (a failed condition is still a write call).
+pub const WRITE_ACTIONS: [&str; 4] = [
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+
 impl Handle<DynamoTable> {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
+    }
+
+    /// The table's ARN and its indexes' (`<arn>/index/*`): what item-level grants cover.
+    fn grant_resources(&self) -> Vec<Value<kind::Arn>> {
+        vec![
+            self.arn().into(),
+            Value::concat([self.arn().expr(), Expr::str("/index/*")]),
+        ]
+    }
+
+    /// Lets `role` read items (no writes, no table management).
+    pub fn grant_read(&self, stack: &mut Stack, role: &Handle<IamRole>) {
+        let statement = Statement::allow()
+            .actions(READ_ACTIONS)
+            .resources(self.grant_resources());
+        grant(stack, self, "read", role, vec![statement]);
+    }
+
+    /// Lets `role` read and write items (no table management, no deleting the table).
+    pub fn grant_read_write(&self, stack: &mut Stack, role: &Handle<IamRole>) {
+        let actions = READ_ACTIONS.iter().chain(&WRITE_ACTIONS).copied();
+        let statement = Statement::allow().actions(actions).resources(self.grant_resources());
+        grant(stack, self, "read-write", role, vec![statement]);
     }
 }
 
@@ -378,6 +421,45 @@ mod tests {
         let t = tf_resource(&tf, "aws_dynamodb_table", "t");
         assert_eq!(t["range_key"], "sk");
         assert_eq!(t["read_capacity"], 5);
+    }
+
+    #[test]
+    fn grants_scope_statements_to_the_table_and_its_indexes() {
+        let mut app = App::new();
+        let stack = app.stack("S");
+        let table = stack.add("Items", DynamoTable::new("items", Key::string("id")));
+        let reader = stack.add("Reader", IamRole::for_service("ecs-tasks.amazonaws.com"));
+        let writer = stack.add("Writer", IamRole::for_service("ecs-tasks.amazonaws.com"));
+        table.grant_read(stack, &reader);
+        table.grant_read_write(stack, &writer);
+        let (cfn, tf) = synth_one(&app);
+        let policy = &cfn_resource(&cfn, "Reader")["Properties"]["Policies"][0];
+        assert_eq!(policy["PolicyName"], "Items-read");
+        let statement = &policy["PolicyDocument"]["Statement"][0];
+        assert_eq!(statement["Action"].as_array().unwrap().len(), READ_ACTIONS.len());
+        assert_eq!(
+            statement["Resource"],
+            json!([{"Fn::GetAtt": ["Items", "Arn"]}, {"Fn::Sub": "${Items.Arn}/index/*"}])
+        );
+        let written = &cfn_resource(&cfn, "Writer")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+        assert!(written["Action"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("dynamodb:PutItem")));
+        assert!(!written["Action"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("dynamodb:DeleteTable")));
+        let tf_policy = crate::testing::tf_json_string(
+            &tf_resource(&tf, "aws_iam_role_policy", "writer_items_read_write")["policy"],
+        );
+        assert_eq!(
+            tf_policy["Statement"][0]["Resource"],
+            json!([
+                "${aws_dynamodb_table.items.arn}",
+                "${aws_dynamodb_table.items.arn}/index/*"
+            ])
+        );
     }
 
     #[test]

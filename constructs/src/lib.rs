@@ -13,9 +13,11 @@
 //! ```
 
 pub mod expr;
+pub mod grants;
 pub mod ids;
 pub mod lookup;
 pub mod parameter;
+pub mod patterns;
 pub mod problem;
 pub mod resource;
 pub mod synth;
@@ -54,6 +56,7 @@ pub mod prelude {
         IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup,
     };
     pub use crate::parameter::Parameter;
+    pub use crate::patterns::{Image, LoadBalancedFargateService, Placement};
     pub use crate::s3::{Bucket, BucketEncryption};
     pub use crate::tree::{App, Backend, Handle, Scope, Stack};
 }

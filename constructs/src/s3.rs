@@ -1,10 +1,15 @@
 //! S3: `Bucket`.
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::grants::grant;
+use crate::iam::{Condition, IamRole, PolicyDocument, PolicyKind, Principal, Statement};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, Props, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
+use crate::tree::{Handle, Stack};
+
+/// S3 bucket policies: principals and resources required, 20 KB.
+const BUCKET_POLICY: PolicyKind = PolicyKind::resource_policy("bucket policy", crate::iam::Need::Required, 20_480);
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "bucket");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -27,6 +32,8 @@ pub enum BucketEncryption {
 /// - ACLs disabled (`BucketOwnerEnforced`): access is decided by policies alone;
 /// - SSE-S3 encryption of every new object;
 /// - versioning on: an overwrite or delete can be undone;
+/// - a bucket policy refusing every request not made over TLS
+///   (`aws:SecureTransport = false` → deny), so data never travels in clear;
 /// - kept when it leaves the stack (CloudFormation `DeletionPolicy: Retain`,
 ///   Terraform `force_destroy = false`): objects outlive a mistaken delete.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +44,10 @@ pub struct Bucket {
     pub encryption: BucketEncryption,
     pub versioned: bool,
     pub retain_on_delete: bool,
+    /// Adds the deny-non-TLS statement to the bucket policy.
+    pub enforce_tls: bool,
+    /// Further bucket policy statements (resource policy: each needs principals).
+    pub policy: PolicyDocument,
 }
 
 impl Default for Bucket {
@@ -47,6 +58,8 @@ impl Default for Bucket {
             encryption: BucketEncryption::S3Managed,
             versioned: true,
             retain_on_delete: true,
+            enforce_tls: true,
+            policy: PolicyDocument::new(),
         }
     }
 }
@@ -75,6 +88,16 @@ impl Bucket {
         self.block_public_access = false;
         self
     }
+    /// Accepts plain-HTTP requests (an explicit opt-out; hardly ever right).
+    pub fn allow_insecure_transport(mut self) -> Self {
+        self.enforce_tls = false;
+        self
+    }
+    /// Adds a statement to the bucket policy.
+    pub fn policy_statement(mut self, statement: Statement) -> Self {
+        self.policy.add_statement(statement);
+        self
+    }
     /// Deletes the bucket with the stack (it must be empty).
     pub fn destroy_on_delete(mut self) -> Self {
         self.retain_on_delete = false;
@@ -96,9 +119,70 @@ impl Handle<Bucket> {
     pub fn regional_domain_name(&self) -> Attr<kind::Text> {
         self.attr(REGIONAL_DOMAIN)
     }
+
+    /// Lets `role` list the bucket and read its objects.
+    pub fn grant_read(&self, stack: &mut Stack, role: &Handle<IamRole>) {
+        let statements = self.grant_statements(stack, &["s3:GetObject"]);
+        grant(stack, self, "read", role, statements);
+    }
+
+    /// Lets `role` list the bucket and read, write and delete its objects (not
+    /// the bucket itself, its policy or its configuration).
+    pub fn grant_read_write(&self, stack: &mut Stack, role: &Handle<IamRole>) {
+        let statements = self.grant_statements(
+            stack,
+            &[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
+        );
+        grant(stack, self, "read-write", role, statements);
+    }
+
+    fn grant_statements(&self, stack: &Stack, object_actions: &[&str]) -> Vec<Statement> {
+        let mut out = vec![
+            Statement::allow()
+                .actions(object_actions.iter().copied())
+                .resource(self.objects_arn()),
+            Statement::allow().action("s3:ListBucket").resource(self.arn()),
+        ];
+        // Objects under a customer-managed key also need the key.
+        if let Some(BucketEncryption::Kms(Some(key))) = stack.get(self).map(|b| &b.encryption) {
+            let mut actions = vec!["kms:Decrypt"];
+            if object_actions.contains(&"s3:PutObject") {
+                actions.push("kms:GenerateDataKey");
+            }
+            out.push(Statement::allow().actions(actions).resource(key.clone()));
+        }
+        out
+    }
+}
+
+/// The statement refusing plain-HTTP access to `bucket` and its objects.
+fn deny_insecure_transport(bucket: Value<kind::Arn>) -> Statement {
+    let objects = Value::concat([bucket.clone().into_expr(), Expr::str("/*")]);
+    Statement::deny()
+        .sid("DenyInsecureTransport")
+        .principal(Principal::Any)
+        .action("s3:*")
+        .resources([bucket, objects])
+        .condition(Condition::new("Bool", "aws:SecureTransport", ["false"]))
 }
 
 /// S3's bucket naming rules (general purpose buckets).
+impl Bucket {
+    /// The bucket policy as rendered: the user's statements, then the TLS deny.
+    fn rendered_policy(&self, cx: &RenderCx) -> Option<PolicyDocument> {
+        let mut doc = self.policy.clone();
+        if self.enforce_tls {
+            doc.add_statement(deny_insecure_transport(cx.this::<kind::Arn>(ARN).into()));
+        }
+        (!doc.statements.is_empty()).then_some(doc)
+    }
+}
+
 fn check_bucket_name(n: &str) -> Result<(), &'static str> {
     if !(3..=63).contains(&n.len()) {
         return Err("must be 3-63 characters");
@@ -136,6 +220,9 @@ impl Resource for Bucket {
                 c.error("s3-bucket-name", format!("bucket name {n:?} {why}"));
             }
         }
+        if !self.policy.statements.is_empty() {
+            self.policy.check(c, &BUCKET_POLICY, "bucket policy");
+        }
     }
 
     fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
@@ -145,7 +232,7 @@ impl Resource for Bucket {
             .collect()
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, cx: &RenderCx) -> Vec<CfnBlock> {
         let mut p = props! { opt "BucketName" => self.name.as_deref() };
         p.insert(
             "BucketEncryption".into(),
@@ -175,7 +262,18 @@ impl Resource for Bucket {
         if self.retain_on_delete {
             r = r.retained();
         }
-        vec![r.into_block()]
+        let mut blocks = vec![r.into_block()];
+        if let Some(doc) = self.rendered_policy(cx) {
+            let bucket = cx.this::<kind::Name>(NAME).expr();
+            let policy = props! { "Bucket" => bucket, "PolicyDocument" => Expr::json(doc.to_expr()) };
+            blocks.push(
+                CfnResource::new("AWS::S3::BucketPolicy", policy)
+                    .suffix("Policy")
+                    .untagged()
+                    .into_block(),
+            );
+        }
+        blocks
     }
 
     fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
@@ -213,6 +311,15 @@ impl Resource for Bucket {
                 TfBlock::resource(
                     "aws_s3_bucket_versioning",
                     on_bucket(props! { "versioning_configuration" => Expr::map([("status", "Enabled".into())]) }),
+                )
+                .untagged(),
+            );
+        }
+        if let Some(doc) = self.rendered_policy(cx) {
+            blocks.push(
+                TfBlock::resource(
+                    "aws_s3_bucket_policy",
+                    on_bucket(props! { "policy" => Expr::json(doc.to_expr()) }),
                 )
                 .untagged(),
             );
@@ -311,6 +418,58 @@ mod tests {
             sse["rule"]["apply_server_side_encryption_by_default"]["sse_algorithm"],
             "AES256"
         );
+    }
+
+    #[test]
+    fn bucket_policy_refuses_plain_http_in_both_backends() {
+        let mut app = App::new();
+        app.stack("S").add("Objects", Bucket::new());
+        let (cfn, tf) = synth_one(&app);
+        let policy = cfn_resource(&cfn, "ObjectsPolicy");
+        assert_eq!(policy["Type"], "AWS::S3::BucketPolicy");
+        assert_eq!(policy["Properties"]["Bucket"], json!({"Ref": "Objects"}));
+        let statement = &policy["Properties"]["PolicyDocument"]["Statement"][0];
+        assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(statement["Principal"], "*");
+        assert_eq!(
+            statement["Condition"],
+            json!({"Bool": {"aws:SecureTransport": ["false"]}})
+        );
+        assert_eq!(
+            statement["Resource"],
+            json!([{"Fn::GetAtt": ["Objects", "Arn"]}, {"Fn::Sub": "${Objects.Arn}/*"}])
+        );
+        let tf_policy = crate::testing::tf_json_string(&tf_resource(&tf, "aws_s3_bucket_policy", "objects")["policy"]);
+        assert_eq!(
+            tf_policy["Statement"][0]["Resource"],
+            json!(["${aws_s3_bucket.objects.arn}", "${aws_s3_bucket.objects.arn}/*"])
+        );
+    }
+
+    #[test]
+    fn insecure_transport_is_an_explicit_opt_out() {
+        let mut app = App::new();
+        app.stack("S").add("Objects", Bucket::new().allow_insecure_transport());
+        let (cfn, tf) = synth_one(&app);
+        assert!(cfn["Resources"].get("ObjectsPolicy").is_none());
+        assert!(tf["resource"].get("aws_s3_bucket_policy").is_none());
+    }
+
+    #[test]
+    fn grants_cover_the_objects_and_listing_only() {
+        let mut app = App::new();
+        let stack = app.stack("S");
+        let bucket = stack.add("Objects", Bucket::new());
+        let role = stack.add("Role", IamRole::for_service("ecs-tasks.amazonaws.com"));
+        bucket.grant_read_write(stack, &role);
+        let (cfn, _) = synth_one(&app);
+        let policy = &cfn_resource(&cfn, "Role")["Properties"]["Policies"][0];
+        assert_eq!(policy["PolicyName"], "Objects-read-write");
+        let statements = &policy["PolicyDocument"]["Statement"];
+        assert_eq!(statements[0]["Resource"], json!([{"Fn::Sub": "${Objects.Arn}/*"}]));
+        assert_eq!(statements[1]["Action"], json!(["s3:ListBucket"]));
+        assert_eq!(statements[1]["Resource"], json!([{"Fn::GetAtt": ["Objects", "Arn"]}]));
+        assert_eq!(statements.as_array().unwrap().len(), 2);
     }
 
     #[test]

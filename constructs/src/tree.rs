@@ -60,6 +60,12 @@ impl<R> Clone for Handle<R> {
     }
 }
 impl<R> Copy for Handle<R> {}
+impl<R> PartialEq for Handle<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+impl<R> Eq for Handle<R> {}
 impl<R> std::fmt::Debug for Handle<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Handle({:?})", self.node)
@@ -199,6 +205,7 @@ pub struct Stack {
     pub(crate) outputs: Vec<Output>,
     pub(crate) problems: Vec<Problem>,
     pub(crate) terraform_region: Option<String>,
+    pub(crate) terraform_accounts: Vec<String>,
 }
 
 impl Stack {
@@ -214,6 +221,7 @@ impl Stack {
             outputs: Vec::new(),
             problems: Vec::new(),
             terraform_region: None,
+            terraform_accounts: Vec::new(),
         }
     }
 
@@ -236,6 +244,14 @@ impl Stack {
     /// the provider reads `AWS_REGION` like the AWS CLI does.
     pub fn set_terraform_region(&mut self, region: impl Into<String>) -> &mut Self {
         self.terraform_region = Some(region.into());
+        self
+    }
+
+    /// Makes Terraform refuse to plan or apply with credentials of any other
+    /// account (the provider's `allowed_account_ids`). CloudFormation deploys
+    /// into whichever account runs it.
+    pub fn set_terraform_account(&mut self, account_id: impl Into<String>) -> &mut Self {
+        self.terraform_accounts = vec![account_id.into()];
         self
     }
 
@@ -380,6 +396,16 @@ impl Stack {
         });
     }
 
+    /// The path of a construct of this stack, e.g. `Vault/Service/TaskRole`.
+    pub fn path_of(&self, target: &impl AsNode) -> Option<&str> {
+        self.own_node(target.as_node()).map(|n| n.path.as_str())
+    }
+
+    /// The id of a construct of this stack (the last component of its path).
+    pub fn id_of(&self, target: &impl AsNode) -> Option<&str> {
+        self.path_of(target).and_then(|p| p.rsplit('/').next())
+    }
+
     /// Number of constructs added (resources and lookups).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -426,6 +452,11 @@ impl Stack {
         self.own_node(r)
             .map(|n| n.path.clone())
             .unwrap_or_else(|| self.name.clone())
+    }
+
+    /// Records a problem found while building, reported at synthesis.
+    pub(crate) fn record(&mut self, problem: Problem) {
+        self.problems.push(problem);
     }
 
     fn foreign_handle(&mut self, what: &str) {

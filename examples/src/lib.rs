@@ -10,8 +10,22 @@ pub mod minimal;
 /// tests that must cover all of them: snapshots, cfn-lint, terraform validate.
 pub fn all_apps() -> Vec<(&'static str, fn() -> App)> {
     vec![
-        ("vault", stack::vault::app as fn() -> App),
+        ("vault-dev", vault_dev as fn() -> App),
+        ("vault-prod", vault_prod),
         ("blog", blog::app),
         ("minimal", minimal::app),
     ]
+}
+
+/// The vault stack for each environment file shipped in `stack/environments/`.
+fn vault_dev() -> App {
+    vault("dev")
+}
+
+fn vault_prod() -> App {
+    vault("prod")
+}
+
+fn vault(env: &str) -> App {
+    stack::vault::app_for_environment(env).unwrap_or_else(|e| panic!("environment {env} does not load: {e:?}"))
 }

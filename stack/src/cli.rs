@@ -1,6 +1,7 @@
 //! The command-line runner: `synth`, `list` and friends for any app.
 //!
-//! A team's own binary gets the same subcommands as `cargo run -p stack`:
+//! A team's own binary gets the same subcommands as `cargo run -p stack`
+//! (an app configured per environment uses [`run_with_environments`]):
 //!
 //! ```no_run
 //! use constructs::prelude::*;
@@ -17,16 +18,27 @@
 //! ```
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use constructs::{App, Backend};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use crate::environment::{self, CheckEnvironment};
 
 /// Synthesize AWS infrastructure defined in Rust to CloudFormation and Terraform JSON.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
 pub struct Cli {
+    /// The environment to build for: the file <env-dir>/<ENV>.json (apps
+    /// configured per environment only).
+    #[arg(long, global = true)]
+    pub env: Option<String>,
+    /// Where environment files live, instead of the app's default.
+    #[arg(long, global = true)]
+    pub env_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,6 +61,8 @@ pub enum Command {
     },
     /// List the app's stacks with their resource counts.
     List,
+    /// Print the JSON Schema of environment files, for editors.
+    Schema,
 }
 
 /// A synthesis backend.
@@ -67,16 +81,92 @@ impl From<Target> for Backend {
     }
 }
 
+/// How the runner gets the app: directly, or from an environment file.
+pub struct AppSource<'a> {
+    build: Box<dyn FnOnce(Option<&str>, Option<&Path>) -> Result<App, String> + 'a>,
+    schema: Option<fn() -> String>,
+}
+
+impl<'a> AppSource<'a> {
+    /// An app without environments.
+    pub fn new(build: impl FnOnce() -> App + 'a) -> Self {
+        AppSource {
+            build: Box::new(move |env, dir| {
+                if env.is_some() || dir.is_some() {
+                    return Err("this app is not configured per environment; drop --env/--env-dir".into());
+                }
+                Ok(build())
+            }),
+            schema: None,
+        }
+    }
+
+    /// An app built from the environment file `<dir>/<name>.json` (`--env`,
+    /// default `default_env`; `--env-dir` overrides `dir`).
+    pub fn with_environments<E>(dir: &Path, default_env: &str, build: impl FnOnce(&str, &E) -> App + 'a) -> Self
+    where
+        E: DeserializeOwned + JsonSchema + CheckEnvironment,
+    {
+        let (dir, default_env) = (dir.to_path_buf(), default_env.to_string());
+        AppSource {
+            build: Box::new(move |env, dir_override| {
+                let name = env.unwrap_or(&default_env);
+                let dir = dir_override.unwrap_or(&dir);
+                let config: E = environment::load(dir, name)
+                    .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+                Ok(build(name, &config))
+            }),
+            schema: Some(environment::json_schema::<E>),
+        }
+    }
+}
+
 /// Parses the process arguments and runs the command against the app `build` returns.
 pub fn run(build: impl FnOnce() -> App) -> ExitCode {
-    run_with(Cli::parse(), build, &mut std::io::stdout(), &mut std::io::stderr())
+    run_source(AppSource::new(build))
+}
+
+/// Like [`run`], for an app configured by environment files in `dir` (see
+/// [`crate::environment`]): adds `--env` (default `default_env`) and `schema`.
+pub fn run_with_environments<E>(dir: &Path, default_env: &str, build: impl FnOnce(&str, &E) -> App) -> ExitCode
+where
+    E: DeserializeOwned + JsonSchema + CheckEnvironment,
+{
+    run_source(AppSource::with_environments(dir, default_env, build))
+}
+
+fn run_source(source: AppSource<'_>) -> ExitCode {
+    run_with(Cli::parse(), source, &mut std::io::stdout(), &mut std::io::stderr())
 }
 
 /// Runs a parsed command, printing to the given streams (tests use buffers).
-pub fn run_with(cli: Cli, build: impl FnOnce() -> App, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let app = build();
+pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let AppSource { build, schema } = source;
+    let build_app = |err: &mut dyn Write| match build(cli.env.as_deref(), cli.env_dir.as_deref()) {
+        Ok(app) => Some(app),
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            None
+        }
+    };
     match cli.command {
-        Command::Synth { out: dir, target } => {
+        Command::Schema => match schema {
+            Some(schema) => {
+                let _ = write!(out, "{}", schema());
+                ExitCode::SUCCESS
+            }
+            None => {
+                let _ = writeln!(
+                    err,
+                    "error: this app is not configured per environment, so it has no schema"
+                );
+                ExitCode::FAILURE
+            }
+        },
+        Command::Synth { out: ref dir, target } => {
+            let Some(app) = build_app(err) else {
+                return ExitCode::FAILURE;
+            };
             let backends: Vec<Backend> = match target {
                 Some(t) => vec![t.into()],
                 None => Backend::ALL.to_vec(),
@@ -88,7 +178,7 @@ pub fn run_with(cli: Cli, build: impl FnOnce() -> App, out: &mut dyn Write, err:
                     return ExitCode::FAILURE;
                 }
             };
-            match crate::write::write_all(&dir, &artifacts) {
+            match crate::write::write_all(dir, &artifacts) {
                 Ok(paths) => {
                     for (a, path) in artifacts.iter().zip(paths) {
                         let _ = writeln!(
@@ -109,6 +199,9 @@ pub fn run_with(cli: Cli, build: impl FnOnce() -> App, out: &mut dyn Write, err:
             }
         }
         Command::List => {
+            let Some(app) = build_app(err) else {
+                return ExitCode::FAILURE;
+            };
             for s in app.stacks() {
                 let _ = writeln!(out, "{:<16} {:>4} constructs", s.name(), s.len());
             }

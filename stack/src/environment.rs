@@ -12,7 +12,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+use constructs::lookup::{ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup};
+use constructs::{Handle, Stack};
 
 /// One environment the vault stack is deployed to.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -43,44 +47,61 @@ pub struct Environment {
     pub desired_count: u32,
 }
 
-/// An existing VPC: by id, or by its `Name` tag as the seed does.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum VpcRef {
-    Id(String),
-    NameTag(String),
+/// Reads a "one of these keys" object (`{"id": …}` or `{"name_tag": …}`)
+/// through a struct of options, so an unknown or extra key gets a message
+/// naming the keys allowed instead of serde's "expected value".
+macro_rules! one_of {
+    ($(#[$doc:meta])* $name:ident via $raw:ident = $raw_str:literal { $($variant:ident($field:ident: $ty:ty)),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+        #[serde(rename_all = "snake_case", deny_unknown_fields, try_from = $raw_str)]
+        pub enum $name {
+            $($variant($ty)),+
+        }
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $raw {
+            $(#[serde(default)] $field: Option<$ty>),+
+        }
+
+        impl TryFrom<$raw> for $name {
+            type Error = String;
+            fn try_from(raw: $raw) -> Result<Self, String> {
+                let mut found = Vec::new();
+                $(if let Some(v) = raw.$field { found.push($name::$variant(v)); })+
+                match (found.pop(), found.is_empty()) {
+                    (Some(v), true) => Ok(v),
+                    _ => Err(format!("give exactly one of {}", [$(concat!("`", stringify!($field), "`")),+].join(" or "))),
+                }
+            }
+        }
+    };
 }
 
-/// Existing subnets: by id, or the VPC's subnets carrying all of these tags.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum SubnetsRef {
-    Ids(Vec<String>),
-    Tags(BTreeMap<String, String>),
+one_of! {
+    /// An existing VPC: by id, or by its `Name` tag as the seed does.
+    VpcRef via VpcRefRaw = "VpcRefRaw" { Id(id: String), NameTag(name_tag: String) }
 }
 
-/// An existing load balancer: by ARN or by name.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum LoadBalancerRef {
-    Arn(String),
-    Name(String),
+one_of! {
+    /// Existing subnets: by id, or the VPC's subnets carrying all of these tags.
+    SubnetsRef via SubnetsRefRaw = "SubnetsRefRaw" { Ids(ids: Vec<String>), Tags(tags: BTreeMap<String, String>) }
 }
 
-/// An existing listener: by ARN, or by its port on the load balancer.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum ListenerRef {
-    Arn(String),
-    Port(u16),
+one_of! {
+    /// An existing load balancer: by ARN or by name.
+    LoadBalancerRef via LoadBalancerRefRaw = "LoadBalancerRefRaw" { Arn(arn: String), Name(name: String) }
 }
 
-/// An existing security group: by id, or by name within the VPC.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum SecurityGroupRef {
-    Id(String),
-    Name(String),
+one_of! {
+    /// An existing listener: by ARN, or by its port on the load balancer.
+    ListenerRef via ListenerRefRaw = "ListenerRefRaw" { Arn(arn: String), Port(port: u16) }
+}
+
+one_of! {
+    /// An existing security group: by id, or by name within the VPC.
+    SecurityGroupRef via SecurityGroupRefRaw = "SecurityGroupRefRaw" { Id(id: String), Name(name: String) }
 }
 
 /// Why an environment could not be loaded. Displays as
@@ -105,64 +126,152 @@ impl fmt::Display for EnvironmentError {
 
 impl std::error::Error for EnvironmentError {}
 
-impl Environment {
-    /// Loads `<dir>/<name>.json`. An unknown name lists the environments that exist.
-    pub fn load(dir: &Path, name: &str) -> Result<Environment, Vec<EnvironmentError>> {
-        let file = dir.join(format!("{name}.json"));
-        let err = |field: &str, message: String| vec![EnvironmentError { file: file.clone(), field: field.into(), message }];
-        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid_name || !file.is_file() {
-            let known = Self::names(dir);
-            return Err(err(
-                "",
-                format!("no environment named {name:?}; known environments: {}", if known.is_empty() { "none".into() } else { known.join(", ") }),
-            ));
-        }
-        let text = std::fs::read_to_string(&file).map_err(|e| err("", format!("cannot be read: {e}")))?;
-        Self::parse(&file, &text)
-    }
+/// An environment file's checks beyond its types (id formats, ranges), as
+/// `(field path, message)` pairs. Implement it for your own environment struct
+/// to get [`load`] and the CLI's `--env` and `schema` for it.
+pub trait CheckEnvironment {
+    fn check(&self) -> Vec<(String, String)>;
+}
 
-    /// Parses and checks an environment file's text; `file` is used in messages.
-    pub fn parse(file: &Path, text: &str) -> Result<Environment, Vec<EnvironmentError>> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let env: Environment = serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = e.path().to_string();
-            let field = if field == "." { String::new() } else { field };
-            vec![EnvironmentError { file: file.into(), field, message: e.into_inner().to_string() }]
-        })?;
-        let problems = env.check();
-        if problems.is_empty() {
-            Ok(env)
+/// Loads `<dir>/<name>.json` strictly into `T`. An unknown name lists the
+/// environments that exist; a malformed file names the field and what is expected.
+pub fn load<T: DeserializeOwned + CheckEnvironment>(dir: &Path, name: &str) -> Result<T, Vec<EnvironmentError>> {
+    let file = dir.join(format!("{name}.json"));
+    let err = |field: &str, message: String| {
+        vec![EnvironmentError {
+            file: file.clone(),
+            field: field.into(),
+            message,
+        }]
+    };
+    let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_name || !file.is_file() {
+        let known = names(dir);
+        let known = if known.is_empty() {
+            "none".to_string()
         } else {
-            Err(problems
-                .into_iter()
-                .map(|(field, message)| EnvironmentError { file: file.into(), field, message })
-                .collect())
+            known.join(", ")
+        };
+        return Err(err(
+            "",
+            format!(
+                "no environment named {name:?} in {}; known environments: {known}",
+                dir.display()
+            ),
+        ));
+    }
+    let text = std::fs::read_to_string(&file).map_err(|e| err("", format!("cannot be read: {e}")))?;
+    parse(&file, &text)
+}
+
+/// Parses and checks an environment file's text; `file` is used in messages.
+pub fn parse<T: DeserializeOwned + CheckEnvironment>(file: &Path, text: &str) -> Result<T, Vec<EnvironmentError>> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let env: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        vec![EnvironmentError {
+            file: file.into(),
+            field,
+            message: e.into_inner().to_string(),
+        }]
+    })?;
+    let problems = env.check();
+    if problems.is_empty() {
+        Ok(env)
+    } else {
+        Err(problems
+            .into_iter()
+            .map(|(field, message)| EnvironmentError {
+                file: file.into(),
+                field,
+                message,
+            })
+            .collect())
+    }
+}
+
+/// The environment names in `dir` (file stems of `*.json`), sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension()? == "json").then(|| p.file_stem()?.to_str().map(str::to_string))?
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The JSON Schema of `T`'s environment files, pretty-printed.
+pub fn json_schema<T: JsonSchema>() -> String {
+    let schema = schemars::schema_for!(T);
+    serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
+}
+
+/// The existing resources an environment names, added to a stack as lookups.
+pub struct ExistingNetwork {
+    pub vpc: Handle<VpcLookup>,
+    pub subnets: Handle<SubnetsLookup>,
+    pub listener: Handle<ListenerLookup>,
+    pub load_balancer_security_group: Handle<SecurityGroupLookup>,
+}
+
+impl Environment {
+    /// Adds the environment's VPC, subnets, listener and load balancer security
+    /// group to `stack` as lookups (Terraform data sources, CloudFormation parameters).
+    pub fn add_lookups(&self, stack: &mut Stack) -> ExistingNetwork {
+        let vpc = stack.add(
+            "Vpc",
+            match &self.vpc {
+                VpcRef::Id(id) => VpcLookup::by_id(id),
+                VpcRef::NameTag(n) => VpcLookup::by_name_tag(n),
+            },
+        );
+        let subnets = stack.add(
+            "PrivateSubnets",
+            match &self.private_subnets {
+                SubnetsRef::Ids(ids) => SubnetsLookup::by_ids(&ids.iter().map(String::as_str).collect::<Vec<_>>()),
+                SubnetsRef::Tags(tags) => {
+                    let tags: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    SubnetsLookup::by_tags(vpc.id(), &tags)
+                }
+            },
+        );
+        let listener = match (&self.listener, &self.load_balancer) {
+            (ListenerRef::Arn(arn), _) => stack.add("PrivateListener", ListenerLookup::by_arn(arn)),
+            (ListenerRef::Port(port), lb) => {
+                let lb = stack.add(
+                    "PrivateLb",
+                    match lb {
+                        LoadBalancerRef::Arn(arn) => LoadBalancerLookup::by_arn(arn),
+                        LoadBalancerRef::Name(n) => LoadBalancerLookup::by_name(n),
+                    },
+                );
+                stack.add("PrivateListener", ListenerLookup::by_port(lb.arn(), *port))
+            }
+        };
+        let load_balancer_security_group = stack.add(
+            "PrivateLbSecurityGroup",
+            match &self.load_balancer_security_group {
+                SecurityGroupRef::Id(id) => SecurityGroupLookup::by_id(id),
+                SecurityGroupRef::Name(n) => SecurityGroupLookup::by_name(n, vpc.id()),
+            },
+        );
+        ExistingNetwork {
+            vpc,
+            subnets,
+            listener,
+            load_balancer_security_group,
         }
     }
+}
 
-    /// The environment names in `dir` (file stems of `*.json`), sorted.
-    pub fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let p = e.path();
-                (p.extension()? == "json").then(|| p.file_stem()?.to_str().map(str::to_string))?
-            })
-            .collect();
-        names.sort();
-        names
-    }
-
-    /// The JSON Schema of environment files.
-    pub fn json_schema() -> String {
-        let schema = schemars::schema_for!(Environment);
-        serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n"
-    }
-
-    /// Format checks serde cannot express, as (field, message) pairs.
+impl CheckEnvironment for Environment {
+    /// Format checks serde cannot express.
     fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut expect = |ok: bool, field: String, message: String| {
@@ -175,14 +284,26 @@ impl Environment {
             "account".into(),
             format!("{:?} is not an AWS account id: expected 12 digits", self.account),
         );
-        expect(is_region(&self.region), "region".into(), format!("{:?} is not a region name like \"eu-west-2\"", self.region));
+        expect(
+            is_region(&self.region),
+            "region".into(),
+            format!("{:?} is not a region name like \"eu-west-2\"", self.region),
+        );
         match &self.vpc {
-            VpcRef::Id(id) => expect(is_aws_id(id, "vpc"), "vpc.id".into(), format!("{id:?} is not a VPC id: expected vpc- and 8 or 17 hex digits")),
+            VpcRef::Id(id) => expect(
+                is_aws_id(id, "vpc"),
+                "vpc.id".into(),
+                format!("{id:?} is not a VPC id: expected vpc- and 8 or 17 hex digits"),
+            ),
             VpcRef::NameTag(n) => expect(!n.is_empty(), "vpc.name_tag".into(), "must not be empty".into()),
         }
         match &self.private_subnets {
             SubnetsRef::Ids(ids) => {
-                expect(!ids.is_empty(), "private_subnets.ids".into(), "needs at least one subnet id".into());
+                expect(
+                    !ids.is_empty(),
+                    "private_subnets.ids".into(),
+                    "needs at least one subnet id".into(),
+                );
                 for (i, id) in ids.iter().enumerate() {
                     expect(
                         is_aws_id(id, "subnet"),
@@ -191,7 +312,11 @@ impl Environment {
                     );
                 }
             }
-            SubnetsRef::Tags(tags) => expect(!tags.is_empty(), "private_subnets.tags".into(), "needs at least one tag".into()),
+            SubnetsRef::Tags(tags) => expect(
+                !tags.is_empty(),
+                "private_subnets.tags".into(),
+                "needs at least one tag".into(),
+            ),
         }
         match &self.load_balancer {
             LoadBalancerRef::Arn(a) => expect(
@@ -219,9 +344,11 @@ impl Environment {
                 "load_balancer_security_group.id".into(),
                 format!("{id:?} is not a security group id: expected sg- and 8 or 17 hex digits"),
             ),
-            SecurityGroupRef::Name(n) => {
-                expect(!n.is_empty(), "load_balancer_security_group.name".into(), "must not be empty".into())
-            }
+            SecurityGroupRef::Name(n) => expect(
+                !n.is_empty(),
+                "load_balancer_security_group.name".into(),
+                "must not be empty".into(),
+            ),
         }
         let tag = &self.image_tag;
         expect(
@@ -231,7 +358,11 @@ impl Environment {
             "image_tag".into(),
             format!("{tag:?} is not an image tag: 1-128 letters, digits, '_', '.', '-', not starting with '.' or '-'"),
         );
-        expect(self.desired_count <= 1000, "desired_count".into(), format!("{} is more than 1000 tasks", self.desired_count));
+        expect(
+            self.desired_count <= 1000,
+            "desired_count".into(),
+            format!("{} is more than 1000 tasks", self.desired_count),
+        );
         out
     }
 }
@@ -242,13 +373,17 @@ fn is_hex(s: &str) -> bool {
 
 /// `vpc-0123abcd` or `vpc-0123456789abcdef0`.
 fn is_aws_id(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')).is_some_and(|hex| (hex.len() == 8 || hex.len() == 17) && is_hex(hex))
+    id.strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
+        .is_some_and(|hex| (hex.len() == 8 || hex.len() == 17) && is_hex(hex))
 }
 
 fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
         && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 

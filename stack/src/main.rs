@@ -1,5 +1,10 @@
-//! `cargo run -p stack -- synth` synthesizes the vault stack.
+//! `cargo run -p stack -- synth` synthesizes the vault stack for the `dev`
+//! environment; `--env prod` for another file in `stack/environments/`.
 
 fn main() -> std::process::ExitCode {
-    stack::cli::run(stack::vault::app)
+    stack::cli::run_with_environments(
+        &stack::vault::environments_dir(),
+        stack::vault::DEFAULT_ENVIRONMENT,
+        stack::vault::app,
+    )
 }

@@ -5,12 +5,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use constructs::prelude::*;
-use stack::cli::{run_with, Cli};
+use stack::cli::{run_with, AppSource, Cli};
 
 fn run(args: &[&str], build: impl FnOnce() -> App) -> (ExitCode, String, String) {
     let cli = Cli::try_parse_from(std::iter::once("stack").chain(args.iter().copied())).expect("arguments parse");
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_with(cli, build, &mut out, &mut err);
+    let code = run_with(cli, AppSource::new(build), &mut out, &mut err);
     (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
 }
 
@@ -18,21 +18,30 @@ fn run(args: &[&str], build: impl FnOnce() -> App) -> (ExitCode, String, String)
 fn synth_writes_both_targets_and_prints_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let (code, stdout, _) = run(&["synth", "--out", out.to_str().unwrap()], stack::vault::app);
+    let (code, stdout, _) = run(&["synth", "--out", out.to_str().unwrap()], vault_dev);
     assert_eq!(code, ExitCode::SUCCESS);
     let cfn = out.join("cloudformation/Vault.template.json");
     let tf = out.join("terraform/Vault/main.tf.json");
     assert!(cfn.is_file() && tf.is_file());
-    assert!(stdout.contains("Vault") && stdout.contains("cloudformation") && stdout.contains("terraform"), "{stdout}");
+    assert!(
+        stdout.contains("Vault") && stdout.contains("cloudformation") && stdout.contains("terraform"),
+        "{stdout}"
+    );
     assert!(stdout.contains(cfn.to_str().unwrap()), "{stdout}");
-    let files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(files.len(), 2, "no staging directory is left behind: {files:?}");
 }
 
 #[test]
 fn synth_target_selects_one_backend() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, _) = run(&["synth", "--out", dir.path().to_str().unwrap(), "--target", "terraform"], stack::vault::app);
+    let (code, _, _) = run(
+        &["synth", "--out", dir.path().to_str().unwrap(), "--target", "terraform"],
+        vault_dev,
+    );
     assert_eq!(code, ExitCode::SUCCESS);
     assert!(dir.path().join("terraform/Vault/main.tf.json").is_file());
     assert!(!dir.path().join("cloudformation").exists());
@@ -52,7 +61,10 @@ fn a_failed_synth_reports_every_problem_and_writes_nothing() {
     let (code, stdout, stderr) = run(&["synth", "--out", out.to_str().unwrap()], bad);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(stdout.is_empty());
-    assert!(stderr.contains("[Bad/Logs]") && stderr.contains("duplicate-id") && stderr.contains("log-group-name"), "{stderr}");
+    assert!(
+        stderr.contains("[Bad/Logs]") && stderr.contains("duplicate-id") && stderr.contains("log-group-name"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "nothing is written when synthesis fails");
 }
 
@@ -73,4 +85,8 @@ fn examples_like_app() -> App {
 #[test]
 fn unknown_targets_are_rejected_by_the_parser() {
     assert!(Cli::try_parse_from(["stack", "synth", "--target", "pulumi"]).is_err());
+}
+
+fn vault_dev() -> App {
+    stack::vault::app_for_environment("dev").unwrap()
 }

@@ -10,7 +10,11 @@ use serde_json::Value as Json;
 use stack::tools::{self, MotoServer};
 
 fn template() -> (String, Json) {
-    let files = synth(&stack::vault::app(), &[Backend::CloudFormation]).expect("vault stack synthesizes");
+    let files = synth(
+        &stack::vault::app_for_environment("dev").unwrap(),
+        &[Backend::CloudFormation],
+    )
+    .expect("vault stack synthesizes");
     let text = files[0].text.clone();
     let json = serde_json::from_str(&text).unwrap();
     (text, json)
@@ -88,6 +92,46 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
     assert_eq!(tg["TargetType"], "ip");
     assert_eq!(tg["TargetGroupName"], "vault-api");
     assert_eq!(tg["HealthCheckPath"], "/vault");
+
+    // The task role's policies name only the table's and the bucket's ARNs.
+    let resources = &report["resources"];
+    let physical = |logical: &str| {
+        resources[logical]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {logical}"))
+            .to_string()
+    };
+    let table = format!("arn:aws:dynamodb:eu-west-2:123456789012:table/{}", physical("Items"));
+    let bucket = format!("arn:aws:s3:::{}", physical("Objects"));
+    let allowed = [
+        table.clone(),
+        format!("{table}/index/*"),
+        bucket.clone(),
+        format!("{bucket}/*"),
+    ];
+    let policies = report["role_policies"][physical("ApiTaskRole")]
+        .as_object()
+        .expect("task role policies");
+    assert_eq!(
+        policies.keys().collect::<Vec<_>>(),
+        ["Items-read-write", "Objects-read-write"]
+    );
+    let mut named: Vec<String> = Vec::new();
+    for doc in policies.values() {
+        for statement in doc["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            for r in statement["Resource"].as_array().unwrap() {
+                named.push(r.as_str().unwrap().to_string());
+            }
+        }
+    }
+    named.sort();
+    let mut expected = allowed.to_vec();
+    expected.sort();
+    assert_eq!(
+        named, expected,
+        "the task role reaches exactly the table (and its indexes) and the bucket (and its objects)"
+    );
 }
 
 #[test]
@@ -106,6 +150,10 @@ fn vault_service_settings_moto_ignores_are_in_the_template() {
     );
     assert_eq!(p["LoadBalancers"][0]["ContainerName"], "vault-api");
     assert_eq!(p["LoadBalancers"][0]["ContainerPort"], 80);
+    assert_eq!(
+        p["DeploymentConfiguration"],
+        serde_json::json!({"MinimumHealthyPercent": 100, "MaximumPercent": 200, "DeploymentCircuitBreaker": {"Enable": true, "Rollback": true}})
+    );
     let rule_ids: Vec<&String> = resources_of_type(&t, "AWS::ElasticLoadBalancingV2::ListenerRule")
         .into_iter()
         .map(|(id, _)| id)

@@ -7,7 +7,7 @@ use vault_api::table;
 
 #[test]
 fn deployed_table_matches_the_services_key_schema() {
-    let (cfn, tf) = synth_one(&stack::vault::app());
+    let (cfn, tf) = synth_one(&stack::vault::app_for_environment("dev").unwrap());
     let c = &cfn_resource(&cfn, "Items")["Properties"];
     let mut key_schema = vec![json!({"AttributeName": table::PARTITION_KEY, "KeyType": "HASH"})];
     let mut definitions =

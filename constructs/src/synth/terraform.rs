@@ -251,6 +251,9 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     if let Some(region) = &stack.terraform_region {
         provider.insert("region".into(), json!(escape(region)));
     }
+    if !stack.terraform_accounts.is_empty() {
+        provider.insert("allowed_account_ids".into(), json!(stack.terraform_accounts));
+    }
     if !stack.tags.is_empty() {
         let tags: Map<String, Json> = stack
             .tags

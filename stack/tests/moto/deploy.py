@@ -10,6 +10,7 @@ final status and prints one JSON document on stdout: the stack status, its
 outputs, and the ECS services, listener rules, target groups and IAM role
 policies as the APIs describe them. Assertions are the Rust test's job.
 """
+import ast
 import json
 import sys
 import time
@@ -85,9 +86,19 @@ for cluster in ecs.list_clusters()["clusterArns"]:
     arns = ecs.list_services(cluster=cluster)["serviceArns"]
     if arns:
         report["services"] += ecs.describe_services(cluster=cluster, services=arns)["services"]
+def document(doc):
+    # boto3 decodes policy documents; moto's CloudFormation stores some as Python reprs.
+    if isinstance(doc, str):
+        try:
+            return json.loads(doc)
+        except ValueError:
+            return ast.literal_eval(doc)
+    return doc
+
+
 for role in iam.list_roles()["Roles"]:
     names = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
     report["role_policies"][role["RoleName"]] = {
-        n: iam.get_role_policy(RoleName=role["RoleName"], PolicyName=n)["PolicyDocument"] for n in names
+        n: document(iam.get_role_policy(RoleName=role["RoleName"], PolicyName=n)["PolicyDocument"]) for n in names
     }
 print(json.dumps(report, default=str))
