@@ -103,6 +103,8 @@ pub fn app(_name: &str, env: &Environment) -> App {
         .env("PORT", CONTAINER_PORT.to_string())
         .env("VAULT_TABLE", table.name().text())
         .env("VAULT_BUCKET", bucket.name().text())
+        // The image runs as a non-root user; let it bind the seed's port 80.
+        .customize_container(|c| c.unprivileged_ports_from(CONTAINER_PORT))
         .add_to(stack, "Api");
 
     table.grant_read_write(stack, &service.task_role());

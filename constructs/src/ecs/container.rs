@@ -199,6 +199,10 @@ pub struct ContainerDefinition {
     /// Overrides the image's `CMD`; empty keeps it.
     pub command: Vec<String>,
     pub health_check: Option<ContainerHealthCheck>,
+    /// Namespaced kernel parameters (`systemControls`), e.g.
+    /// `net.ipv4.ip_unprivileged_port_start`. Under `awsvpc` they apply to the
+    /// whole task; Fargate supports them from platform version 1.4.0.
+    pub system_controls: Vec<(String, String)>,
 }
 
 impl ContainerDefinition {
@@ -218,7 +222,21 @@ impl ContainerDefinition {
             readonly_root_filesystem: true,
             command: Vec::new(),
             health_check: None,
+            system_controls: Vec::new(),
         }
+    }
+
+    /// Sets a namespaced kernel parameter (`systemControls`).
+    pub fn system_control(mut self, namespace: &str, value: &str) -> Self {
+        self.system_controls.push((namespace.into(), value.into()));
+        self
+    }
+
+    /// Lets a non-root process bind ports from `port` up (the
+    /// `net.ipv4.ip_unprivileged_port_start` sysctl), e.g. port 80 behind a
+    /// load balancer without running as root.
+    pub fn unprivileged_ports_from(self, port: u16) -> Self {
+        self.system_control("net.ipv4.ip_unprivileged_port_start", &port.to_string())
     }
 
     /// A non-essential container (a sidecar): the task keeps running if it exits.
@@ -458,6 +476,12 @@ impl ContainerDefinition {
                 "logConfiguration",
                 case.obj(vec![("logDriver", Expr::str("awslogs")), ("options", options)]),
             ));
+        }
+        if !self.system_controls.is_empty() {
+            let controls = sorted(&self.system_controls)
+                .into_iter()
+                .map(|(n, v)| case.obj(vec![("namespace", Expr::str(n)), ("value", Expr::str(v))]));
+            e.push(("systemControls", Expr::list(controls)));
         }
         if let Some(h) = &self.health_check {
             let mut hc = vec![

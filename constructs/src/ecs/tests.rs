@@ -670,3 +670,32 @@ fn path_names_replace_characters_ecs_rejects() {
     assert_eq!(name_from_path("Vault/Api.v2/Service"), "Vault-Api-v2-Service");
     assert_eq!(name_from_path(&"a".repeat(300)).len(), 255);
 }
+
+#[test]
+fn system_controls_render_in_both_backends() {
+    let mut app = App::new();
+    let stack = app.stack("S");
+    let image = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/app:v1";
+    let role = "arn:aws:iam::123456789012:role/exec";
+    stack.add(
+        "Task",
+        FargateTaskDefinition::new("app", FargateSize::CPU_256_MEM_512)
+            .execution_role(role)
+            .container(
+                ContainerDefinition::new("app", image)
+                    .port(80)
+                    .unprivileged_ports_from(80),
+            ),
+    );
+    let (cfn, tf) = synth_one(&app);
+    let c = &cfn_resource(&cfn, "Task")["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(
+        c["SystemControls"],
+        json!([{"Namespace": "net.ipv4.ip_unprivileged_port_start", "Value": "80"}])
+    );
+    let defs = tf_json_string(&tf_resource(&tf, "aws_ecs_task_definition", "task")["container_definitions"]);
+    assert_eq!(
+        defs[0]["systemControls"],
+        json!([{"namespace": "net.ipv4.ip_unprivileged_port_start", "value": "80"}])
+    );
+}
