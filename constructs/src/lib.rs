@@ -25,6 +25,7 @@ pub mod tags;
 pub mod testing;
 pub mod tree;
 
+pub mod checks;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;

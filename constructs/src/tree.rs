@@ -92,6 +92,7 @@ pub struct App {
     id: u32,
     stacks: Vec<Stack>,
     problems: Vec<Problem>,
+    checks_advisory: Option<String>,
 }
 
 impl Default for App {
@@ -106,6 +107,7 @@ impl App {
             id: NEXT_APP_ID.fetch_add(1, Ordering::Relaxed),
             stacks: Vec::new(),
             problems: Vec::new(),
+            checks_advisory: None,
         }
     }
 
@@ -130,6 +132,19 @@ impl App {
 
     pub fn stacks(&self) -> &[Stack] {
         &self.stacks
+    }
+
+    /// Makes check findings advisory for this app: `synth` prints them but writes
+    /// the output anyway (`check` still exits non-zero on errors). Only for apps
+    /// that reproduce flaws on purpose, such as a migration reference; the
+    /// reason is printed with the findings.
+    pub fn set_checks_advisory(&mut self, reason: &str) {
+        self.checks_advisory = Some(reason.to_string());
+    }
+
+    /// Why findings of this app do not fail `synth`, if they do not.
+    pub fn checks_advisory(&self) -> Option<&str> {
+        self.checks_advisory.as_deref()
     }
 
     pub fn stacks_mut(&mut self) -> &mut [Stack] {
@@ -184,6 +199,24 @@ pub(crate) struct Node {
     pub(crate) overrides: Vec<Override>,
 }
 
+/// A check a construct (and everything under it) is exempt from, with the
+/// reason a reviewer reads in the output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// The construct's path; the suppression covers it and its whole subtree.
+    pub path: String,
+    /// A rule id of [`crate::checks`], e.g. `ecs-readonly-root-filesystem`.
+    pub rule: String,
+    pub reason: String,
+}
+
+impl Suppression {
+    /// Whether the suppression covers the construct at `path`.
+    pub fn covers(&self, path: &str) -> bool {
+        path == self.path || (path.starts_with(&self.path) && path.as_bytes().get(self.path.len()) == Some(&b'/'))
+    }
+}
+
 /// An output of a stack: a value users need after deploying.
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -206,6 +239,7 @@ pub struct Stack {
     pub(crate) problems: Vec<Problem>,
     pub(crate) terraform_region: Option<String>,
     pub(crate) terraform_accounts: Vec<String>,
+    pub(crate) suppressions: Vec<Suppression>,
 }
 
 impl Stack {
@@ -222,6 +256,7 @@ impl Stack {
             problems: Vec::new(),
             terraform_region: None,
             terraform_accounts: Vec::new(),
+            suppressions: Vec::new(),
         }
     }
 
@@ -404,6 +439,36 @@ impl Stack {
     /// The id of a construct of this stack (the last component of its path).
     pub fn id_of(&self, target: &impl AsNode) -> Option<&str> {
         self.path_of(target).and_then(|p| p.rsplit('/').next())
+    }
+
+    /// Exempts a construct (and its subtree) from one check, for a reason that is
+    /// written into the output (CloudFormation `Metadata`, a Terraform `//`
+    /// comment) so reviewers see it. A missing reason, an unknown rule or a
+    /// construct of another stack is a synth-time problem.
+    pub fn suppress(&mut self, target: &impl AsNode, rule: &str, reason: &str) {
+        match self.own_node(target.as_node()).map(|n| n.path.clone()) {
+            Some(path) => self.suppress_path(&path, rule, reason),
+            None => self.foreign_handle("suppress"),
+        }
+    }
+
+    /// Like [`Stack::suppress`], for a path: a scope (`Vault/Api`) covers every
+    /// construct under it.
+    pub fn suppress_path(&mut self, path: &str, rule: &str, reason: &str) {
+        self.suppressions.push(Suppression {
+            path: path.into(),
+            rule: rule.into(),
+            reason: reason.trim().into(),
+        });
+    }
+
+    pub fn suppressions(&self) -> &[Suppression] {
+        &self.suppressions
+    }
+
+    /// Whether `path` is a construct or a scope of this stack.
+    pub(crate) fn has_path(&self, path: &str) -> bool {
+        path == self.name || self.paths.contains(path)
     }
 
     /// Number of constructs added (resources and lookups).

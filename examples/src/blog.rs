@@ -3,7 +3,10 @@
 //! next to the blog's HCL and see how each block is written here. Do not deploy
 //! it as is; `stack::vault` is the same deployment made safe.
 //!
-//! Run: `cargo run -p examples --bin blog -- synth`
+//! Run: `cargo run -p examples --bin blog -- synth`, and
+//! `cargo run -p examples --bin blog -- check` for what is wrong with it and how
+//! to fix each item (the findings are advisory for this app, so `synth` still
+//! writes the translation).
 //!
 //! | blog (Terraform)                                   | here                                       |
 //! |----------------------------------------------------|--------------------------------------------|
@@ -46,6 +49,8 @@ use constructs::prelude::*;
 
 pub fn app() -> App {
     let mut app = App::new();
+    // `synth` writes the translation despite its findings; `check` lists them.
+    app.set_checks_advisory("the blog's stack is reproduced one to one, flaws included, as a migration reference");
     let stack = app.stack("Blog");
     stack.set_description("The blog's vault-api deployment, translated one to one (flaws included)");
 

@@ -27,6 +27,8 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::environment::{self, CheckEnvironment};
+use crate::report;
+use constructs::checks;
 
 /// Synthesize AWS infrastructure defined in Rust to CloudFormation and Terraform JSON.
 #[derive(Debug, Parser)]
@@ -51,6 +53,9 @@ pub enum Command {
     /// out/terraform/<Stack>/main.tf.json. Every problem is reported at once, with
     /// the construct path and the rule broken; if there is any, nothing is written
     /// and the exit code is 1.
+    ///
+    /// The security and best-practice checks run first: an error finding fails
+    /// the synth (nothing written), warnings are printed.
     Synth {
         /// Directory to write into.
         #[arg(long, default_value = "out")]
@@ -58,11 +63,33 @@ pub enum Command {
         /// Which backend to synthesize; both when omitted.
         #[arg(long, value_enum)]
         target: Option<Target>,
+        /// Fail on warning findings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Run the security and best-practice checks and report the findings.
+    ///
+    /// Exits 1 when there is an error finding (or, with --strict, a warning).
+    Check {
+        /// Output format: human-readable text, JSON, or SARIF 2.1.0 for code scanning.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Fail on warning findings too.
+        #[arg(long)]
+        strict: bool,
     },
     /// List the app's stacks with their resource counts.
     List,
     /// Print the JSON Schema of environment files, for editors.
     Schema,
+}
+
+/// How `check` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
 }
 
 /// A synthesis backend.
@@ -163,7 +190,32 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                 ExitCode::FAILURE
             }
         },
-        Command::Synth { out: ref dir, target } => {
+        Command::Check { format, strict } => {
+            let Some(app) = build_app(err) else {
+                return ExitCode::FAILURE;
+            };
+            if let Err(e) = constructs::synth(&app, &[]) {
+                let _ = write!(err, "error: {e}");
+                return ExitCode::FAILURE;
+            }
+            let findings = checks::check(&app);
+            let text = match format {
+                Format::Human => report::human(&findings),
+                Format::Json => report::json(&findings),
+                Format::Sarif => report::sarif(&findings),
+            };
+            let _ = write!(out, "{text}");
+            if findings.fails(strict) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Synth {
+            out: ref dir,
+            target,
+            strict,
+        } => {
             let Some(app) = build_app(err) else {
                 return ExitCode::FAILURE;
             };
@@ -178,6 +230,27 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                     return ExitCode::FAILURE;
                 }
             };
+            let findings = checks::check(&app);
+            if !findings.findings.is_empty() || !findings.suppressed.is_empty() {
+                let _ = write!(err, "{}", report::human(&findings));
+            }
+            if findings.fails(strict) {
+                match app.checks_advisory() {
+                    Some(reason) => {
+                        let _ = writeln!(
+                            err,
+                            "note: findings are advisory for this app ({reason}); writing anyway"
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            err,
+                            "error: the checks failed; nothing was written (fix the findings, or suppress one with a reason)"
+                        );
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
             match crate::write::write_all(dir, &artifacts) {
                 Ok(paths) => {
                     for (a, path) in artifacts.iter().zip(paths) {

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod environment;
+pub mod report;
 pub mod tools;
 pub mod vault;
 pub mod write;

@@ -115,6 +115,14 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
             }
             let mut body = Map::new();
             body.insert("Type".into(), json!(res.type_name));
+            let suppressed = super::suppressions_for(stack, &node.path);
+            if !suppressed.is_empty() {
+                let list: Vec<Json> = suppressed
+                    .iter()
+                    .map(|s| json!({ "rule": s.rule, "reason": s.reason }))
+                    .collect();
+                body.insert("Metadata".into(), json!({ "checks": { "suppressions": list } }));
+            }
             let deps: Vec<&NodeRef> = node.depends_on.iter().chain(&res.depends_on).collect();
             let mut dep_ids: Vec<String> = Vec::new();
             for d in deps {

@@ -206,6 +206,7 @@ fn prepare<'a>(stack: &'a Stack, problems: &mut Vec<Problem>) -> Prepared<'a> {
             p.lookups.insert(r);
         }
     }
+    check_suppressions(stack, problems);
     check_ids(&mut p, problems);
     check_references(&p, problems);
     if problems.is_empty() {
@@ -213,6 +214,41 @@ fn prepare<'a>(stack: &'a Stack, problems: &mut Vec<Problem>) -> Prepared<'a> {
     }
     check_unique_keys(stack, problems);
     p
+}
+
+/// A suppression needs a reason, a known rule and a construct of this stack.
+fn check_suppressions(stack: &Stack, problems: &mut Vec<Problem>) {
+    for s in stack.suppressions() {
+        if s.reason.is_empty() {
+            problems.push(Problem::new(
+                &s.path,
+                "suppression-reason-required",
+                format!(
+                    "suppressing {} needs a written reason; reviewers read it in the output",
+                    s.rule
+                ),
+            ));
+        }
+        if crate::checks::rule(&s.rule).is_none() {
+            problems.push(Problem::new(
+                &s.path,
+                "suppression-unknown-rule",
+                format!("there is no check named {:?}", s.rule),
+            ));
+        }
+        if !stack.has_path(&s.path) {
+            problems.push(Problem::new(
+                &s.path,
+                "suppression-unknown-path",
+                format!("no construct or scope of stack {} has this path", stack.name()),
+            ));
+        }
+    }
+}
+
+/// The suppressions covering a construct, for the output.
+pub(crate) fn suppressions_for<'a>(stack: &'a Stack, path: &str) -> Vec<&'a crate::tree::Suppression> {
+    stack.suppressions().iter().filter(|s| s.covers(path)).collect()
 }
 
 /// Names Terraform does not allow for input variables.

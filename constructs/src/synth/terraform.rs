@@ -134,12 +134,18 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         let node = &stack.nodes[i];
         let tags = node.tags.clone();
         let mut out = Vec::new();
+        // Terraform ignores a "//" property: reviewers see why a check is suppressed.
+        let suppressed = super::suppressions_for(stack, &node.path);
+        let comment = (!suppressed.is_empty()).then(|| {
+            let items: Vec<String> = suppressed.iter().map(|s| format!("{}: {}", s.rule, s.reason)).collect();
+            format!("checks suppressed: {}", items.join("; "))
+        });
         for block in &p.tf_blocks[i] {
-            let mut body: Map<String, Json> = block
-                .body
-                .iter()
-                .map(|(k, v)| (k.clone(), render(v, &p.tf_addr, used)))
-                .collect();
+            let mut body: Map<String, Json> = Map::new();
+            if let (Some(c), TfSection::Resource) = (&comment, block.section) {
+                body.insert("//".into(), json!(escape(c)));
+            }
+            body.extend(block.body.iter().map(|(k, v)| (k.clone(), render(v, &p.tf_addr, used))));
             if block.taggable && !tags.is_empty() {
                 let m: Map<String, Json> = tags.iter().map(|(k, v)| (k.to_string(), json!(escape(v)))).collect();
                 body.insert("tags".into(), Json::Object(m));

@@ -1,0 +1,254 @@
+//! IAM rules: wildcard principals, actions and resources; trust broader than
+//! needed; one role doing two jobs.
+
+use super::{Cx, Finding, RuleInfo, Severity};
+use crate::dynamodb::DynamoTable;
+use crate::ec2::SecurityGroup;
+use crate::ecr::EcrRepo;
+use crate::ecs::{EcsCluster, FargateService, FargateTaskDefinition};
+use crate::elbv2::{IpTargetGroup, LoadBalancerRule};
+use crate::expr::Expr;
+use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
+use crate::logs::LogGroup;
+use crate::s3::Bucket;
+
+pub const WILDCARD_PRINCIPAL: RuleInfo = RuleInfo {
+    id: "iam-wildcard-principal",
+    severity: Severity::Error,
+    title: "A resource or trust policy allows any principal (\"*\")",
+    why: "Principal \"*\" means every AWS account and, for most services, anonymous callers: whatever the statement allows, anyone on the internet can do.",
+    fix: "Name the principals that need access (a role's principal(), Principal::account(..)); for pulls from this account, grant the execution role through IAM instead of a repository policy.",
+};
+
+pub const WILDCARD_ACTION: RuleInfo = RuleInfo {
+    id: "iam-wildcard-action",
+    severity: Severity::Error,
+    title: "A policy allows every action (\"*\" or \"service:*\")",
+    why: "A service wildcard includes destructive and administrative actions (deleting repositories, rewriting policies) and every action the service adds later.",
+    fix: "List the actions the workload calls, e.g. repo.pull_statement(), table.grant_read_write(..), or Statement::allow().actions([..]).",
+};
+
+pub const WILDCARD_RESOURCE: RuleInfo = RuleInfo {
+    id: "iam-wildcard-resource",
+    severity: Severity::Error,
+    title: "A policy allows actions on every resource (\"*\") although the stack creates the specific one",
+    why: "Resource \"*\" extends the grant to every resource of that service in the account, not just the one this stack creates and whose ARN is known.",
+    fix: "Scope the statement to the construct's ARN (repo.arn(), table.arn(), log_group.streams_arn(), …) or use the construct's grant methods.",
+};
+
+pub const BROAD_TRUST: RuleInfo = RuleInfo {
+    id: "iam-broad-trust",
+    severity: Severity::Error,
+    title: "A role used by ECS tasks is trusted by more than ecs-tasks.amazonaws.com",
+    why: "Only the ECS tasks service assumes task and execution roles; every further trusted principal (ecs.amazonaws.com, an account) is another way into the role's permissions.",
+    fix: "Create the role with IamRole::for_service(\"ecs-tasks.amazonaws.com\") and nothing else, ideally with Condition::source_account_is_this_account().",
+};
+
+pub const SHARED_TASK_EXECUTION_ROLE: RuleInfo = RuleInfo {
+    id: "ecs-shared-task-execution-role",
+    severity: Severity::Error,
+    title: "One role is both a task definition's task role and its execution role",
+    why: "The execution role holds what ECS needs to start the task (pull images, write logs, read secrets); sharing it hands all of that to the application's code.",
+    fix: "Give the task definition two roles: an execution role for ECS and a task role with only the application's grants (LoadBalancedFargateService does this).",
+};
+
+/// Actions that AWS only supports on `Resource: "*"` (no resource-level permissions).
+const STAR_ONLY_ACTIONS: [&str; 6] = [
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "s3:ListAllMyBuckets",
+    "dynamodb:ListTables",
+    "logs:DescribeLogGroups",
+    "ecs:DiscoverPollEndpoint",
+];
+
+/// Every policy document of the stack: (construct index, what it is, the document,
+/// whether it is a resource policy).
+fn documents<'a>(cx: &Cx<'a>) -> Vec<(usize, String, &'a PolicyDocument, bool)> {
+    let mut out = Vec::new();
+    for (i, _, role) in cx.all::<IamRole>() {
+        for (name, doc) in &role.inline_policies {
+            out.push((i, format!("inline policy {name:?}"), doc, false));
+        }
+    }
+    for (i, _, repo) in cx.all::<EcrRepo>() {
+        if let Some(doc) = &repo.policy {
+            out.push((i, "repository policy".to_string(), doc, true));
+        }
+    }
+    for (i, _, bucket) in cx.all::<Bucket>() {
+        out.push((i, "bucket policy".to_string(), &bucket.policy, true));
+    }
+    out
+}
+
+fn allows(s: &Statement) -> bool {
+    s.effect == Effect::Allow
+}
+
+fn is_service_wildcard(action: &str) -> bool {
+    action == "*" || action.ends_with(":*")
+}
+
+/// The literal shape of a value, references written `${}`.
+fn shape(e: &Expr) -> String {
+    match e {
+        Expr::Str(s) => s.clone(),
+        Expr::Concat(parts) => parts.iter().map(shape).collect(),
+        _ => "${}".into(),
+    }
+}
+
+/// `*`, or an ARN whose resource part is `*` (every resource of the account).
+fn is_wildcard_resource(e: &Expr) -> bool {
+    let s = shape(e);
+    s == "*" || (s.starts_with("arn:") && s.splitn(6, ':').nth(5) == Some("*"))
+}
+
+/// A construct of this stack whose ARN a statement on `service` could name.
+fn known_resource<'a>(cx: &Cx<'a>, service: &str) -> Option<&'a str> {
+    fn first<'a, T: crate::resource::Resource>(cx: &Cx<'a>) -> Option<&'a str> {
+        cx.all::<T>().next().map(|(_, p, _)| p)
+    }
+    match service {
+        "ecr" => first::<EcrRepo>(cx),
+        "dynamodb" => first::<DynamoTable>(cx),
+        "s3" => first::<Bucket>(cx),
+        // A container logging with awslogs names its log group too.
+        "logs" => first::<LogGroup>(cx).or_else(|| {
+            cx.all::<FargateTaskDefinition>()
+                .find(|(_, _, t)| t.containers.iter().any(|c| c.logging.is_some()))
+                .map(|(_, p, _)| p)
+        }),
+        "elasticloadbalancing" => first::<IpTargetGroup>(cx).or_else(|| first::<LoadBalancerRule>(cx)),
+        "ecs" => first::<FargateService>(cx)
+            .or_else(|| first::<EcsCluster>(cx))
+            .or_else(|| first::<FargateTaskDefinition>(cx)),
+        "iam" => first::<IamRole>(cx),
+        "ec2" => first::<SecurityGroup>(cx),
+        _ => None,
+    }
+}
+
+pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+    for (i, _, role) in cx.all::<IamRole>() {
+        if role.trust.contains(&Principal::Any) {
+            cx.finding(
+                out,
+                &WILDCARD_PRINCIPAL,
+                i,
+                "the trust policy lets any principal assume the role".into(),
+            );
+        }
+    }
+    for (i, what, doc, resource_policy) in documents(cx) {
+        for s in doc.statements.iter().filter(|s| allows(s)) {
+            if resource_policy && s.principals.contains(&Principal::Any) && s.conditions.is_empty() {
+                cx.finding(
+                    out,
+                    &WILDCARD_PRINCIPAL,
+                    i,
+                    format!("the {what} allows \"*\" to {}", s.actions.join(", ")),
+                );
+            }
+            let wild: Vec<&str> = s
+                .actions
+                .iter()
+                .map(String::as_str)
+                .filter(|a| is_service_wildcard(a))
+                .collect();
+            if !wild.is_empty() {
+                cx.finding(
+                    out,
+                    &WILDCARD_ACTION,
+                    i,
+                    format!("the {what} allows {}", wild.join(", ")),
+                );
+            }
+            if resource_policy || !s.resources.iter().any(|r| is_wildcard_resource(r.expr())) {
+                continue;
+            }
+            let resource = s
+                .resources
+                .iter()
+                .find(|r| is_wildcard_resource(r.expr()))
+                .map(|r| shape(r.expr()));
+            let mut named: Vec<String> = Vec::new();
+            for action in s.actions.iter().filter(|a| !STAR_ONLY_ACTIONS.contains(&a.as_str())) {
+                let service = action.split(':').next().unwrap_or("");
+                let known = if action == "*" {
+                    cx.stack
+                        .nodes
+                        .iter()
+                        .find(|n| !n.resource.is_lookup())
+                        .map(|n| n.path.as_str())
+                } else {
+                    known_resource(cx, service)
+                };
+                if let Some(path) = known {
+                    let note = format!("{action} (its resource is known: {path})");
+                    if !named.contains(&note) {
+                        named.push(note);
+                    }
+                }
+            }
+            if !named.is_empty() {
+                cx.finding(
+                    out,
+                    &WILDCARD_RESOURCE,
+                    i,
+                    format!(
+                        "the {what} allows {} on {}",
+                        named.join(", "),
+                        resource.unwrap_or_default()
+                    ),
+                );
+            }
+        }
+    }
+    for (t, _, task) in cx.all::<FargateTaskDefinition>() {
+        for role_value in [&task.execution_role, &task.task_role].into_iter().flatten() {
+            let Some((i, _, role)) = cx.referenced::<IamRole>(role_value.expr()) else {
+                continue;
+            };
+            let extra: Vec<String> = role
+                .trust
+                .iter()
+                .filter(|p| **p != Principal::service("ecs-tasks.amazonaws.com"))
+                .map(describe_principal)
+                .collect();
+            let already = out.iter().any(|(n, f)| *n == i && f.rule.id == BROAD_TRUST.id);
+            if !extra.is_empty() && !already {
+                cx.finding(
+                    out,
+                    &BROAD_TRUST,
+                    i,
+                    format!(
+                        "the role runs {} but is also trusted by {}",
+                        cx.path(t),
+                        extra.join(", ")
+                    ),
+                );
+            }
+        }
+        if let (Some(exec), Some(task_role)) = (&task.execution_role, &task.task_role) {
+            if exec == task_role {
+                cx.finding(
+                    out,
+                    &SHARED_TASK_EXECUTION_ROLE,
+                    t,
+                    "the execution role is also the task role".into(),
+                );
+            }
+        }
+    }
+}
+
+fn describe_principal(p: &Principal) -> String {
+    match p {
+        Principal::Service(s) => s.clone(),
+        Principal::Any => "\"*\"".into(),
+        Principal::Aws(v) => shape(v.expr()),
+        Principal::Account(v) => format!("account {}", shape(v.expr())),
+    }
+}
