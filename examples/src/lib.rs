@@ -5,6 +5,7 @@ use constructs::App;
 
 pub mod blog;
 pub mod minimal;
+pub mod suppressions;
 
 /// Every app the project ships (the vault stack and each example), by name, for
 /// tests that must cover all of them: snapshots, cfn-lint, terraform validate.
@@ -14,6 +15,7 @@ pub fn all_apps() -> Vec<(&'static str, fn() -> App)> {
         ("vault-prod", vault_prod),
         ("blog", blog::app),
         ("minimal", minimal::app),
+        ("suppressions", suppressions::app),
     ]
 }
 
