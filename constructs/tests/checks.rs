@@ -37,7 +37,13 @@ fn has(rule: &str, build: impl FnOnce(&mut Stack)) -> bool {
     found(build).iter().any(|(r, _)| *r == rule)
 }
 
+/// A task definition around `container`, logging to a group unless the container already logs.
 fn task(container: ContainerDefinition) -> FargateTaskDefinition {
+    let container = if container.logging.is_none() {
+        container.logging(AwsLogs::new("/app", "app"))
+    } else {
+        container
+    };
     FargateTaskDefinition::new("app", FargateSize::CPU_256_MEM_512)
         .execution_role(EXEC)
         .container(container)
@@ -154,7 +160,7 @@ fn one_role_as_task_and_execution_role_is_flagged() {
                 FargateTaskDefinition::new("app", FargateSize::CPU_256_MEM_512)
                     .execution_role(a.arn())
                     .task_role(task_role.arn())
-                    .container(ContainerDefinition::new("app", IMAGE)),
+                    .container(ContainerDefinition::new("app", IMAGE).logging(AwsLogs::new("/app", "app"))),
             );
         })
     };
@@ -333,6 +339,28 @@ fn ecs_container_rules_flag_secrets_root_and_writable_filesystems() {
         one(c().writable_root_filesystem()),
         [("ecs-readonly-root-filesystem", "S/Task".into())]
     );
+}
+
+#[test]
+fn ecs_container_logging_flags_containers_that_log_nowhere() {
+    let bare = FargateTaskDefinition::new("app", FargateSize::CPU_256_MEM_512)
+        .execution_role(EXEC)
+        .container(ContainerDefinition::new("app", IMAGE));
+    assert_eq!(
+        found(|s| drop(s.add("Task", bare))),
+        [("ecs-container-logging", "S/Task".into())]
+    );
+    assert!(found(|s| drop(s.add("Task", task(ContainerDefinition::new("app", IMAGE))))).is_empty());
+}
+
+#[test]
+fn iam_admin_policy_flags_administrator_access() {
+    let role = |arn: &str| IamRole::for_service("ecs-tasks.amazonaws.com").managed_policy(arn);
+    assert_eq!(
+        found(|s| drop(s.add("Role", role("arn:aws:iam::aws:policy/AdministratorAccess")))),
+        [("iam-admin-policy", "S/Role".into())]
+    );
+    assert!(found(|s| drop(s.add("Role", role("arn:aws:iam::aws:policy/ReadOnlyAccess")))).is_empty());
 }
 
 #[test]

@@ -54,6 +54,14 @@ pub const ECS_SECRET_IN_ENVIRONMENT: RuleInfo = RuleInfo {
     fix: "Store the value in Secrets Manager or SSM Parameter Store and pass it with ContainerDefinition::secret(name, arn).",
 };
 
+pub const ECS_CONTAINER_LOGGING: RuleInfo = RuleInfo {
+    id: "ecs-container-logging",
+    severity: Severity::Error,
+    title: "A container sends its output nowhere",
+    why: "Without a log configuration a Fargate container's stdout and stderr are discarded: nothing is left to debug a failure or investigate an incident.",
+    fix: "Log to a LogGroup with .logging(AwsLogs::new(log_group.name(), prefix)) (LoadBalancedFargateService does this).",
+};
+
 pub const ECS_ROOT_USER: RuleInfo = RuleInfo {
     id: "ecs-root-user",
     severity: Severity::Error,
@@ -140,6 +148,14 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                     &ECS_SECRET_IN_ENVIRONMENT,
                     i,
                     format!("container {:?} gets {name} as a plain environment variable", c.name),
+                );
+            }
+            if c.logging.is_none() {
+                cx.finding(
+                    out,
+                    &ECS_CONTAINER_LOGGING,
+                    i,
+                    format!("container {:?} has no log configuration", c.name),
                 );
             }
             if let Some(user) = c.user.as_deref().filter(|u| is_root(u)) {

@@ -36,6 +36,14 @@ pub const WILDCARD_RESOURCE: RuleInfo = RuleInfo {
     fix: "Scope the statement to the construct's ARN (repo.arn(), table.arn(), log_group.streams_arn(), …) or use the construct's grant methods.",
 };
 
+pub const ADMIN_POLICY: RuleInfo = RuleInfo {
+    id: "iam-admin-policy",
+    severity: Severity::Error,
+    title: "A role has the AdministratorAccess managed policy",
+    why: "AdministratorAccess allows every action on every resource in the account, including IAM itself: whoever can use the role owns the account.",
+    fix: "Grant only what the workload calls: inline statements scoped to this stack's ARNs, or the storage constructs' grant methods.",
+};
+
 pub const BROAD_TRUST: RuleInfo = RuleInfo {
     id: "iam-broad-trust",
     severity: Severity::Error,
@@ -139,6 +147,12 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                 i,
                 "the trust policy lets any principal assume the role".into(),
             );
+        }
+        for arn in &role.managed_policy_arns {
+            let arn = shape(arn.expr());
+            if arn.ends_with(":policy/AdministratorAccess") {
+                cx.finding(out, &ADMIN_POLICY, i, format!("the role has {arn}"));
+            }
         }
     }
     for (i, what, doc, resource_policy) in documents(cx) {
