@@ -67,20 +67,28 @@ fn iam_wildcard_principal_flags_open_resource_policies_and_trust() {
     let open =
         PolicyDocument::new().statement(Statement::allow().principal(Principal::Any).action("ecr:BatchGetImage"));
     assert_eq!(
-        found(|s| drop(s.add("Repo", EcrRepo::new("r").policy(open)))),
+        found(|s| {
+            s.add("Repo", EcrRepo::new("r").policy(open));
+        }),
         [("iam-wildcard-principal", "S/Repo".into())]
     );
-    assert!(has("iam-wildcard-principal", |s| drop(
-        s.add("Role", IamRole::new([Principal::Any]))
-    )));
+    assert!(has("iam-wildcard-principal", |s| {
+        s.add("Role", IamRole::new([Principal::Any]));
+    }));
     let named = PolicyDocument::new().statement(
         Statement::allow()
             .principal(Principal::this_account())
             .action("ecr:BatchGetImage"),
     );
-    assert!(found(|s| drop(s.add("Repo", EcrRepo::new("r").policy(named)))).is_empty());
+    assert!(found(|s| {
+        s.add("Repo", EcrRepo::new("r").policy(named));
+    })
+    .is_empty());
     // A Deny for everyone (the TLS-only bucket policy) is not a grant.
-    assert!(found(|s| drop(s.add("Bucket", Bucket::new()))).is_empty());
+    assert!(found(|s| {
+        s.add("Bucket", Bucket::new());
+    })
+    .is_empty());
 }
 
 #[test]
@@ -91,11 +99,18 @@ fn iam_wildcard_action_flags_service_wildcards() {
         r
     };
     assert_eq!(
-        found(|s| drop(s.add("Role", role("s3:*")))),
+        found(|s| {
+            s.add("Role", role("s3:*"));
+        }),
         [("iam-wildcard-action", "S/Role".into())]
     );
-    assert!(has("iam-wildcard-action", |s| drop(s.add("Role", role("*")))));
-    assert!(found(|s| drop(s.add("Role", role("s3:GetObject")))).is_empty());
+    assert!(has("iam-wildcard-action", |s| {
+        s.add("Role", role("*"));
+    }));
+    assert!(found(|s| {
+        s.add("Role", role("s3:GetObject"));
+    })
+    .is_empty());
 }
 
 #[test]
@@ -123,7 +138,10 @@ fn iam_wildcard_resource_flags_star_when_the_stack_creates_the_resource() {
     // Actions AWS only supports on "*" are fine.
     assert!(with_repo("ecr:GetAuthorizationToken", "*").is_empty());
     // No repository in the stack: no specific ARN is known.
-    assert!(found(|s| drop(s.add("Role", role("ecr:BatchGetImage", "*")))).is_empty());
+    assert!(found(|s| {
+        s.add("Role", role("ecr:BatchGetImage", "*"));
+    })
+    .is_empty());
     assert!(with_repo("ecr:BatchGetImage", "arn:aws:ecr:eu-west-2:123456789012:repository/r").is_empty());
 }
 
@@ -172,42 +190,65 @@ fn one_role_as_task_and_execution_role_is_flagged() {
 fn ec2_open_ingress_flags_the_whole_internet() {
     let sg = |rule: Rule| SecurityGroup::new("d", VPC).ingress(rule);
     assert_eq!(
-        found(|s| drop(s.add("Sg", sg(Rule::tcp(Peer::any_ipv4(), 80))))),
+        found(|s| {
+            s.add("Sg", sg(Rule::tcp(Peer::any_ipv4(), 80)));
+        }),
         [("ec2-open-ingress", "S/Sg".into())]
     );
-    assert!(has("ec2-open-ingress", |s| drop(
-        s.add("Sg", sg(Rule::tcp(Peer::any_ipv6(), 443)))
-    )));
-    assert!(found(|s| drop(s.add("Sg", sg(Rule::tcp(Peer::ipv4("10.0.0.0/16"), 80))))).is_empty());
+    assert!(has("ec2-open-ingress", |s| {
+        s.add("Sg", sg(Rule::tcp(Peer::any_ipv6(), 443)));
+    }));
+    assert!(found(|s| {
+        s.add("Sg", sg(Rule::tcp(Peer::ipv4("10.0.0.0/16"), 80)));
+    })
+    .is_empty());
 }
 
 #[test]
 fn ec2_open_egress_flags_all_traffic_to_anywhere_only() {
-    let f = found(|s| drop(s.add("Sg", SecurityGroup::new("d", VPC).allow_all_egress())));
+    let f = found(|s| {
+        s.add("Sg", SecurityGroup::new("d", VPC).allow_all_egress());
+    });
     assert_eq!(f, [("ec2-open-egress", "S/Sg".into())]);
     assert_eq!(
-        report(|s| drop(s.add("Sg", SecurityGroup::new("d", VPC).allow_all_egress()))).findings[0].severity(),
+        report(|s| {
+            s.add("Sg", SecurityGroup::new("d", VPC).allow_all_egress());
+        })
+        .findings[0]
+            .severity(),
         Severity::Warning
     );
     // The default (HTTPS to anywhere) is restricted by port.
-    assert!(found(|s| drop(s.add("Sg", SecurityGroup::new("d", VPC)))).is_empty());
+    assert!(found(|s| {
+        s.add("Sg", SecurityGroup::new("d", VPC));
+    })
+    .is_empty());
 }
 
 #[test]
 fn s3_rules_flag_public_access_plain_http_and_no_versioning() {
     assert_eq!(
-        found(|s| drop(s.add("B", Bucket::new().allow_public_access()))),
+        found(|s| {
+            s.add("B", Bucket::new().allow_public_access());
+        }),
         [("s3-public-access", "S/B".into())]
     );
     assert_eq!(
-        found(|s| drop(s.add("B", Bucket::new().allow_insecure_transport()))),
+        found(|s| {
+            s.add("B", Bucket::new().allow_insecure_transport());
+        }),
         [("s3-insecure-transport", "S/B".into())]
     );
     assert_eq!(
-        found(|s| drop(s.add("B", Bucket::new().unversioned()))),
+        found(|s| {
+            s.add("B", Bucket::new().unversioned());
+        }),
         [("s3-versioning", "S/B".into())]
     );
-    assert!(found(|s| drop(s.add("B", Bucket::new()))).is_empty());
+    assert!(found(|s| {
+        s.add("B", Bucket::new());
+    })
+    .is_empty());
 }
 
 #[test]
@@ -239,20 +280,29 @@ fn s3_encryption_flags_escape_hatch_overrides_of_encryption() {
 fn dynamodb_rules_flag_missing_recovery_and_the_aws_owned_key() {
     let t = || DynamoTable::new("t-1", Key::string("id"));
     assert_eq!(
-        found(|s| drop(s.add("T", t().without_point_in_time_recovery()))),
+        found(|s| {
+            s.add("T", t().without_point_in_time_recovery());
+        }),
         [("dynamodb-point-in-time-recovery", "S/T".into())]
     );
     assert_eq!(
-        found(|s| drop(s.add("T", t().encryption(TableEncryption::AwsOwned)))),
+        found(|s| {
+            s.add("T", t().encryption(TableEncryption::AwsOwned));
+        }),
         [("dynamodb-aws-owned-key", "S/T".into())]
     );
-    assert!(found(|s| drop(s.add("T", t()))).is_empty());
+    assert!(found(|s| {
+        s.add("T", t());
+    })
+    .is_empty());
 }
 
 #[test]
 fn logs_retention_flags_forever_and_agent_created_groups() {
     assert_eq!(
-        found(|s| drop(s.add("L", LogGroup::new("/a").retention(Retention::Forever)))),
+        found(|s| {
+            s.add("L", LogGroup::new("/a").retention(Retention::Forever));
+        }),
         [("logs-retention", "S/L".into())]
     );
     let logging = |create: bool| {
@@ -264,31 +314,45 @@ fn logs_retention_flags_forever_and_agent_created_groups() {
         }
     };
     assert_eq!(
-        found(|s| drop(s.add(
-            "Task",
-            task(ContainerDefinition::new("app", IMAGE).logging(logging(true)))
-        ))),
+        found(|s| {
+            s.add(
+                "Task",
+                task(ContainerDefinition::new("app", IMAGE).logging(logging(true))),
+            );
+        }),
         [("logs-retention", "S/Task".into())]
     );
-    assert!(found(|s| drop(s.add(
-        "Task",
-        task(ContainerDefinition::new("app", IMAGE).logging(logging(false)))
-    )))
+    assert!(found(|s| {
+        s.add(
+            "Task",
+            task(ContainerDefinition::new("app", IMAGE).logging(logging(false))),
+        );
+    })
     .is_empty());
-    assert!(found(|s| drop(s.add("L", LogGroup::new("/a")))).is_empty());
+    assert!(found(|s| {
+        s.add("L", LogGroup::new("/a"));
+    })
+    .is_empty());
 }
 
 #[test]
 fn ecr_rules_flag_no_scanning_and_mutable_tags() {
     assert_eq!(
-        found(|s| drop(s.add("R", EcrRepo::new("r").scan_on_push(false)))),
+        found(|s| {
+            s.add("R", EcrRepo::new("r").scan_on_push(false));
+        }),
         [("ecr-scan-on-push", "S/R".into())]
     );
     assert_eq!(
-        found(|s| drop(s.add("R", EcrRepo::new("r").tag_mutability(TagMutability::Mutable)))),
+        found(|s| {
+            s.add("R", EcrRepo::new("r").tag_mutability(TagMutability::Mutable));
+        }),
         [("ecr-mutable-tags", "S/R".into())]
     );
-    assert!(found(|s| drop(s.add("R", EcrRepo::new("r")))).is_empty());
+    assert!(found(|s| {
+        s.add("R", EcrRepo::new("r"));
+    })
+    .is_empty());
 }
 
 #[test]
@@ -318,7 +382,11 @@ fn ecs_service_rules_flag_no_breaker_low_minimum_and_public_ips() {
 
 #[test]
 fn ecs_container_rules_flag_secrets_root_and_writable_filesystems() {
-    let one = |c: ContainerDefinition| found(|s| drop(s.add("Task", task(c))));
+    let one = |c: ContainerDefinition| {
+        found(|s| {
+            s.add("Task", task(c));
+        })
+    };
     let c = || ContainerDefinition::new("app", IMAGE);
     assert_eq!(
         one(c().env("DB_PASSWORD", "hunter2")),
@@ -347,29 +415,44 @@ fn ecs_container_logging_flags_containers_that_log_nowhere() {
         .execution_role(EXEC)
         .container(ContainerDefinition::new("app", IMAGE));
     assert_eq!(
-        found(|s| drop(s.add("Task", bare))),
+        found(|s| {
+            s.add("Task", bare);
+        }),
         [("ecs-container-logging", "S/Task".into())]
     );
-    assert!(found(|s| drop(s.add("Task", task(ContainerDefinition::new("app", IMAGE))))).is_empty());
+    assert!(found(|s| {
+        s.add("Task", task(ContainerDefinition::new("app", IMAGE)));
+    })
+    .is_empty());
 }
 
 #[test]
 fn iam_admin_policy_flags_administrator_access() {
     let role = |arn: &str| IamRole::for_service("ecs-tasks.amazonaws.com").managed_policy(arn);
     assert_eq!(
-        found(|s| drop(s.add("Role", role("arn:aws:iam::aws:policy/AdministratorAccess")))),
+        found(|s| {
+            s.add("Role", role("arn:aws:iam::aws:policy/AdministratorAccess"));
+        }),
         [("iam-admin-policy", "S/Role".into())]
     );
-    assert!(found(|s| drop(s.add("Role", role("arn:aws:iam::aws:policy/ReadOnlyAccess")))).is_empty());
+    assert!(found(|s| {
+        s.add("Role", role("arn:aws:iam::aws:policy/ReadOnlyAccess"));
+    })
+    .is_empty());
 }
 
 #[test]
 fn ecs_container_insights_flags_disabled_clusters() {
     assert_eq!(
-        found(|s| drop(s.add("C", EcsCluster::new().container_insights(ContainerInsights::Disabled)))),
+        found(|s| {
+            s.add("C", EcsCluster::new().container_insights(ContainerInsights::Disabled));
+        }),
         [("ecs-container-insights", "S/C".into())]
     );
-    assert!(found(|s| drop(s.add("C", EcsCluster::new()))).is_empty());
+    assert!(found(|s| {
+        s.add("C", EcsCluster::new());
+    })
+    .is_empty());
 }
 
 #[test]
@@ -491,7 +574,9 @@ fn reports_count_errors_and_warnings_and_fail_only_on_errors_unless_strict() {
     });
     assert_eq!((r.errors(), r.warnings()), (1, 1));
     assert!(r.fails(false));
-    let w = report(|s| drop(s.add("B", Bucket::new().unversioned())));
+    let w = report(|s| {
+        s.add("B", Bucket::new().unversioned());
+    });
     assert!(!w.fails(false));
     assert!(w.fails(true));
 }

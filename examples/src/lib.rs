@@ -7,11 +7,14 @@ pub mod blog;
 pub mod minimal;
 pub mod suppressions;
 
+/// A function building an app.
+pub type AppBuilder = fn() -> App;
+
 /// Every app the project ships (the vault stack and each example), by name, for
 /// tests that must cover all of them: snapshots, cfn-lint, terraform validate.
-pub fn all_apps() -> Vec<(&'static str, fn() -> App)> {
+pub fn all_apps() -> Vec<(&'static str, AppBuilder)> {
     vec![
-        ("vault-dev", vault_dev as fn() -> App),
+        ("vault-dev", vault_dev as AppBuilder),
         ("vault-prod", vault_prod),
         ("blog", blog::app),
         ("minimal", minimal::app),

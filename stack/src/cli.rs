@@ -108,9 +108,12 @@ impl From<Target> for Backend {
     }
 }
 
+/// Builds the app from `--env` and `--env-dir`, or says why it cannot.
+type BuildApp<'a> = Box<dyn FnOnce(Option<&str>, Option<&Path>) -> Result<App, String> + 'a>;
+
 /// How the runner gets the app: directly, or from an environment file.
 pub struct AppSource<'a> {
-    build: Box<dyn FnOnce(Option<&str>, Option<&Path>) -> Result<App, String> + 'a>,
+    build: BuildApp<'a>,
     schema: Option<fn() -> String>,
 }
 

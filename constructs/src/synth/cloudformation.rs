@@ -157,7 +157,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
             body.insert("Description".into(), json!(d));
         }
         body.insert("Value".into(), render(&o.value, &p.cfn_addr, &mut used));
-        outputs.insert(crate::ids::logical_id(&[o.id.clone()]), Json::Object(body));
+        outputs.insert(crate::ids::logical_id(std::slice::from_ref(&o.id)), Json::Object(body));
     }
 
     let mut parameters = Map::new();

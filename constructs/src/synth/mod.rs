@@ -341,7 +341,7 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
     }
     let mut outputs: IndexMap<String, &str> = IndexMap::new();
     for o in &stack.outputs {
-        let id = ids::logical_id(&[o.id.clone()]);
+        let id = ids::logical_id(std::slice::from_ref(&o.id));
         if let Some(other) = outputs.insert(id.clone(), &o.id) {
             if other != o.id {
                 problems.push(Problem::new(

@@ -182,7 +182,10 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
             body.insert("description".into(), json!(d));
         }
         body.insert("value".into(), render(&o.value, &p.tf_addr, &mut used));
-        outputs.insert(crate::ids::terraform_name(&[o.id.clone()]), Json::Object(body));
+        outputs.insert(
+            crate::ids::terraform_name(std::slice::from_ref(&o.id)),
+            Json::Object(body),
+        );
     }
     // Lookups, to a fixed point: a listener lookup references its load balancer lookup.
     loop {
