@@ -32,7 +32,7 @@ use constructs::checks;
 
 /// Synthesize AWS infrastructure defined in Rust to CloudFormation and Terraform JSON.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 pub struct Cli {
     /// The environment to build for: the file <env-dir>/<ENV>.json (apps
     /// configured per environment only).
@@ -78,7 +78,7 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// List the app's stacks with their resource counts.
+    /// List the app's stacks with how many constructs each holds.
     List,
     /// Print the JSON Schema of environment files, for editors.
     Schema,
