@@ -56,7 +56,7 @@ impl fmt::Display for SynthError {
 
 impl std::error::Error for SynthError {}
 
-/// Collects problems for one construct; handed to [`crate::Resource::validate`].
+/// Collects problems for one construct; handed to [`crate::resource::Resource::validate`].
 pub struct Checker<'a> {
     path: &'a str,
     out: &'a mut Vec<Problem>,

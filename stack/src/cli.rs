@@ -17,6 +17,10 @@
 //! }
 //! ```
 
+// The subcommand doc comments are the CLI's help text, where `<ENV>` and
+// `<Stack>` are placeholders, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

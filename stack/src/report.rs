@@ -111,7 +111,7 @@ pub fn json(r: &Report) -> String {
     serde_json::to_string_pretty(&doc).expect("report serializes") + "\n"
 }
 
-/// The JSON Schema of [`json`]'s output.
+/// The JSON Schema of [`json()`]'s output.
 pub fn json_schema() -> String {
     serde_json::to_string_pretty(&schemars::schema_for!(JsonReport)).expect("schema serializes") + "\n"
 }
