@@ -90,7 +90,81 @@ pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json
         }
         Expr::List(items) => Json::Array(items.iter().map(|e| render(e, addr, used)).collect()),
         Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()),
+        Expr::Json(inner) if refers_to_variable(inner, addr) => {
+            // A variable's value is whatever the deployer passes; spliced into a
+            // JSON text it could break out of its string (a `"` in an image
+            // tag). Terraform's own jsonencode escapes it.
+            Json::String(format!("${{jsonencode({})}}", hcl(inner, addr, used)))
+        }
         Expr::Json(inner) => Json::String(render(inner, addr, used).to_string()),
+    }
+}
+
+/// Whether a document refers to an input variable (a deploy-time `Parameter`).
+fn refers_to_variable(e: &Expr, addr: &TfAddresses) -> bool {
+    let mut found = false;
+    e.visit_targets(&mut |t| {
+        if let Target::Node(n, _) = t {
+            found |= addr.get(n).is_some_and(|a| a.starts_with("var."));
+        }
+    });
+    found
+}
+
+/// An HCL string literal (inside a template, so `${` and `%{` are escaped too).
+fn hcl_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    escape(&out)
+}
+
+/// A value as an HCL expression, for `jsonencode(...)`: objects keep their key
+/// order in the text (jsonencode itself sorts keys), references are bare
+/// traversals, strings mixing literals and references are quoted templates.
+fn hcl(e: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> String {
+    match e {
+        Expr::Null => "null".into(),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Int(n) => n.to_string(),
+        Expr::Str(s) => hcl_string(s),
+        Expr::Ref(t) => reference(t, addr, used),
+        Expr::Concat(parts) => {
+            let mut out = String::from("\"");
+            for part in parts {
+                match part {
+                    Expr::Ref(t) => out.push_str(&format!("${{{}}}", reference(t, addr, used))),
+                    Expr::Str(s) => {
+                        let quoted = hcl_string(s);
+                        out.push_str(&quoted[1..quoted.len() - 1]);
+                    }
+                    other => out.push_str(&format!("${{{}}}", hcl(other, addr, used))),
+                }
+            }
+            out.push('"');
+            out
+        }
+        Expr::List(items) => {
+            let items: Vec<String> = items.iter().map(|i| hcl(i, addr, used)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Expr::Map(m) => {
+            let entries: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{} = {}", hcl_string(k), hcl(v, addr, used)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        Expr::Json(inner) => format!("jsonencode({})", hcl(inner, addr, used)),
     }
 }
 
@@ -341,6 +415,30 @@ mod tests {
         assert_eq!(
             render(&Expr::str("${a} %{b} $c"), &addr(), &mut used),
             json!("$${a} %%{b} $c")
+        );
+    }
+
+    #[test]
+    fn json_documents_with_variables_are_encoded_by_terraform() {
+        let mut used = TfUsed::default();
+        let mut addr = addr();
+        addr.insert(node(2), "var.image_tag".to_string());
+        let tag = Expr::Ref(Target::Node(node(2), Attribute::new(CfnAttr::Ref, "")));
+        let repo = Expr::Ref(Target::Node(
+            node(0),
+            Attribute::new(CfnAttr::GetAtt("RepositoryUri"), "repository_url"),
+        ));
+        let doc = Expr::json(Expr::List(vec![Expr::map([
+            ("image", Expr::concat([repo, Expr::str(":"), tag.clone()])),
+            ("note", Expr::str("say \"hi\" ${x}\\")),
+            ("tag", tag),
+            ("port", Expr::Int(80)),
+        ])]));
+        assert_eq!(
+            render(&doc, &addr, &mut used),
+            json!(
+                r#"${jsonencode([{"image" = "${aws_ecr_repository.repo.repository_url}:${var.image_tag}", "note" = "say \"hi\" $${x}\\", "tag" = var.image_tag, "port" = 80}])}"#
+            )
         );
     }
 
