@@ -180,6 +180,12 @@ pub struct TfBlock {
     pub taggable: bool,
     /// Extra dependencies on other constructs of this stack.
     pub depends_on: Vec<NodeRef>,
+    /// Whether blocks referring to this construct must wait for this secondary
+    /// block too. In CloudFormation a role's inline policies are part of the
+    /// role, so whatever refers to the role waits for them; in Terraform they are
+    /// separate `aws_iam_role_policy` resources, and a task could start with a
+    /// role that cannot pull its image yet. Set with [`TfBlock::awaited`].
+    pub awaited: bool,
 }
 
 impl TfBlock {
@@ -191,6 +197,7 @@ impl TfBlock {
             body,
             taggable: true,
             depends_on: Vec::new(),
+            awaited: false,
         }
     }
     pub fn data(type_name: &'static str, body: Props) -> Self {
@@ -201,6 +208,7 @@ impl TfBlock {
             body,
             taggable: false,
             depends_on: Vec::new(),
+            awaited: false,
         }
     }
     pub fn variable(body: Props) -> Self {
@@ -211,6 +219,7 @@ impl TfBlock {
             body,
             taggable: false,
             depends_on: Vec::new(),
+            awaited: false,
         }
     }
     pub fn suffix(mut self, suffix: impl Into<String>) -> Self {
@@ -219,6 +228,11 @@ impl TfBlock {
     }
     pub fn untagged(mut self) -> Self {
         self.taggable = false;
+        self
+    }
+    /// Makes every block referring to this construct depend on this block.
+    pub fn awaited(mut self) -> Self {
+        self.awaited = true;
         self
     }
 }

@@ -328,3 +328,24 @@ fn images_by_digest_are_pinned_and_checked() {
         .add_to(stack, "Web");
     assert_eq!(problems(&bad), [("S/Web".to_string(), "pattern-image-digest")]);
 }
+
+#[test]
+fn in_terraform_the_task_definition_waits_for_its_roles_policies() {
+    // CloudFormation inlines role policies in the role; Terraform has separate
+    // aws_iam_role_policy resources, which whatever refers to the role waits for.
+    let (app, handles) = build(|p| p);
+    let mut app = app;
+    let stack = &mut app.stacks_mut()[0];
+    let table = stack.add("Table", DynamoTable::new("web-items", Key::string("id")));
+    table.grant_read(stack, &handles.task_role());
+    let (_, tf) = synth_one(&app);
+    let td = tf_resource(&tf, "aws_ecs_task_definition", "web_task_definition");
+    assert_eq!(
+        td["depends_on"],
+        json!([
+            "aws_iam_role_policy.web_execution_role_pull_image",
+            "aws_iam_role_policy.web_execution_role_write_logs",
+            "aws_iam_role_policy.web_task_role_table_read"
+        ])
+    );
+}

@@ -353,14 +353,20 @@ impl Resource for IamRole {
                 "role" => role.clone(),
                 "policy" => Expr::json(doc.to_expr()),
             };
-            blocks.push(TfBlock::resource("aws_iam_role_policy", body).suffix(suffix).untagged());
+            blocks.push(
+                TfBlock::resource("aws_iam_role_policy", body)
+                    .suffix(suffix)
+                    .untagged()
+                    .awaited(),
+            );
         }
         for (i, arn) in self.managed_policy_arns.iter().enumerate() {
             let body = props! { "role" => role.clone(), "policy_arn" => arn.clone() };
             blocks.push(
                 TfBlock::resource("aws_iam_role_policy_attachment", body)
                     .suffix(format!("attachment_{i}"))
-                    .untagged(),
+                    .untagged()
+                    .awaited(),
             );
         }
         blocks

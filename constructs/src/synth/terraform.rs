@@ -232,6 +232,23 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
                     deps.push(a);
                 }
             }
+            // Referring to a construct means waiting for its awaited blocks too.
+            let mut referenced: Vec<usize> = Vec::new();
+            for e in block.body.values() {
+                e.visit_targets(&mut |t| {
+                    if let Target::Node(n, _) = t {
+                        referenced.push(n.index as usize);
+                    }
+                });
+            }
+            for r in referenced.into_iter().filter(|&r| r != i) {
+                for awaited in p.tf_blocks.get(r).into_iter().flatten().filter(|b| b.awaited) {
+                    let a = block_address(&p.tf_base[r], awaited);
+                    if !deps.contains(&a) {
+                        deps.push(a);
+                    }
+                }
+            }
             if !deps.is_empty() {
                 body.insert("depends_on".into(), json!(deps));
             }
