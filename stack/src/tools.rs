@@ -179,31 +179,39 @@ impl TerraformConfig {
     }
 }
 
+/// Runs `terraform <args>` in `module_dir` with the offline CLI configuration,
+/// returning its standard output, or everything it printed on failure.
+pub fn run_terraform(tool: &Tool, cfg: &TerraformConfig, module_dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(&tool.path)
+        .args(args)
+        .current_dir(module_dir)
+        .env("TF_CLI_CONFIG_FILE", &cfg.file)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .map_err(|e| format!("terraform did not run: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "terraform {} failed in {}:\n{}{}",
+            args.join(" "),
+            module_dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
 /// `terraform init` (offline) and `terraform validate` in `module_dir`.
 pub fn run_terraform_validate(tool: &Tool, cfg: &TerraformConfig, module_dir: &Path) -> Result<(), String> {
-    let run = |args: &[&str]| -> Result<(), String> {
-        let out = Command::new(&tool.path)
-            .args(args)
-            .current_dir(module_dir)
-            .env("TF_CLI_CONFIG_FILE", &cfg.file)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .output()
-            .map_err(|e| format!("terraform did not run: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "terraform {} failed in {}:\n{}{}",
-                args.join(" "),
-                module_dir.display(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    };
-    run(&["init", "-backend=false", "-input=false", "-no-color"])?;
-    run(&["validate", "-no-color"])
+    run_terraform(
+        tool,
+        cfg,
+        module_dir,
+        &["init", "-backend=false", "-input=false", "-no-color"],
+    )?;
+    run_terraform(tool, cfg, module_dir, &["validate", "-no-color"]).map(|_| ())
 }
 
 /// A `moto_server` (local AWS API emulator) on a free loopback port, stopped on drop.

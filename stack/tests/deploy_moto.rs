@@ -1,7 +1,13 @@
-//! The vault stack's CloudFormation template deploys to a `moto_server` on
-//! loopback and reaches CREATE_COMPLETE; what moto's CloudFormation drops from an
-//! ECS service (LoadBalancers, LaunchType, deployment settings) is asserted on the
-//! template instead. The deploy itself is driven by `tests/moto/deploy.py` (boto3).
+//! The vault stack against a `moto_server` on loopback, with the seed's network
+//! created first (`tests/moto/network.py`):
+//! - its CloudFormation template deploys and reaches CREATE_COMPLETE; what moto's
+//!   CloudFormation drops from an ECS service (LoadBalancers, LaunchType,
+//!   deployment settings) is asserted on the template instead. The deploy is
+//!   driven by `tests/moto/deploy.py` (boto3);
+//! - its Terraform module plans: every lookup (VPC by Name tag, subnets by tag,
+//!   load balancer by name, listener by port, security group by name) resolves to
+//!   the resources created. (`terraform apply` is not attempted: the AWS provider
+//!   5.100 crashes creating `aws_ecs_service` against moto.)
 
 use std::process::Command;
 
@@ -169,5 +175,106 @@ fn vault_service_settings_moto_ignores_are_in_the_template() {
     assert_eq!(
         p["LoadBalancers"][0]["TargetGroupArn"],
         serde_json::json!({"Ref": tg[0].0})
+    );
+}
+
+#[test]
+fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
+    let Some(moto) = tools::require(tools::moto_server(), "terraform plan on moto") else {
+        return;
+    };
+    let Some(python) = tools::require(tools::python_with_boto3(), "terraform plan on moto") else {
+        return;
+    };
+    let Some(terraform) = tools::require(tools::terraform(), "terraform plan on moto") else {
+        return;
+    };
+    let server = MotoServer::start(&moto).expect("moto_server starts");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/network.py");
+    let out = Command::new(&python.path)
+        .args([script, &server.endpoint])
+        .output()
+        .expect("network.py runs");
+    assert!(
+        out.status.success(),
+        "network.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let network: Json = serde_json::from_slice(&out.stdout).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = tools::TerraformConfig::new(dir.path()).unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir_all(&module).unwrap();
+    let files = synth(
+        &stack::vault::app_for_environment("dev").unwrap(),
+        &[Backend::Terraform],
+    )
+    .unwrap();
+    std::fs::write(module.join("main.tf.json"), &files[0].text).unwrap();
+    // Point the provider at moto; Terraform merges override files into the module.
+    let endpoints: serde_json::Map<String, Json> =
+        ["ec2", "elbv2", "ecs", "iam", "ecr", "dynamodb", "s3", "logs", "sts"]
+            .into_iter()
+            .map(|service| (service.to_string(), Json::String(server.endpoint.clone())))
+            .collect();
+    let provider = serde_json::json!({"provider": {"aws": {
+        "access_key": "testing",
+        "secret_key": "testing",
+        "skip_credentials_validation": true,
+        "skip_metadata_api_check": true,
+        "s3_use_path_style": true,
+        "endpoints": endpoints
+    }}});
+    std::fs::write(module.join("override.tf.json"), provider.to_string()).unwrap();
+
+    let run = |args: &[&str]| tools::run_terraform(&terraform, &cfg, &module, args).unwrap_or_else(|e| panic!("{e}"));
+    run(&["init", "-backend=false", "-input=false", "-no-color"]);
+    run(&["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin"]);
+    let plan: Json = serde_json::from_str(&run(&["show", "-json", "plan.bin"])).expect("plan JSON");
+
+    // Every resource is planned for creation.
+    let creates = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["mode"] == "managed" && c["change"]["actions"] == serde_json::json!(["create"]))
+        .count();
+    assert_eq!(creates, files[0].resource_count);
+
+    // The lookups resolved to what network.py created.
+    let data = |address: &str| -> Json {
+        plan["prior_state"]["values"]["root_module"]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("no {address} in the plan's prior state"))["values"]
+            .clone()
+    };
+    assert_eq!(data("data.aws_vpc.vpc")["id"], network["vpc"]);
+    let mut subnets: Vec<String> = data("data.aws_subnets.private_subnets")["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    subnets.sort();
+    let mut expected: Vec<String> = network["subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(subnets, expected);
+    assert_eq!(data("data.aws_lb.private_lb")["arn"], network["lb_arn"]);
+    assert_eq!(
+        data("data.aws_lb_listener.private_listener")["arn"],
+        network["listener_arn"]
+    );
+    assert_eq!(
+        data("data.aws_security_group.private_lb_security_group")["id"],
+        network["lb_security_group"]
     );
 }

@@ -3,8 +3,8 @@
 Usage: deploy.py ENDPOINT TEMPLATE STACK_NAME
 
 First creates, through the EC2 and ELBv2 APIs, what the template only looks up
-(a VPC tagged Name=vpc-name-goes-here, two private subnets, the private load
-balancer `lb-private` with its security group and a listener on port 443), then
+(network.py: the seed's VPC, private subnets, load balancer, its security group
+and its port-443 listener), then
 fills the template's parameters by their type, creates the stack, waits for a
 final status and prints one JSON document on stdout: the stack status, its
 outputs, and the ECS services, listener rules, target groups and IAM role
@@ -17,24 +17,15 @@ import time
 
 import boto3
 
+import network
+
 endpoint, template_path, stack_name = sys.argv[1:4]
 session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-2")
 client = lambda name: session.client(name, endpoint_url=endpoint)
-ec2, elbv2, cfn, ecs, iam = (client(n) for n in ("ec2", "elbv2", "cloudformation", "ecs", "iam"))
+elbv2, cfn, ecs, iam = (client(n) for n in ("elbv2", "cloudformation", "ecs", "iam"))
 
-vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "vpc-name-goes-here"}])
-subnets = [
-    ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"eu-west-2{az}")["Subnet"]["SubnetId"]
-    for i, az in ((1, "a"), (2, "b"))
-]
-lb_sg = ec2.create_security_group(GroupName="private-lb-security-group", Description="private lb", VpcId=vpc)["GroupId"]
-lb = elbv2.create_load_balancer(Name="lb-private", Subnets=subnets, SecurityGroups=[lb_sg], Scheme="internal", Type="application")
-lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
-listener_arn = elbv2.create_listener(
-    LoadBalancerArn=lb_arn, Protocol="HTTP", Port=443,
-    DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
-)["Listeners"][0]["ListenerArn"]
+net = network.create(session, endpoint)
+vpc, subnets, lb_sg, lb_arn, listener_arn = (net[k] for k in ("vpc", "subnets", "lb_security_group", "lb_arn", "listener_arn"))
 
 with open(template_path) as f:
     template_body = f.read()
