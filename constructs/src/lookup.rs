@@ -181,6 +181,15 @@ impl Resource for SubnetsLookup {
     }
 }
 
+/// Load balancer names: 1-32 letters, digits or hyphens, not starting or ending
+/// with a hyphen. Shared with environment-file checks so both accept the same names.
+pub fn is_load_balancer_name(n: &str) -> bool {
+    (1..=32).contains(&n.len())
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
+
 /// An existing load balancer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadBalancerLookup {
@@ -217,11 +226,7 @@ impl Resource for LoadBalancerLookup {
     fn validate(&self, c: &mut Checker<'_>) {
         check_prefix(c, &self.by, "load balancer ARN", "arn:");
         if let By::Name(n) = &self.by {
-            let ok = (1..=32).contains(&n.len())
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !n.starts_with('-')
-                && !n.ends_with('-');
-            c.ensure(ok, "lookup-id-format", || {
+            c.ensure(is_load_balancer_name(n), "lookup-id-format", || {
                 format!("load balancer name {n:?} must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen")
             });
         }

@@ -189,38 +189,25 @@ pub struct TfBlock {
 }
 
 impl TfBlock {
-    pub fn resource(type_name: &'static str, body: Props) -> Self {
+    fn new(section: TfSection, type_name: &'static str, body: Props, taggable: bool) -> Self {
         TfBlock {
-            section: TfSection::Resource,
+            section,
             type_name,
             suffix: String::new(),
             body,
-            taggable: true,
+            taggable,
             depends_on: Vec::new(),
             awaited: false,
         }
+    }
+    pub fn resource(type_name: &'static str, body: Props) -> Self {
+        Self::new(TfSection::Resource, type_name, body, true)
     }
     pub fn data(type_name: &'static str, body: Props) -> Self {
-        TfBlock {
-            section: TfSection::Data,
-            type_name,
-            suffix: String::new(),
-            body,
-            taggable: false,
-            depends_on: Vec::new(),
-            awaited: false,
-        }
+        Self::new(TfSection::Data, type_name, body, false)
     }
     pub fn variable(body: Props) -> Self {
-        TfBlock {
-            section: TfSection::Variable,
-            type_name: "",
-            suffix: String::new(),
-            body,
-            taggable: false,
-            depends_on: Vec::new(),
-            awaited: false,
-        }
+        Self::new(TfSection::Variable, "", body, false)
     }
     pub fn suffix(mut self, suffix: impl Into<String>) -> Self {
         self.suffix = suffix.into();

@@ -325,9 +325,9 @@ impl CheckEnvironment for Environment {
                 format!("{a:?} is not a load balancer ARN"),
             ),
             LoadBalancerRef::Name(n) => expect(
-                (1..=32).contains(&n.len()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                constructs::lookup::is_load_balancer_name(n),
                 "load_balancer.name".into(),
-                format!("{n:?} is not a load balancer name: 1-32 letters, digits and hyphens"),
+                format!("{n:?} is not a load balancer name: 1-32 letters, digits or hyphens, not starting or ending with a hyphen"),
             ),
         }
         match &self.listener {
