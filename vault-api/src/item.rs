@@ -86,12 +86,25 @@ pub fn new_revision() -> String {
 
 /// The current time as an RFC 3339 UTC timestamp with millisecond precision.
 pub fn now_timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let millis = now.millisecond();
-    now.replace_millisecond(millis)
-        .unwrap_or(now)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+    format_timestamp(time::OffsetDateTime::now_utc())
+}
+
+/// Formats `at` as `YYYY-MM-DDTHH:MM:SS.mmmZ`, always exactly three fractional digits.
+///
+/// The width is fixed so that timestamps sort as strings in time order; `time`'s well-known
+/// RFC 3339 format trims trailing zeros (`.9Z` for 900 ms), which sorts after `.905Z`.
+pub fn format_timestamp(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
 }
 
 /// A strong entity tag, `"<version>-<revision>"` on the wire.
@@ -314,5 +327,22 @@ mod tests {
         let ts = now_timestamp();
         assert!(ts.ends_with('Z'), "{ts}");
         time::OffsetDateTime::parse(&ts, &time::format_description::well_known::Rfc3339).unwrap();
+    }
+
+    #[test]
+    fn timestamps_have_fixed_width_and_sort_in_time_order() {
+        let base = time::OffsetDateTime::from_unix_timestamp(1_795_818_475).unwrap(); // 2026-11-27T22:27:55Z
+        let stamps: Vec<String> = [0, 5, 90, 900, 905, 999]
+            .into_iter()
+            .map(|ms| format_timestamp(base + time::Duration::milliseconds(ms)))
+            .collect();
+        assert_eq!(stamps[0], "2026-11-27T22:27:55.000Z");
+        assert_eq!(stamps[3], "2026-11-27T22:27:55.900Z");
+        assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+        for ts in &stamps {
+            time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).unwrap();
+        }
+        let offset = base.to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
+        assert_eq!(format_timestamp(offset), "2026-11-27T22:27:55.000Z");
     }
 }
