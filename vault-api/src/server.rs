@@ -17,6 +17,7 @@ pub enum ServerError {
     Store(String),
     Bind(std::io::Error),
     Serve(std::io::Error),
+    Signals(std::io::Error),
 }
 
 impl std::fmt::Display for ServerError {
@@ -25,6 +26,7 @@ impl std::fmt::Display for ServerError {
             ServerError::Store(e) => write!(f, "opening storage: {e}"),
             ServerError::Bind(e) => write!(f, "binding the listener: {e}"),
             ServerError::Serve(e) => write!(f, "serving: {e}"),
+            ServerError::Signals(e) => write!(f, "installing the SIGTERM/SIGINT handlers: {e}"),
         }
     }
 }
@@ -49,6 +51,7 @@ pub async fn open_store(storage: &StorageConfig) -> Result<Arc<dyn Store>, Serve
 /// Serves until SIGTERM or Ctrl-C, then stops accepting connections, lets
 /// in-flight requests finish within `config.shutdown_grace`, and returns.
 pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
+    let signals = crate::shutdown::Signals::install().map_err(ServerError::Signals)?;
     let store = open_store(&config.storage).await?;
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port))
         .await
@@ -60,7 +63,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         version = %config.application_version,
         "listening"
     );
-    serve(listener, state, crate::shutdown::signal(), config.shutdown_grace).await
+    serve(listener, state, signals.recv(), config.shutdown_grace).await
 }
 
 /// Serves `state` on `listener` until `stop` resolves, then drains for at

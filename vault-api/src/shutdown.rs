@@ -8,27 +8,52 @@ pub enum Signal {
     Interrupt,
 }
 
-/// Resolves when the process receives SIGTERM or SIGINT.
-pub async fn signal() -> Signal {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Handlers for SIGTERM and SIGINT, registered when this value is created.
+///
+/// Registration is eager on purpose: `tokio::signal::ctrl_c()` registers only
+/// when first polled, and a future handed to the server is first polled on a
+/// spawned task. Under load that task could run after the first request was
+/// served, and a signal arriving in between killed the process with the default
+/// action instead of draining. Install before binding the listener, so that
+/// once the service answers, a signal always means a graceful shutdown.
+pub struct Signals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
 
-    tokio::select! {
-        () = terminate => Signal::Terminate,
-        () = interrupt => Signal::Interrupt,
+impl Signals {
+    /// Registers the handlers. Fails only if the OS refuses them.
+    pub fn install() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Resolves when the process receives SIGTERM or SIGINT.
+    pub async fn recv(mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.terminate.recv() => Signal::Terminate,
+                _ = self.interrupt.recv() => Signal::Interrupt,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            Signal::Interrupt
+        }
     }
 }

@@ -105,6 +105,21 @@ fn ctrl_c_shuts_down_cleanly_too() {
     assert!(service.wait_exit(Duration::from_secs(30)).success());
 }
 
+/// The handlers are installed before the listener is bound, so a signal that
+/// arrives the moment the service says "listening" (no request served yet)
+/// still drains and exits 0 instead of killing the process. They used to be
+/// registered lazily on a spawned task, which lost this race under load.
+#[test]
+fn a_signal_right_after_listening_is_still_graceful() {
+    for signal in ["TERM", "INT", "TERM", "INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut service = embedded_service(&dir, &[]);
+        service.signal(signal);
+        let status = service.wait_exit(Duration::from_secs(30));
+        assert!(status.success(), "SIG{signal}: exit status {status:?}");
+    }
+}
+
 #[test]
 fn a_request_that_never_finishes_cannot_hold_shutdown_past_the_grace_period() {
     let dir = tempfile::tempdir().unwrap();
