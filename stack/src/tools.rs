@@ -221,31 +221,62 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
+    /// Starts `moto_server` on a free port and waits until it answers as moto.
+    ///
+    /// The port is picked by binding port 0 and releasing it, so another
+    /// process can take it before moto binds. A listening socket alone would
+    /// then be someone else's server; moto's own `/moto-api/` path must answer,
+    /// and if moto exits (port taken) a new port is tried, up to three times.
     pub fn start(tool: &Tool) -> Result<MotoServer, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let child = Command::new(&tool.path)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| format!("moto_server did not start: {e}"))?;
-        let server = MotoServer {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if std::time::Instant::now() > deadline {
-                return Err("moto_server did not listen within 30 s".into());
+        let mut last_error = String::new();
+        for _attempt in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| format!("no free port: {e}"))?
+                .port();
+            let child = Command::new(&tool.path)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .map_err(|e| format!("moto_server did not start: {e}"))?;
+            let mut server = MotoServer {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                if let Ok(Some(status)) = server.child.try_wait() {
+                    last_error = format!("moto_server on port {port} exited with {status}");
+                    break;
+                }
+                if answers_as_moto(port) {
+                    announce(&format!("moto_server listening on {}", server.endpoint));
+                    return Ok(server);
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(format!("moto_server did not answer on port {port} within 30 s"));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        announce(&format!("moto_server listening on {}", server.endpoint));
-        Ok(server)
+        Err(format!("moto_server did not start after three ports: {last_error}"))
     }
+}
+
+/// True once `GET /moto-api/` on the port gets an HTTP 200, which only moto serves.
+fn answers_as_moto(port: u16) -> bool {
+    use std::io::Read;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
 }
 
 impl Drop for MotoServer {
