@@ -39,17 +39,21 @@ impl Signals {
     }
 
     /// Resolves when the process receives SIGTERM or SIGINT.
-    pub async fn recv(mut self) -> Signal {
+    pub async fn recv(self) -> Signal {
         #[cfg(unix)]
         {
+            let Signals {
+                mut terminate,
+                mut interrupt,
+            } = self;
             tokio::select! {
-                _ = self.terminate.recv() => Signal::Terminate,
-                _ = self.interrupt.recv() => Signal::Interrupt,
+                _ = terminate.recv() => Signal::Terminate,
+                _ = interrupt.recv() => Signal::Interrupt,
             }
         }
         #[cfg(not(unix))]
         {
-            let _ = &mut self;
+            let Signals {} = self;
             if tokio::signal::ctrl_c().await.is_err() {
                 std::future::pending::<()>().await;
             }
