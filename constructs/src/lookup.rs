@@ -15,6 +15,74 @@ use crate::props;
 use crate::resource::{CfnBlock, CfnParameter, Props, RenderCx, Resource, TfBlock};
 use crate::tree::Handle;
 
+/// What `deploy` asks the AWS APIs to find the value of a lookup's
+/// CloudFormation parameter (CloudFormation cannot search by name or tag;
+/// Terraform's data sources do it themselves). `I` is how an input that
+/// depends on another lookup is given: an [`Expr`] in the model, a
+/// [`LookupInput`] in a synthesized [`crate::Artifact`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LookupQuery<I> {
+    /// The one VPC whose `Name` tag is `name`.
+    VpcByNameTag { name: String },
+    /// Every subnet of `vpc` carrying all of `tags` (at least one must match).
+    SubnetsByTags { vpc: I, tags: Vec<(String, String)> },
+    /// The load balancer named `name` (names are unique per account and region).
+    LoadBalancerByName { name: String },
+    /// The listener on `port` of `load_balancer` (an ARN).
+    ListenerByPort { load_balancer: I, port: u16 },
+    /// The security group named `name` in `vpc` (names are unique per VPC).
+    SecurityGroupByName { name: String, vpc: I },
+    /// The IAM role named `name`; its ARN is the value.
+    IamRoleByName { name: String },
+}
+
+/// An input of a [`LookupQuery`] in a synthesized template: a literal, or the
+/// value of another parameter of the same template (resolve that one first).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupInput {
+    Literal(String),
+    Parameter(String),
+}
+
+impl<I> LookupQuery<I> {
+    /// The inputs that may come from another lookup.
+    pub fn inputs(&self) -> Vec<&I> {
+        match self {
+            LookupQuery::SubnetsByTags { vpc: i, .. }
+            | LookupQuery::ListenerByPort { load_balancer: i, .. }
+            | LookupQuery::SecurityGroupByName { vpc: i, .. } => vec![i],
+            LookupQuery::VpcByNameTag { .. }
+            | LookupQuery::LoadBalancerByName { .. }
+            | LookupQuery::IamRoleByName { .. } => Vec::new(),
+        }
+    }
+
+    /// The same query with its inputs converted by `f`.
+    pub fn try_map<J, E>(self, mut f: impl FnMut(I) -> Result<J, E>) -> Result<LookupQuery<J>, E> {
+        Ok(match self {
+            LookupQuery::VpcByNameTag { name } => LookupQuery::VpcByNameTag { name },
+            LookupQuery::SubnetsByTags { vpc, tags } => LookupQuery::SubnetsByTags { vpc: f(vpc)?, tags },
+            LookupQuery::LoadBalancerByName { name } => LookupQuery::LoadBalancerByName { name },
+            LookupQuery::ListenerByPort { load_balancer, port } => LookupQuery::ListenerByPort {
+                load_balancer: f(load_balancer)?,
+                port,
+            },
+            LookupQuery::SecurityGroupByName { name, vpc } => LookupQuery::SecurityGroupByName { name, vpc: f(vpc)? },
+            LookupQuery::IamRoleByName { name } => LookupQuery::IamRoleByName { name },
+        })
+    }
+}
+
+/// A parameter of a synthesized CloudFormation template that `deploy` resolves.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ParameterLookup {
+    /// The parameter's logical id.
+    pub parameter: String,
+    pub query: LookupQuery<LookupInput>,
+}
+
 const ID: Attribute = Attribute::new(CfnAttr::Ref, "id");
 const IDS: Attribute = Attribute::new(CfnAttr::Ref, "ids");
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "arn");
@@ -28,8 +96,15 @@ enum By {
     Name(String),
 }
 
-fn parameter(type_name: &'static str, description: String, by: &By, pattern: Option<&'static str>) -> Vec<CfnBlock> {
+fn parameter(
+    type_name: &'static str,
+    description: String,
+    by: &By,
+    pattern: Option<&'static str>,
+    lookup: Option<LookupQuery<Expr>>,
+) -> Vec<CfnBlock> {
     let mut p = CfnParameter::new(type_name, description);
+    p.lookup = lookup;
     if let By::Id(id) = by {
         p.default = Some(serde_json::Value::String(id.clone()));
     }
@@ -91,7 +166,11 @@ impl Resource for VpcLookup {
             By::Id(id) => format!("Existing VPC {id}"),
             By::Name(n) => format!("Id of the existing VPC tagged Name={n}"),
         };
-        parameter("AWS::EC2::VPC::Id", what, &self.by, None)
+        let lookup = match &self.by {
+            By::Id(_) => None,
+            By::Name(n) => Some(LookupQuery::VpcByNameTag { name: n.clone() }),
+        };
+        parameter("AWS::EC2::VPC::Id", what, &self.by, None, lookup)
     }
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
         let body = match &self.by {
@@ -158,6 +237,10 @@ impl Resource for SubnetsLookup {
         if self.ids.is_empty() {
             let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
             p.description = format!("Ids of the existing subnets tagged {}", tags.join(", "));
+            p.lookup = self.vpc.clone().map(|vpc| LookupQuery::SubnetsByTags {
+                vpc,
+                tags: self.tags.clone(),
+            });
         } else {
             p.description = "Existing subnets".into();
             p.default = Some(serde_json::Value::String(self.ids.join(",")));
@@ -236,7 +319,11 @@ impl Resource for LoadBalancerLookup {
             By::Id(_) => "ARN of the existing load balancer".to_string(),
             By::Name(n) => format!("ARN of the existing load balancer named {n}"),
         };
-        parameter("String", what, &self.by, Some(LB_ARN_PATTERN))
+        let lookup = match &self.by {
+            By::Id(_) => None,
+            By::Name(n) => Some(LookupQuery::LoadBalancerByName { name: n.clone() }),
+        };
+        parameter("String", what, &self.by, Some(LB_ARN_PATTERN), lookup)
     }
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
         let body = match &self.by {
@@ -303,7 +390,16 @@ impl Resource for ListenerLookup {
                 p.description = "ARN of the existing listener".into();
                 p.default = Some(serde_json::Value::String(arn.clone()));
             }
-            None => p.description = format!("ARN of the existing listener on port {}", self.port),
+            None => {
+                p.description = format!("ARN of the existing listener on port {}", self.port);
+                p.lookup = self
+                    .load_balancer
+                    .clone()
+                    .map(|load_balancer| LookupQuery::ListenerByPort {
+                        load_balancer,
+                        port: self.port,
+                    });
+            }
         }
         p.allowed_pattern = Some(LISTENER_ARN_PATTERN);
         vec![p.into_block()]
@@ -362,7 +458,14 @@ impl Resource for SecurityGroupLookup {
             By::Id(id) => format!("Existing security group {id}"),
             By::Name(n) => format!("Id of the existing security group named {n}"),
         };
-        parameter("AWS::EC2::SecurityGroup::Id", what, &self.by, None)
+        let lookup = match (&self.by, &self.vpc) {
+            (By::Name(n), Some(vpc)) => Some(LookupQuery::SecurityGroupByName {
+                name: n.clone(),
+                vpc: vpc.clone(),
+            }),
+            _ => None,
+        };
+        parameter("AWS::EC2::SecurityGroup::Id", what, &self.by, None, lookup)
     }
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
         let mut body = match &self.by {
@@ -414,11 +517,16 @@ impl Resource for IamRoleLookup {
             By::Id(_) => "ARN of the existing IAM role".to_string(),
             By::Name(n) => format!("ARN of the existing IAM role named {n}"),
         };
+        let lookup = match &self.by {
+            By::Id(_) => None,
+            By::Name(n) => Some(LookupQuery::IamRoleByName { name: n.clone() }),
+        };
         parameter(
             "String",
             what,
             &self.by,
             Some("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
+            lookup,
         )
     }
     fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {

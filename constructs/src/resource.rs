@@ -141,6 +141,9 @@ pub struct CfnParameter {
     pub allowed_pattern: Option<&'static str>,
     /// Whether the value is hidden in the console (`NoEcho`).
     pub no_echo: bool,
+    /// How `deploy` finds the value through the AWS APIs when there is no
+    /// default (a lookup by name or tag, which CloudFormation cannot do).
+    pub lookup: Option<crate::lookup::LookupQuery<crate::expr::Expr>>,
 }
 
 impl CfnParameter {
@@ -152,6 +155,7 @@ impl CfnParameter {
             default: None,
             allowed_pattern: None,
             no_echo: false,
+            lookup: None,
         }
     }
     pub fn into_block(self) -> CfnBlock {

@@ -237,8 +237,8 @@ pub struct Stack {
     pub(crate) tags: Tags,
     pub(crate) outputs: Vec<Output>,
     pub(crate) problems: Vec<Problem>,
-    pub(crate) terraform_region: Option<String>,
-    pub(crate) terraform_accounts: Vec<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) account: Option<String>,
     pub(crate) suppressions: Vec<Suppression>,
 }
 
@@ -254,8 +254,8 @@ impl Stack {
             tags: Tags::default(),
             outputs: Vec::new(),
             problems: Vec::new(),
-            terraform_region: None,
-            terraform_accounts: Vec::new(),
+            region: None,
+            account: None,
             suppressions: Vec::new(),
         }
     }
@@ -274,20 +274,32 @@ impl Stack {
         self
     }
 
-    /// Pins the Terraform provider to a region. CloudFormation takes the region
-    /// from where the stack is deployed, so this only affects Terraform; without it
-    /// the provider reads `AWS_REGION` like the AWS CLI does.
-    pub fn set_terraform_region(&mut self, region: impl Into<String>) -> &mut Self {
-        self.terraform_region = Some(region.into());
+    /// The region the stack is meant for. Terraform's provider is pinned to it;
+    /// CloudFormation takes the region from where the stack is deployed, and
+    /// `deploy` refuses credentials for another region. Without it the
+    /// provider reads `AWS_REGION` like the AWS CLI does.
+    pub fn set_region(&mut self, region: impl Into<String>) -> &mut Self {
+        self.region = Some(region.into());
         self
     }
 
-    /// Makes Terraform refuse to plan or apply with credentials of any other
-    /// account (the provider's `allowed_account_ids`). CloudFormation deploys
-    /// into whichever account runs it.
-    pub fn set_terraform_account(&mut self, account_id: impl Into<String>) -> &mut Self {
-        self.terraform_accounts = vec![account_id.into()];
+    /// The account the stack is meant for. Terraform refuses to plan or apply
+    /// with credentials of any other account (the provider's
+    /// `allowed_account_ids`), and `deploy` checks it before changing anything
+    /// in either backend.
+    pub fn set_account(&mut self, account_id: impl Into<String>) -> &mut Self {
+        self.account = Some(account_id.into());
         self
+    }
+
+    /// The region set with [`Stack::set_region`].
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The account set with [`Stack::set_account`].
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
     }
 
     /// The scope at the root of this stack.

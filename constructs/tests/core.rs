@@ -454,3 +454,68 @@ fn reference_cycles_are_reported_with_the_loop() {
         err.problems[0].message
     );
 }
+
+#[test]
+fn lookups_by_name_or_tag_tell_deploy_how_to_resolve_their_parameters() {
+    use constructs::lookup::{LookupInput, LookupQuery, ParameterLookup};
+    let mut app = App::new();
+    let stack = app.stack("S");
+    stack.set_account("123456789012").set_region("eu-west-2");
+    let vpc = stack.add("Vpc", VpcLookup::by_name_tag("main"));
+    let subnets = stack.add("Private", SubnetsLookup::by_tags(vpc.id(), &[("Tier", "private")]));
+    let lb = stack.add("Lb", LoadBalancerLookup::by_name("lb-private"));
+    let listener = stack.add("Https", ListenerLookup::by_port(lb.arn(), 443));
+    let sg = stack.add("LbSg", SecurityGroupLookup::by_name("lb-sg", vpc.id()));
+    let by_id = stack.add("Other", VpcLookup::by_id("vpc-0123456789abcdef0"));
+    let unused = stack.add("Unused", LoadBalancerLookup::by_name("nobody-uses-me"));
+    let _ = unused;
+    let group = stack.add(
+        "Tasks",
+        SecurityGroup::new("tasks", vpc.id()).ingress(Rule::tcp_from_security_group(sg.id(), 80)),
+    );
+    stack.output("Subnets", subnets.ids(), "");
+    stack.output("Listener", listener.arn(), "");
+    stack.output("Group", group.id(), "");
+    stack.output("OtherVpc", by_id.id(), "");
+    let files = synth(&app, &[Backend::CloudFormation]).unwrap();
+    let cfn = &files[0];
+    assert_eq!(cfn.account.as_deref(), Some("123456789012"));
+    assert_eq!(cfn.region.as_deref(), Some("eu-west-2"));
+    let param = |id: &str| LookupInput::Parameter(id.to_string());
+    assert_eq!(
+        cfn.lookups,
+        [
+            ParameterLookup {
+                parameter: "Vpc".into(),
+                query: LookupQuery::VpcByNameTag { name: "main".into() }
+            },
+            ParameterLookup {
+                parameter: "Private".into(),
+                query: LookupQuery::SubnetsByTags {
+                    vpc: param("Vpc"),
+                    tags: vec![("Tier".into(), "private".into())]
+                }
+            },
+            ParameterLookup {
+                parameter: "Lb".into(),
+                query: LookupQuery::LoadBalancerByName {
+                    name: "lb-private".into()
+                }
+            },
+            ParameterLookup {
+                parameter: "Https".into(),
+                query: LookupQuery::ListenerByPort {
+                    load_balancer: param("Lb"),
+                    port: 443
+                }
+            },
+            ParameterLookup {
+                parameter: "LbSg".into(),
+                query: LookupQuery::SecurityGroupByName {
+                    name: "lb-sg".into(),
+                    vpc: param("Vpc")
+                }
+            },
+        ]
+    );
+}

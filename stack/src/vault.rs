@@ -58,9 +58,7 @@ pub fn app(_name: &str, env: &Environment) -> App {
     let mut app = App::new();
     let stack = app.stack("Vault");
     stack.set_description("vault-api on ECS Fargate behind the private load balancer's /vault* rule");
-    stack
-        .set_terraform_region(&env.region)
-        .set_terraform_account(&env.account);
+    stack.set_region(&env.region).set_account(&env.account);
     stack.add_tag("service", SERVICE_NAME);
 
     let network = env.add_lookups(stack);

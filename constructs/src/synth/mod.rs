@@ -45,6 +45,16 @@ pub struct Artifact {
     pub text: String,
     /// Resources in the file (CloudFormation `Resources`, Terraform `resource` blocks).
     pub resource_count: usize,
+    /// The account and region the stack is meant for ([`Stack::set_account`],
+    /// [`Stack::set_region`]), for `deploy`'s guard.
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// CloudFormation parameters `deploy` must resolve through the AWS APIs
+    /// (lookups by name or tag), in an order where each one's inputs come
+    /// first. A lookup that only another lookup needs is listed although the
+    /// template has no parameter for it: resolve it, do not pass it.
+    /// Empty for Terraform, whose data sources resolve themselves.
+    pub lookups: Vec<crate::lookup::ParameterLookup>,
 }
 
 /// A rendered document before it becomes text.
@@ -118,6 +128,10 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
         if backend == Backend::CloudFormation {
             check_cfn_limits(p.stack.name(), &rendered, text.len(), problems);
         }
+        let lookups = match backend {
+            Backend::CloudFormation => parameter_lookups(p, &rendered.document, problems),
+            Backend::Terraform => Vec::new(),
+        };
         let name = p.stack.name();
         let relative_path = match backend {
             Backend::CloudFormation => format!("cloudformation/{name}.template.json"),
@@ -129,8 +143,77 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
             relative_path,
             text,
             resource_count: rendered.resource_count,
+            account: p.stack.account().map(str::to_string),
+            region: p.stack.region().map(str::to_string),
+            lookups,
         });
     }
+}
+
+/// The lookups behind the template's parameters, with inputs that refer to
+/// other lookups by logical id. A lookup only another lookup needs (a load
+/// balancer whose listener is looked up by port) is listed too, although the
+/// template has no parameter for it. Constructs are added before whatever
+/// refers to them, so construct order is an order where each lookup's inputs
+/// come first.
+fn parameter_lookups(
+    p: &Prepared<'_>,
+    document: &Json,
+    problems: &mut Vec<Problem>,
+) -> Vec<crate::lookup::ParameterLookup> {
+    use crate::expr::Expr;
+    use crate::lookup::{LookupInput, LookupQuery, ParameterLookup};
+    let emitted = document.get("Parameters").and_then(Json::as_object);
+    let query_of = |i: usize| -> Option<&LookupQuery<Expr>> {
+        p.cfn_blocks[i].iter().find_map(|b| match b {
+            CfnBlock::Parameter(param) => param.lookup.as_ref(),
+            CfnBlock::Resource(_) => None,
+        })
+    };
+    // Lookups the template needs, then everything their inputs need.
+    let mut needed: Vec<bool> = (0..p.cfn_blocks.len())
+        .map(|i| query_of(i).is_some() && emitted.is_some_and(|m| m.contains_key(&p.cfn_base[i])))
+        .collect();
+    for i in (0..needed.len()).rev() {
+        if !needed[i] {
+            continue;
+        }
+        let Some(query) = query_of(i) else { continue };
+        for input in query.inputs() {
+            input.visit_targets(&mut |t| {
+                if let Target::Node(n, _) = t {
+                    if let Some(flag) = needed.get_mut(n.index as usize) {
+                        *flag |= query_of(n.index as usize).is_some();
+                    }
+                }
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for (i, _) in needed.iter().enumerate().filter(|(_, n)| **n) {
+        let Some(query) = query_of(i) else { continue };
+        let input = |e: Expr| match e {
+            Expr::Str(s) => Ok(LookupInput::Literal(s)),
+            Expr::Ref(Target::Node(n, _)) if query_of(n.index as usize).is_some() || p.is_cfn_parameter(n) => p
+                .cfn_addr
+                .get(&n)
+                .map(|id| LookupInput::Parameter(id.clone()))
+                .ok_or(()),
+            _ => Err(()),
+        };
+        match query.clone().try_map(input) {
+            Ok(query) => out.push(ParameterLookup {
+                parameter: p.cfn_addr.get(&p.node_ref(i)).cloned().unwrap_or_default(),
+                query,
+            }),
+            Err(()) => problems.push(Problem::new(
+                &p.stack.nodes[i].path,
+                "lookup-input",
+                "a lookup's input must be a literal or another lookup, so deploy can resolve it",
+            )),
+        }
+    }
+    out
 }
 
 /// Runs every check without rendering: the problems [`synth`] would report.

@@ -348,11 +348,11 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         }),
     );
     let mut provider = Map::new();
-    if let Some(region) = &stack.terraform_region {
+    if let Some(region) = &stack.region {
         provider.insert("region".into(), json!(escape(region)));
     }
-    if !stack.terraform_accounts.is_empty() {
-        provider.insert("allowed_account_ids".into(), json!(stack.terraform_accounts));
+    if let Some(account) = &stack.account {
+        provider.insert("allowed_account_ids".into(), json!([account]));
     }
     if !stack.tags.is_empty() {
         let tags: Map<String, Json> = stack
