@@ -164,7 +164,12 @@ pub const WRITE_ACTIONS: [&str; 4] = [
     "dynamodb:UpdateItem",
 ];
 
-impl Handle<DynamoTable> {
+crate::refs! {
+    /// What a handle to [`DynamoTable`] exposes: its attributes and grants.
+    pub DynamoTableRefs
+}
+
+impl DynamoTableRefs {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
@@ -201,6 +206,8 @@ fn valid_table_name(n: &str) -> bool {
 }
 
 impl Resource for DynamoTable {
+    type Refs = DynamoTableRefs;
+
     fn kind(&self) -> &'static str {
         "DynamoTable"
     }
@@ -250,7 +257,7 @@ impl Resource for DynamoTable {
         )]
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let definitions = self.keys().map(|(k, _)| {
             Expr::map([
                 ("AttributeName", Expr::str(&k.name)),
@@ -308,10 +315,10 @@ impl Resource for DynamoTable {
         if self.deletion_protection {
             r = r.retained();
         }
-        vec![r.into_block()]
+        Some(vec![r.into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let attributes = self
             .keys()
             .map(|(k, _)| Expr::map([("name", Expr::str(&k.name)), ("type", Expr::str(k.key_type.code()))]));
@@ -358,7 +365,7 @@ impl Resource for DynamoTable {
                 Expr::map([("attribute_name", Expr::str(ttl)), ("enabled", true.into())]),
             );
         }
-        vec![TfBlock::resource("aws_dynamodb_table", b)]
+        Some(vec![TfBlock::resource("aws_dynamodb_table", b)])
     }
 }
 

@@ -69,6 +69,8 @@ pub enum Expr {
     Null,
     Bool(bool),
     Int(i64),
+    /// A number that is not an integer (rendered as JSON renders it).
+    Num(f64),
     /// A literal string. Rendered with each backend's escaping of `${`.
     Str(String),
     /// A reference to an attribute; renders to the referenced value's own type
@@ -137,7 +139,7 @@ impl Expr {
             Expr::Concat(items) | Expr::List(items) => items.iter().for_each(|e| e.visit_targets(f)),
             Expr::Map(m) => m.values().for_each(|e| e.visit_targets(f)),
             Expr::Json(inner) => inner.visit_targets(f),
-            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Str(_) => {}
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Num(_) | Expr::Str(_) => {}
         }
     }
 
@@ -185,6 +187,27 @@ impl From<u32> for Expr {
 impl From<u16> for Expr {
     fn from(n: u16) -> Self {
         Expr::Int(n.into())
+    }
+}
+/// JSON as a literal expression (e.g. `json!({...})` in an override).
+impl From<serde_json::Value> for Expr {
+    fn from(v: serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::Null => Expr::Null,
+            serde_json::Value::Bool(b) => Expr::Bool(b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Expr::Int(i),
+                None => Expr::Num(n.as_f64().unwrap_or_default()),
+            },
+            serde_json::Value::String(s) => Expr::Str(s),
+            serde_json::Value::Array(items) => Expr::List(items.into_iter().map(Expr::from).collect()),
+            serde_json::Value::Object(m) => Expr::Map(m.into_iter().map(|(k, v)| (k, Expr::from(v))).collect()),
+        }
+    }
+}
+impl From<f64> for Expr {
+    fn from(n: f64) -> Self {
+        Expr::Num(n)
     }
 }
 impl<T: Into<Expr>> From<Vec<T>> for Expr {
@@ -315,7 +338,9 @@ impl<K> Value<K> {
     pub fn concat(parts: impl IntoIterator<Item = Expr>) -> Self {
         Value::from_expr(Expr::concat(parts))
     }
-    pub(crate) fn from_expr(expr: Expr) -> Self {
+    /// A value from any expression, e.g. one built with [`Expr::concat`].
+    /// The kind is the caller's word: prefer typed attributes and literals.
+    pub fn from_expr(expr: Expr) -> Self {
         Value {
             expr,
             _kind: PhantomData,

@@ -39,8 +39,9 @@ pub mod s3;
 
 pub use expr::{kind, Attr, Attribute, CfnAttr, Expr, Pseudo, Value};
 pub use problem::{Problem, SynthError};
-pub use synth::{synth, validate, Artifact};
-pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
+pub use resource::{CfnBlock, CfnParameter, CfnResource, Props, RenderCx, Resource, TfBlock};
+pub use synth::{synth, synth_with, validate, Artifact, Checks, SynthOptions};
+pub use tree::{App, AsNode, Backend, Construct, Handle, NodeRef, Scope, Stack};
 
 /// Everything a stack definition usually needs.
 pub mod prelude {
@@ -61,5 +62,5 @@ pub mod prelude {
     pub use crate::parameter::Parameter;
     pub use crate::patterns::{Image, LoadBalancedFargateService, Placement};
     pub use crate::s3::{Bucket, BucketEncryption};
-    pub use crate::tree::{App, Backend, Handle, Scope, Stack};
+    pub use crate::tree::{App, Backend, Construct, Handle, Scope, Stack};
 }

@@ -105,7 +105,12 @@ impl Bucket {
     }
 }
 
-impl Handle<Bucket> {
+crate::refs! {
+    /// What a handle to [`Bucket`] exposes: its attributes and grants.
+    pub BucketRefs
+}
+
+impl BucketRefs {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
@@ -149,7 +154,7 @@ impl Handle<Bucket> {
             Statement::allow().action("s3:ListBucket").resource(self.arn()),
         ];
         // Objects under a customer-managed key also need the key.
-        if let Some(BucketEncryption::Kms(Some(key))) = stack.get(self).map(|b| &b.encryption) {
+        if let Some(BucketEncryption::Kms(Some(key))) = stack.resource::<Bucket>(self).map(|b| &b.encryption) {
             let mut actions = vec!["kms:Decrypt"];
             if object_actions.contains(&"s3:PutObject") {
                 actions.push("kms:GenerateDataKey");
@@ -210,6 +215,8 @@ fn check_bucket_name(n: &str) -> Result<(), &'static str> {
 }
 
 impl Resource for Bucket {
+    type Refs = BucketRefs;
+
     fn kind(&self) -> &'static str {
         "Bucket"
     }
@@ -232,7 +239,7 @@ impl Resource for Bucket {
             .collect()
     }
 
-    fn cloudformation(&self, cx: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, cx: &RenderCx) -> Option<Vec<CfnBlock>> {
         let mut p = props! { opt "BucketName" => self.name.as_deref() };
         p.insert(
             "BucketEncryption".into(),
@@ -273,10 +280,10 @@ impl Resource for Bucket {
                     .into_block(),
             );
         }
-        blocks
+        Some(blocks)
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let bucket: Expr = cx.this::<kind::Name>(NAME).expr();
         let on_bucket = |extra: Props| {
             let mut b = props! { "bucket" => bucket.clone() };
@@ -324,7 +331,7 @@ impl Resource for Bucket {
                 .untagged(),
             );
         }
-        blocks
+        Some(blocks)
     }
 }
 

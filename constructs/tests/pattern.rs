@@ -2,7 +2,7 @@
 //! and every override takes effect in both backends.
 
 use constructs::ecs::CircuitBreaker;
-use constructs::patterns::LoadBalancedFargateServiceHandles;
+use constructs::patterns::LoadBalancedFargateServiceRefs;
 use constructs::prelude::*;
 use constructs::testing::{cfn_resource, problems, synth_one, tf_json_string, tf_resource};
 use serde_json::{json, Value as Json};
@@ -24,14 +24,14 @@ fn placement_in(stack: &mut Stack) -> Placement {
 /// Builds an app with one service (`id` "Web") after `configure` adjusts it.
 fn build(
     configure: impl FnOnce(LoadBalancedFargateService) -> LoadBalancedFargateService,
-) -> (App, LoadBalancedFargateServiceHandles) {
+) -> (App, LoadBalancedFargateServiceRefs) {
     let mut app = App::new();
     let stack = app.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
     let pattern = LoadBalancedFargateService::new("web", placement, Image::EcrTag(repo, "v1".into()), 8080)
         .route_paths(10, ["/web*"]);
-    let handles = configure(pattern).add_to(stack, "Web");
+    let handles = *stack.add("Web", configure(pattern));
     (app, handles)
 }
 
@@ -297,7 +297,10 @@ fn a_service_without_a_route_is_reported() {
     let stack = app.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
-    LoadBalancedFargateService::new("web", placement, Image::EcrTag(repo, "v1".into()), 8080).add_to(stack, "Web");
+    stack.add(
+        "Web",
+        LoadBalancedFargateService::new("web", placement, Image::EcrTag(repo, "v1".into()), 8080),
+    );
     let found = problems(&app);
     assert!(
         found.contains(&("S/Web".to_string(), "pattern-route-required")),
@@ -312,9 +315,11 @@ fn images_by_digest_are_pinned_and_checked() {
     let stack = app.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
-    LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, digest.clone()), 8080)
-        .route_paths(1, ["/*"])
-        .add_to(stack, "Web");
+    stack.add(
+        "Web",
+        LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, digest.clone()), 8080)
+            .route_paths(1, ["/*"]),
+    );
     let (cfn, _) = synth_one(&app);
     let image = &cfn_resource(&cfn, "WebTaskDefinition")["Properties"]["ContainerDefinitions"][0]["Image"];
     assert_eq!(image, &json!({"Fn::Sub": format!("${{Repo.RepositoryUri}}@{digest}")}));
@@ -323,9 +328,11 @@ fn images_by_digest_are_pinned_and_checked() {
     let stack = bad.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
-    LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, "latest".into()), 8080)
-        .route_paths(1, ["/*"])
-        .add_to(stack, "Web");
+    stack.add(
+        "Web",
+        LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, "latest".into()), 8080)
+            .route_paths(1, ["/*"]),
+    );
     assert_eq!(problems(&bad), [("S/Web".to_string(), "pattern-image-digest")]);
 }
 

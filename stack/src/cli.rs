@@ -201,8 +201,9 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             let Some(app) = build_app(err) else {
                 return ExitCode::FAILURE;
             };
-            if let Err(e) = constructs::synth(&app, &[]) {
-                let _ = write!(err, "error: {e}");
+            let problems = constructs::validate(&app);
+            if !problems.is_empty() {
+                let _ = write!(err, "error: {}", constructs::SynthError { problems });
                 return ExitCode::FAILURE;
             }
             let findings = checks::check(&app);
@@ -228,9 +229,15 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             };
             let backends: Vec<Backend> = match target {
                 Some(t) => vec![t.into()],
-                None => Backend::ALL.to_vec(),
+                None => app.backends(),
             };
-            let artifacts = match constructs::synth(&app, &backends) {
+            // The checks run here rather than inside synthesis, so the whole
+            // report (warnings, suppressions, why and how to fix) is printed.
+            let options = constructs::SynthOptions {
+                backends,
+                checks: constructs::Checks::Skip,
+            };
+            let artifacts = match constructs::synth_with(&app, &options) {
                 Ok(a) => a,
                 Err(e) => {
                     let _ = write!(err, "error: {e}");

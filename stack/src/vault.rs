@@ -74,15 +74,15 @@ pub fn app(_name: &str, env: &Environment) -> App {
     let bucket = stack.add("Objects", Bucket::new());
     let cluster = stack.add("Cluster", EcsCluster::new().name("fargate-cluster"));
 
-    let placement = Placement {
-        vpc: network.vpc.id().into(),
-        subnets: network.subnets.ids().into(),
-        listener: network.listener.arn().into(),
-        load_balancer_security_group: network.load_balancer_security_group.id().into(),
-        cluster: cluster.arn().into(),
-    };
+    let placement = Placement::new(
+        network.vpc.id(),
+        network.subnets.ids(),
+        network.listener.arn(),
+        network.load_balancer_security_group.id(),
+        cluster.arn(),
+    );
     let image = Image::EcrTag(repo, Value::literal(&env.image_tag));
-    let service = LoadBalancedFargateService::new(SERVICE_NAME, placement, image, CONTAINER_PORT)
+    let pattern = LoadBalancedFargateService::new(SERVICE_NAME, placement, image, CONTAINER_PORT)
         .route_paths(1, ["/vault*"])
         .desired_count(env.desired_count)
         // The seed's health check: GET /vault on port 80, 5 healthy / 2 unhealthy, every 30 s.
@@ -102,8 +102,8 @@ pub fn app(_name: &str, env: &Environment) -> App {
         .env("VAULT_TABLE", table.name().text())
         .env("VAULT_BUCKET", bucket.name().text())
         // The image runs as a non-root user; let it bind the seed's port 80.
-        .customize_container(|c| c.unprivileged_ports_from(CONTAINER_PORT))
-        .add_to(stack, "Api");
+        .customize_container(|c| c.unprivileged_ports_from(CONTAINER_PORT));
+    let service = stack.add("Api", pattern);
 
     table.grant_read_write(stack, &service.task_role());
     bucket.grant_read_write(stack, &service.task_role());

@@ -1,6 +1,6 @@
 //! Container rules: ECR repositories, ECS clusters, task definitions and services.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::ecr::{EcrRepo, TagMutability};
 use crate::ecs::{CircuitBreaker, ContainerInsights, EcsCluster, FargateService, FargateTaskDefinition};
 use crate::elbv2::{Action, IpTargetGroup, LoadBalancerRule};
@@ -116,7 +116,7 @@ fn is_root(user: &str) -> bool {
     who == "root" || who == "0"
 }
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, repo) in cx.all::<EcrRepo>() {
         if !repo.scan_on_push {
             cx.finding(

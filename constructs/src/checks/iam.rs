@@ -1,7 +1,7 @@
 //! IAM rules: wildcard principals, actions and resources; trust broader than
 //! needed; one role doing two jobs.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::dynamodb::DynamoTable;
 use crate::ec2::SecurityGroup;
 use crate::ecr::EcrRepo;
@@ -138,7 +138,7 @@ fn known_resource<'a>(cx: &Cx<'a>, service: &str) -> Option<&'a str> {
     }
 }
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, role) in cx.all::<IamRole>() {
         if role.trust.contains(&Principal::Any) {
             cx.finding(
@@ -194,7 +194,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                     cx.stack
                         .nodes
                         .iter()
-                        .find(|n| !n.resource.is_lookup())
+                        .find(|n| n.resource.as_ref().is_some_and(|r| !r.is_lookup()))
                         .map(|n| n.path.as_str())
                 } else {
                     known_resource(cx, service)
@@ -231,7 +231,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                 .filter(|p| **p != Principal::service("ecs-tasks.amazonaws.com"))
                 .map(describe_principal)
                 .collect();
-            let already = out.iter().any(|(n, f)| *n == i && f.rule.id == BROAD_TRUST.id);
+            let already = out.has(i, &BROAD_TRUST);
             if !extra.is_empty() && !already {
                 cx.finding(
                     out,

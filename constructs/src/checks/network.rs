@@ -1,6 +1,6 @@
 //! Network rules: security groups open to the internet.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
 
 pub const OPEN_INGRESS: RuleInfo = RuleInfo {
@@ -36,7 +36,7 @@ fn ports(rule: &Rule) -> String {
     }
 }
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, sg) in cx.all::<SecurityGroup>() {
         for rule in &sg.ingress {
             if let Some(cidr) = anywhere(rule) {

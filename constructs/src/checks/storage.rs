@@ -1,9 +1,10 @@
 //! Storage rules: S3 buckets, DynamoDB tables, log groups.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::dynamodb::{DynamoTable, TableEncryption};
 use crate::ecs::FargateTaskDefinition;
 use crate::logs::{LogGroup, Retention};
+use crate::property_path::Segment;
 use crate::s3::Bucket;
 use crate::tree::Backend;
 
@@ -64,7 +65,7 @@ pub const LOGS_RETENTION: RuleInfo = RuleInfo {
     fix: "Create the group with a LogGroup (finite retention by default) and log to it; do not use Retention::Forever or AwsLogs::create_group().",
 };
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, b) in cx.all::<Bucket>() {
         if !b.block_public_access {
             cx.finding(
@@ -85,8 +86,10 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
         for o in cx.overrides(i) {
             let touches = match o.backend {
                 Backend::CloudFormation => {
-                    o.path.first().map(String::as_str) == Some("Properties")
-                        && o.path.get(1).map(String::as_str) == Some("BucketEncryption")
+                    matches!(
+                        o.path.segments(),
+                        [Segment::Key(p), Segment::Key(e), ..] if p == "Properties" && e == "BucketEncryption"
+                    )
                 }
                 Backend::Terraform => o.block.as_deref() == Some("aws_s3_bucket_server_side_encryption_configuration"),
             };
@@ -98,7 +101,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                     format!(
                         "a {} override changes the bucket's encryption ({})",
                         o.backend.name(),
-                        o.path.join(".")
+                        o.path
                     ),
                 );
             }

@@ -4,7 +4,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const NAME: Attribute = Attribute::new(CfnAttr::GetAtt("Name"), "name");
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "id");
@@ -208,7 +207,12 @@ impl FargateService {
     }
 }
 
-impl Handle<FargateService> {
+crate::refs! {
+    /// What a handle to [`FargateService`] exposes: its attributes and grants.
+    pub FargateServiceRefs
+}
+
+impl FargateServiceRefs {
     /// The service name.
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
@@ -231,6 +235,8 @@ fn is_platform_version(v: &str) -> bool {
 }
 
 impl Resource for FargateService {
+    type Refs = FargateServiceRefs;
+
     fn kind(&self) -> &'static str {
         "FargateService"
     }
@@ -310,7 +316,7 @@ impl Resource for FargateService {
         }
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let (enable, rollback) = self.circuit_breaker_flags();
         let awsvpc = Expr::map([
             ("Subnets", self.subnets.clone().into_expr()),
@@ -351,10 +357,10 @@ impl Resource for FargateService {
             opt "PropagateTags" => self.propagate_tags_value(),
             "EnableExecuteCommand" => self.enable_execute_command,
         };
-        vec![CfnResource::new("AWS::ECS::Service", props).into_block()]
+        Some(vec![CfnResource::new("AWS::ECS::Service", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let (enable, rollback) = self.circuit_breaker_flags();
         let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
         let network = Expr::map([
@@ -390,6 +396,6 @@ impl Resource for FargateService {
             opt "propagate_tags" => self.propagate_tags_value(),
             "enable_execute_command" => self.enable_execute_command,
         };
-        vec![TfBlock::resource("aws_ecs_service", body)]
+        Some(vec![TfBlock::resource("aws_ecs_service", body)])
     }
 }

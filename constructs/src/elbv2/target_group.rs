@@ -5,7 +5,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "arn");
 const NAME: Attribute = Attribute::new(CfnAttr::GetAtt("TargetGroupName"), "name");
@@ -265,7 +264,12 @@ impl IpTargetGroup {
     }
 }
 
-impl Handle<IpTargetGroup> {
+crate::refs! {
+    /// What a handle to [`IpTargetGroup`] exposes: its attributes and grants.
+    pub IpTargetGroupRefs
+}
+
+impl IpTargetGroupRefs {
     /// The target group's ARN, for listener rules and ECS services.
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
@@ -281,6 +285,8 @@ impl Handle<IpTargetGroup> {
 }
 
 impl Resource for IpTargetGroup {
+    type Refs = IpTargetGroupRefs;
+
     fn kind(&self) -> &'static str {
         "IpTargetGroup"
     }
@@ -334,7 +340,7 @@ impl Resource for IpTargetGroup {
         }
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let hc = &self.health_check;
         let mut attributes = vec![attribute(
             "deregistration_delay.timeout_seconds",
@@ -360,10 +366,14 @@ impl Resource for IpTargetGroup {
             "Matcher" => Expr::map([("HttpCode", Expr::str(&hc.matcher))]),
             "TargetGroupAttributes" => Expr::list(attributes),
         };
-        vec![CfnResource::new("AWS::ElasticLoadBalancingV2::TargetGroup", props).into_block()]
+        Some(vec![CfnResource::new(
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            props,
+        )
+        .into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let hc = &self.health_check;
         let health_check = Expr::map([
             ("enabled", Expr::Bool(true)),
@@ -387,7 +397,7 @@ impl Resource for IpTargetGroup {
             "deregistration_delay" => self.deregistration_delay_secs.to_string(),
             opt "slow_start" => self.slow_start_secs,
         };
-        vec![TfBlock::resource("aws_lb_target_group", body)]
+        Some(vec![TfBlock::resource("aws_lb_target_group", body)])
     }
 }
 

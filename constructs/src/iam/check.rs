@@ -357,6 +357,7 @@ pub(crate) fn literal_json(e: &Expr) -> serde_json::Value {
         Expr::Null => J::Null,
         Expr::Bool(b) => J::Bool(*b),
         Expr::Int(n) => J::from(*n),
+        Expr::Num(n) => J::from(*n),
         Expr::Str(s) => J::String(s.clone()),
         Expr::Ref(_) => J::String(String::new()),
         Expr::Concat(parts) => {

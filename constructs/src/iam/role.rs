@@ -9,7 +9,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
@@ -164,7 +163,12 @@ impl IamRole {
     }
 }
 
-impl Handle<IamRole> {
+crate::refs! {
+    /// What a handle to [`IamRole`] exposes: its attributes and grants.
+    pub IamRoleRefs
+}
+
+impl IamRoleRefs {
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
     }
@@ -192,6 +196,8 @@ fn iam_name_ok(name: &str, max: usize) -> bool {
 }
 
 impl Resource for IamRole {
+    type Refs = IamRoleRefs;
+
     fn kind(&self) -> &'static str {
         "IamRole"
     }
@@ -303,7 +309,7 @@ impl Resource for IamRole {
             .collect()
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let policies: Vec<Expr> = self
             .inline_policies
             .iter()
@@ -325,10 +331,10 @@ impl Resource for IamRole {
             opt "Policies" => (!policies.is_empty()).then_some(policies),
             opt "ManagedPolicyArns" => (!managed.is_empty()).then_some(managed),
         };
-        vec![CfnResource::new("AWS::IAM::Role", props).into_block()]
+        Some(vec![CfnResource::new("AWS::IAM::Role", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let body = props! {
             opt "name" => self.name.as_deref(),
             opt "path" => self.path.as_deref(),
@@ -369,7 +375,7 @@ impl Resource for IamRole {
                     .awaited(),
             );
         }
-        blocks
+        Some(blocks)
     }
 }
 

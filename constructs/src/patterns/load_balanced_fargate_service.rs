@@ -11,8 +11,7 @@ use crate::elbv2::{Condition, HealthCheck, IpTargetGroup, LoadBalancerRule};
 use crate::expr::{kind, Expr, Value};
 use crate::iam::{self, IamRole, Statement};
 use crate::logs::{LogGroup, Retention};
-use crate::problem::Problem;
-use crate::tree::{Handle, Stack};
+use crate::tree::{Construct, Handle, Scope};
 
 /// Where the service runs and what it is reached through: existing resources,
 /// typically lookups (`vpc.id().into()`, …) or values from an environment file.
@@ -27,6 +26,27 @@ pub struct Placement {
     pub load_balancer_security_group: Value<kind::SecurityGroupId>,
     /// The ECS cluster (ARN or name).
     pub cluster: Value<kind::Arn>,
+}
+
+impl Placement {
+    /// Where the service runs: typically lookups' attributes
+    /// (`Placement::new(vpc.id(), subnets.ids(), listener.arn(), lb_sg.id(), cluster.arn())`)
+    /// or literal ids from an environment file.
+    pub fn new(
+        vpc: impl Into<Value<kind::VpcId>>,
+        subnets: impl Into<Value<kind::SubnetIds>>,
+        listener: impl Into<Value<kind::Arn>>,
+        load_balancer_security_group: impl Into<Value<kind::SecurityGroupId>>,
+        cluster: impl Into<Value<kind::Arn>>,
+    ) -> Self {
+        Placement {
+            vpc: vpc.into(),
+            subnets: subnets.into(),
+            listener: listener.into(),
+            load_balancer_security_group: load_balancer_security_group.into(),
+            cluster: cluster.into(),
+        }
+    }
 }
 
 /// The container image.
@@ -97,9 +117,9 @@ pub struct LoadBalancedFargateService {
     pub customize_container: Option<Box<dyn FnOnce(ContainerDefinition) -> ContainerDefinition>>,
 }
 
-/// What [`LoadBalancedFargateService::add_to`] created.
+/// What a handle to a [`LoadBalancedFargateService`] exposes: the resources it created.
 #[derive(Clone, Copy, Debug)]
-pub struct LoadBalancedFargateServiceHandles {
+pub struct LoadBalancedFargateServiceRefs {
     pub target_group: Handle<IpTargetGroup>,
     pub listener_rule: Handle<LoadBalancerRule>,
     pub security_group: Handle<SecurityGroup>,
@@ -110,7 +130,7 @@ pub struct LoadBalancedFargateServiceHandles {
     pub service: Handle<FargateService>,
 }
 
-impl LoadBalancedFargateServiceHandles {
+impl LoadBalancedFargateServiceRefs {
     /// The role the application's code runs with: grant storage access to it,
     /// e.g. `table.grant_read_write(stack, &service.task_role())`.
     pub fn task_role(&self) -> Handle<IamRole> {
@@ -224,27 +244,29 @@ impl LoadBalancedFargateService {
         self.customize_container = Some(Box::new(f));
         self
     }
+}
 
-    /// Adds every resource inside a scope `id` of `stack`.
-    pub fn add_to(self, stack: &mut Stack, id: &str) -> LoadBalancedFargateServiceHandles {
+impl Construct for LoadBalancedFargateService {
+    type Refs = LoadBalancedFargateServiceRefs;
+
+    /// Adds every resource in the pattern's own scope.
+    fn build(self, scope: &mut Scope<'_>) -> LoadBalancedFargateServiceRefs {
         let name = self.name.clone();
-        let scope_path = format!("{}/{id}", stack.name());
+        let id = scope.id().to_string();
         if self.conditions.is_empty() {
-            stack.record(Problem::new(
-                &scope_path,
+            scope.error(
                 "pattern-route-required",
                 "the service needs a route: call route_paths(priority, patterns) or route_hosts(..)",
-            ));
+            );
         }
         let (repo, image): (Handle<EcrRepo>, Value<kind::Text>) = match &self.image {
             Image::EcrTag(repo, tag) => (*repo, repo.image_uri(tag.clone().into_expr()).into_text()),
             Image::EcrDigest(repo, digest) => {
                 if !digest.starts_with("sha256:") || digest.len() != 71 {
-                    stack.record(Problem::new(
-                        &scope_path,
+                    scope.error(
                         "pattern-image-digest",
                         format!("image digest {digest:?} must be sha256: followed by 64 hex digits"),
-                    ));
+                    );
                 }
                 (
                     *repo,
@@ -255,7 +277,6 @@ impl LoadBalancedFargateService {
         let routed: Vec<String> = self.conditions.iter().map(describe_condition).collect();
         let p = &self.placement;
 
-        let mut scope = stack.scope(id);
         let log_group = scope.add(
             "Logs",
             LogGroup::new(self.log_group_name.as_deref().unwrap_or(&format!("/ecs/{name}")))
@@ -356,7 +377,7 @@ impl LoadBalancedFargateService {
             &format!("Requests routed to {name}"),
         );
 
-        LoadBalancedFargateServiceHandles {
+        LoadBalancedFargateServiceRefs {
             target_group,
             listener_rule,
             security_group,

@@ -3,10 +3,10 @@
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{json, Map, Value as Json};
 
-use super::{apply_overrides, Prepared, Rendered};
+use super::{Prepared, Rendered};
 use crate::expr::{CfnAttr, Expr, Pseudo, Target};
 use crate::resource::{CfnBlock, Props};
-use crate::tree::{Backend, NodeRef};
+use crate::tree::{Backend, NodeRef, Override};
 
 /// Where references to each construct point: the logical id of its main block.
 pub(crate) type CfnAddresses = IndexMap<NodeRef, String>;
@@ -19,6 +19,7 @@ pub(crate) fn render(expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeR
         Expr::Null => Json::Null,
         Expr::Bool(b) => Json::Bool(*b),
         Expr::Int(n) => json!(n),
+        Expr::Num(n) => json!(n),
         Expr::Str(s) => Json::String(s.clone()),
         Expr::Ref(t) => render_ref(t, addr, used),
         Expr::Concat(parts) => {
@@ -32,6 +33,7 @@ pub(crate) fn render(expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeR
                         template.push('}');
                     }
                     Expr::Int(n) => template.push_str(&n.to_string()),
+                    Expr::Num(n) => template.push_str(&n.to_string()),
                     Expr::Bool(b) => template.push_str(&b.to_string()),
                     // Concat only ever holds scalars and references (see Expr::concat);
                     // anything else is stringified rather than dropped.
@@ -88,8 +90,145 @@ fn sub_name(t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> St
     }
 }
 
-fn render_props(p: &Props, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Map<String, Json> {
-    p.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()
+/// A CloudFormation block after preparation: the whole template entry (a
+/// resource's `Type`, `Metadata`, `DependsOn`, policies and `Properties`, or a
+/// parameter's settings) as one expression, overrides applied.
+pub(crate) struct Entry {
+    pub logical_id: String,
+    pub is_parameter: bool,
+    pub body: Expr,
+}
+
+/// Builds the entries of construct `i` (tags, suppressions, dependencies and
+/// retention added), applying its CloudFormation overrides. Problems with the
+/// overrides are returned as messages.
+pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<String>) {
+    let stack = p.stack;
+    let node = &stack.nodes[i];
+    let mut errors = Vec::new();
+    // The blocks stay (validation and lookups read them); their properties move into the entries.
+    let mut blocks = std::mem::take(&mut p.cfn_blocks[i]);
+    let mut entries = Vec::with_capacity(blocks.len());
+    for block in blocks.iter_mut() {
+        let (suffix, is_parameter, mut body) = match block {
+            CfnBlock::Resource(res) => {
+                let mut entry = Props::new();
+                entry.insert("Type".into(), Expr::str(res.type_name.as_ref()));
+                let suppressed = super::suppressions_for(stack, &node.path);
+                if !suppressed.is_empty() {
+                    let list = suppressed
+                        .iter()
+                        .map(|s| Expr::map([("rule", Expr::str(&s.rule)), ("reason", Expr::str(&s.reason))]))
+                        .collect();
+                    entry.insert(
+                        "Metadata".into(),
+                        Expr::map([("checks", Expr::map([("suppressions", Expr::List(list))]))]),
+                    );
+                }
+                let mut dep_ids: Vec<Expr> = Vec::new();
+                for d in p.deps[i].iter().chain(&res.depends_on) {
+                    // A dependency on a parameter (a looked-up resource, an input) is already met.
+                    if p.is_cfn_parameter(*d) {
+                        continue;
+                    }
+                    if let Some(id) = p.cfn_addr.get(d) {
+                        let id = Expr::str(id);
+                        if !dep_ids.contains(&id) {
+                            dep_ids.push(id);
+                        }
+                    }
+                }
+                if !dep_ids.is_empty() {
+                    entry.insert("DependsOn".into(), Expr::List(dep_ids));
+                }
+                if res.retain_on_delete {
+                    entry.insert("DeletionPolicy".into(), Expr::str("Retain"));
+                    entry.insert("UpdateReplacePolicy".into(), Expr::str("Retain"));
+                }
+                let mut props = std::mem::take(&mut res.properties);
+                let tags = stack.tags.merged(&p.tags[i]);
+                if res.taggable && !tags.is_empty() {
+                    let list = tags
+                        .iter()
+                        .map(|(k, v)| Expr::map([("Key", Expr::str(k)), ("Value", Expr::str(v))]))
+                        .collect();
+                    props.insert("Tags".into(), Expr::List(list));
+                }
+                entry.insert("Properties".into(), Expr::Map(props));
+                (res.suffix.clone(), false, Expr::Map(entry))
+            }
+            CfnBlock::Parameter(param) => {
+                let mut entry = Props::new();
+                entry.insert("Type".into(), Expr::str(param.type_name));
+                entry.insert("Description".into(), Expr::str(&param.description));
+                if let Some(d) = &param.default {
+                    entry.insert("Default".into(), Expr::from(d.clone()));
+                }
+                if let Some(pat) = param.allowed_pattern {
+                    entry.insert("AllowedPattern".into(), Expr::str(pat));
+                }
+                if param.no_echo {
+                    entry.insert("NoEcho".into(), Expr::Bool(true));
+                }
+                (param.suffix.clone(), true, Expr::Map(entry))
+            }
+        };
+        let block_name = (!suffix.is_empty()).then_some(suffix.as_str());
+        for o in node
+            .overrides
+            .iter()
+            .filter(|o| o.backend == Backend::CloudFormation && o.block.as_deref() == block_name)
+        {
+            if let Err(e) = super::overrides::apply(&mut body, &o.path, o.value.as_ref()) {
+                errors.push(format!("override {}: {e}", o.path));
+            }
+        }
+        entries.push(Entry {
+            logical_id: format!("{}{}", p.cfn_base[i], suffix),
+            is_parameter,
+            body,
+        });
+    }
+    p.cfn_blocks[i] = blocks;
+    (entries, errors)
+}
+
+/// Checks an override against the resource type's schema and the construct's
+/// blocks (before it is applied in [`finalize`]).
+pub(crate) fn check_override(p: &Prepared<'_>, i: usize, o: &Override) -> Result<(), String> {
+    let blocks = &p.cfn_blocks[i];
+    let wanted = o.block.as_deref().unwrap_or("");
+    let block = blocks.iter().find(|b| match b {
+        CfnBlock::Resource(r) => r.suffix == wanted,
+        CfnBlock::Parameter(par) => par.suffix == wanted,
+    });
+    let Some(block) = block else {
+        let names: Vec<String> = blocks
+            .iter()
+            .map(|b| match b {
+                CfnBlock::Resource(r) if r.suffix.is_empty() => "the main block".to_string(),
+                CfnBlock::Resource(r) => format!("{:?}", r.suffix),
+                CfnBlock::Parameter(par) => format!("{:?}", par.suffix),
+            })
+            .collect();
+        return Err(format!(
+            "the construct has no block {wanted:?}; its blocks are {}",
+            names.join(", ")
+        ));
+    };
+    if let CfnBlock::Resource(res) = block {
+        if let Some(schema) = crate::schema::cloudformation::resource_type(&res.type_name) {
+            schema.check_resource_path(o.path.segments()).map_err(|e| {
+                format!(
+                    "{} {} {}",
+                    res.type_name,
+                    crate::property_path::PropertyPath(o.path.segments()[..=e.depth].to_vec()),
+                    e.message
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Assembles the template: resources first, then the parameters and outputs
@@ -98,55 +237,12 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
     let stack = p.stack;
     let mut used: IndexSet<NodeRef> = IndexSet::new();
     let mut resources = Map::new();
-    for (i, node) in stack.nodes.iter().enumerate() {
-        let r = p.node_ref(i);
-        if p.lookups.contains(&r) {
+    for (i, entries) in p.cfn_entries.iter().enumerate() {
+        if p.lookups.contains(&p.node_ref(i)) {
             continue;
         }
-        let tags = stack.tags.merged(&node.tags);
-        for block in &p.cfn_blocks[i] {
-            let CfnBlock::Resource(res) = block else {
-                continue;
-            };
-            let mut props = render_props(&res.properties, &p.cfn_addr, &mut used);
-            if res.taggable && !tags.is_empty() {
-                let list: Vec<Json> = tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect();
-                props.insert("Tags".into(), Json::Array(list));
-            }
-            let mut body = Map::new();
-            body.insert("Type".into(), json!(res.type_name));
-            let suppressed = super::suppressions_for(stack, &node.path);
-            if !suppressed.is_empty() {
-                let list: Vec<Json> = suppressed
-                    .iter()
-                    .map(|s| json!({ "rule": s.rule, "reason": s.reason }))
-                    .collect();
-                body.insert("Metadata".into(), json!({ "checks": { "suppressions": list } }));
-            }
-            let deps: Vec<&NodeRef> = node.depends_on.iter().chain(&res.depends_on).collect();
-            let mut dep_ids: Vec<String> = Vec::new();
-            for d in deps {
-                // A dependency on a parameter (a looked-up resource, an input) is already met.
-                if p.is_cfn_parameter(*d) {
-                    continue;
-                }
-                let id = logical(d, &p.cfn_addr, &mut used).to_string();
-                if !dep_ids.contains(&id) {
-                    dep_ids.push(id);
-                }
-            }
-            if !dep_ids.is_empty() {
-                body.insert("DependsOn".into(), json!(dep_ids));
-            }
-            if res.retain_on_delete {
-                body.insert("DeletionPolicy".into(), json!("Retain"));
-                body.insert("UpdateReplacePolicy".into(), json!("Retain"));
-            }
-            body.insert("Properties".into(), Json::Object(props));
-            let mut body = Json::Object(body);
-            let block_name = (!res.suffix.is_empty()).then_some(res.suffix.as_str());
-            apply_overrides(&mut body, &node.overrides, Backend::CloudFormation, block_name);
-            resources.insert(format!("{}{}", p.cfn_base[i], res.suffix), body);
+        for e in entries.iter().filter(|e| !e.is_parameter) {
+            resources.insert(e.logical_id.clone(), render(&e.body, &p.cfn_addr, &mut used));
         }
     }
 
@@ -161,31 +257,13 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
     }
 
     let mut parameters = Map::new();
-    for (i, node) in stack.nodes.iter().enumerate() {
+    for (i, entries) in p.cfn_entries.iter().enumerate() {
         let r = p.node_ref(i);
-        let is_param_node = p.cfn_blocks[i].iter().any(|b| matches!(b, CfnBlock::Parameter(_)));
-        if !is_param_node || (p.lookups.contains(&r) && !used.contains(&r)) {
+        if p.lookups.contains(&r) && !used.contains(&r) {
             continue;
         }
-        for block in &p.cfn_blocks[i] {
-            let CfnBlock::Parameter(param) = block else {
-                continue;
-            };
-            let mut body = Map::new();
-            body.insert("Type".into(), json!(param.type_name));
-            body.insert("Description".into(), json!(param.description));
-            if let Some(d) = &param.default {
-                body.insert("Default".into(), d.clone());
-            }
-            if let Some(pat) = param.allowed_pattern {
-                body.insert("AllowedPattern".into(), json!(pat));
-            }
-            if param.no_echo {
-                body.insert("NoEcho".into(), json!(true));
-            }
-            let mut body = Json::Object(body);
-            apply_overrides(&mut body, &node.overrides, Backend::CloudFormation, None);
-            parameters.insert(format!("{}{}", p.cfn_base[i], param.suffix), body);
+        for e in entries.iter().filter(|e| e.is_parameter) {
+            parameters.insert(e.logical_id.clone(), render(&e.body, &p.cfn_addr, &mut used));
         }
     }
 
@@ -196,11 +274,11 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
         .map(str::to_string)
         .unwrap_or_else(|| format!("Stack {}", stack.name()));
     doc.insert("Description".into(), json!(description));
+    let parameter_count = parameters.len();
     if !parameters.is_empty() {
         doc.insert("Parameters".into(), Json::Object(parameters));
     }
     let resource_count = resources.len();
-    let parameter_count = doc.get("Parameters").and_then(Json::as_object).map_or(0, Map::len);
     doc.insert("Resources".into(), Json::Object(resources));
     let output_count = outputs.len();
     if !outputs.is_empty() {

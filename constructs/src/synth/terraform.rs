@@ -3,10 +3,10 @@
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{json, Map, Value as Json};
 
-use super::{apply_overrides, Prepared, Rendered};
+use super::{Prepared, Rendered};
 use crate::expr::{Expr, Pseudo, Target};
-use crate::resource::{TfBlock, TfSection};
-use crate::tree::{Backend, NodeRef};
+use crate::resource::{Props, TfBlock, TfSection};
+use crate::tree::{Backend, NodeRef, Override};
 
 /// The Terraform and AWS provider versions the output is written for. The
 /// provider is held to the 5.x line the test machines carry (5.100.0): 6.x renamed
@@ -69,6 +69,7 @@ pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json
         Expr::Null => Json::Null,
         Expr::Bool(b) => Json::Bool(*b),
         Expr::Int(n) => json!(n),
+        Expr::Num(n) => json!(n),
         Expr::Str(s) => Json::String(escape(s)),
         Expr::Ref(t) => Json::String(format!("${{{}}}", reference(t, addr, used))),
         Expr::Concat(parts) => {
@@ -82,6 +83,7 @@ pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json
                         s.push('}');
                     }
                     Expr::Int(n) => s.push_str(&n.to_string()),
+                    Expr::Num(n) => s.push_str(&n.to_string()),
                     Expr::Bool(b) => s.push_str(&b.to_string()),
                     other => s.push_str(&render(other, addr, used).to_string()),
                 }
@@ -136,6 +138,7 @@ fn hcl(e: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> String {
         Expr::Null => "null".into(),
         Expr::Bool(b) => b.to_string(),
         Expr::Int(n) => n.to_string(),
+        Expr::Num(n) => n.to_string(),
         Expr::Str(s) => hcl_string(s),
         Expr::Ref(t) => reference(t, addr, used),
         Expr::Concat(parts) => {
@@ -195,6 +198,136 @@ pub(crate) fn block_address(base: &str, block: &TfBlock) -> String {
     }
 }
 
+/// A Terraform block after preparation: its body with the suppression
+/// comment, tags and `depends_on` added and overrides applied.
+pub(crate) struct Entry {
+    pub section: TfSection,
+    pub type_name: String,
+    pub name: String,
+    pub body: Expr,
+    /// The constructs `depends_on` names, so data sources it names are emitted.
+    pub deps: Vec<NodeRef>,
+}
+
+/// The block an override addresses: `None` for the main block, else the
+/// secondary block's Terraform type.
+fn block_key<'b>(first: &TfBlock, block: &'b TfBlock) -> Option<&'b str> {
+    (!block.suffix.is_empty() || block.type_name != first.type_name).then_some(block.type_name.as_ref())
+}
+
+/// Builds the blocks of construct `i`, applying its Terraform overrides.
+/// Problems with the overrides are returned as messages.
+pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<String>) {
+    let stack = p.stack;
+    let node = &stack.nodes[i];
+    let mut errors = Vec::new();
+    // Terraform ignores a "//" property: reviewers see why a check is suppressed.
+    let suppressed = super::suppressions_for(stack, &node.path);
+    let comment = (!suppressed.is_empty()).then(|| {
+        let items: Vec<String> = suppressed.iter().map(|s| format!("{}: {}", s.rule, s.reason)).collect();
+        format!("checks suppressed: {}", items.join("; "))
+    });
+    let mut blocks = std::mem::take(&mut p.tf_blocks[i]);
+    let mut entries = Vec::with_capacity(blocks.len());
+    for k in 0..blocks.len() {
+        // Referring to a construct means waiting for its awaited blocks too.
+        let mut referenced: Vec<usize> = Vec::new();
+        for e in blocks[k].body.values() {
+            e.visit_targets(&mut |t| {
+                if let Target::Node(n, _) = t {
+                    referenced.push(n.index as usize);
+                }
+            });
+        }
+        let which = block_key(&blocks[0], &blocks[k]).map(str::to_string);
+        let block = &mut blocks[k];
+        let mut body = Props::new();
+        if let (Some(c), TfSection::Resource) = (&comment, block.section) {
+            body.insert("//".into(), Expr::str(c));
+        }
+        body.extend(std::mem::take(&mut block.body));
+        let tags = &p.tags[i];
+        if block.taggable && !tags.is_empty() {
+            body.insert("tags".into(), Expr::map(tags.iter().map(|(k, v)| (k, Expr::str(v)))));
+        }
+        let mut deps: Vec<String> = Vec::new();
+        let mut dep_nodes: Vec<NodeRef> = Vec::new();
+        for d in p.deps[i].iter().chain(&block.depends_on) {
+            dep_nodes.push(*d);
+            let a = p.tf_addr.get(d).cloned().unwrap_or_default();
+            if !a.is_empty() && !a.starts_with("var.") && !deps.contains(&a) {
+                deps.push(a);
+            }
+        }
+        for r in referenced.into_iter().filter(|&r| r != i) {
+            for awaited in p.tf_awaited.get(r).into_iter().flatten() {
+                if !deps.contains(awaited) {
+                    deps.push(awaited.clone());
+                }
+            }
+        }
+        if !deps.is_empty() {
+            body.insert(
+                "depends_on".into(),
+                Expr::List(deps.into_iter().map(Expr::Str).collect()),
+            );
+        }
+        let mut body = Expr::Map(body);
+        for o in node
+            .overrides
+            .iter()
+            .filter(|o| o.backend == Backend::Terraform && o.block.as_deref() == which.as_deref())
+        {
+            if let Err(e) = super::overrides::apply(&mut body, &o.path, o.value.as_ref()) {
+                errors.push(format!("override {}: {e}", o.path));
+            }
+        }
+        entries.push(Entry {
+            section: block.section,
+            type_name: block.type_name.to_string(),
+            name: block_name(&p.tf_base[i], block),
+            body,
+            deps: dep_nodes,
+        });
+    }
+    p.tf_blocks[i] = blocks;
+    (entries, errors)
+}
+
+/// Checks an override against the block's schema and the construct's blocks.
+pub(crate) fn check_override(p: &Prepared<'_>, i: usize, o: &Override) -> Result<(), String> {
+    let blocks = &p.tf_blocks[i];
+    let Some(first) = blocks.first() else { return Ok(()) };
+    let wanted = o.block.as_deref();
+    let Some(block) = blocks.iter().find(|b| block_key(first, b) == wanted) else {
+        let names: Vec<String> = blocks
+            .iter()
+            .map(|b| block_key(first, b).map_or("the main block".to_string(), |k| format!("{k:?}")))
+            .collect();
+        return Err(format!(
+            "the construct has no block {:?}; its blocks are {}",
+            wanted.unwrap_or_default(),
+            names.join(", ")
+        ));
+    };
+    let schema = match block.section {
+        TfSection::Resource => crate::schema::terraform::resource(&block.type_name),
+        TfSection::Data => crate::schema::terraform::data_source(&block.type_name),
+        TfSection::Variable => None,
+    };
+    if let Some(schema) = schema {
+        schema.check_body_path(o.path.segments()).map_err(|e| {
+            format!(
+                "{} {} {}",
+                block.type_name,
+                crate::property_path::PropertyPath(o.path.segments()[..=e.depth].to_vec()),
+                e.message
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// Assembles the root module. Resources and outputs render first; lookups
 /// (data sources) are added only when something references them, following
 /// references between lookups until nothing new is needed.
@@ -202,63 +335,21 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     let stack = p.stack;
     let mut used = TfUsed::default();
     // (section, type, name) -> body, in a stable order: constructs in the order added.
-    let mut blocks: IndexMap<usize, Vec<(TfSection, &'static str, String, Json)>> = IndexMap::new();
+    let mut blocks: IndexMap<usize, Vec<(TfSection, &str, &str, Json)>> = IndexMap::new();
 
     let render_node = |i: usize, used: &mut TfUsed| {
-        let node = &stack.nodes[i];
-        let tags = node.tags.clone();
-        let mut out = Vec::new();
-        // Terraform ignores a "//" property: reviewers see why a check is suppressed.
-        let suppressed = super::suppressions_for(stack, &node.path);
-        let comment = (!suppressed.is_empty()).then(|| {
-            let items: Vec<String> = suppressed.iter().map(|s| format!("{}: {}", s.rule, s.reason)).collect();
-            format!("checks suppressed: {}", items.join("; "))
-        });
-        for block in &p.tf_blocks[i] {
-            let mut body: Map<String, Json> = Map::new();
-            if let (Some(c), TfSection::Resource) = (&comment, block.section) {
-                body.insert("//".into(), json!(escape(c)));
-            }
-            body.extend(block.body.iter().map(|(k, v)| (k.clone(), render(v, &p.tf_addr, used))));
-            if block.taggable && !tags.is_empty() {
-                let m: Map<String, Json> = tags.iter().map(|(k, v)| (k.to_string(), json!(escape(v)))).collect();
-                body.insert("tags".into(), Json::Object(m));
-            }
-            let mut deps: Vec<String> = Vec::new();
-            for d in node.depends_on.iter().chain(&block.depends_on) {
-                used.nodes.insert(*d);
-                let a = p.tf_addr.get(d).cloned().unwrap_or_default();
-                if !a.is_empty() && !a.starts_with("var.") && !deps.contains(&a) {
-                    deps.push(a);
-                }
-            }
-            // Referring to a construct means waiting for its awaited blocks too.
-            let mut referenced: Vec<usize> = Vec::new();
-            for e in block.body.values() {
-                e.visit_targets(&mut |t| {
-                    if let Target::Node(n, _) = t {
-                        referenced.push(n.index as usize);
-                    }
-                });
-            }
-            for r in referenced.into_iter().filter(|&r| r != i) {
-                for awaited in p.tf_blocks.get(r).into_iter().flatten().filter(|b| b.awaited) {
-                    let a = block_address(&p.tf_base[r], awaited);
-                    if !deps.contains(&a) {
-                        deps.push(a);
-                    }
-                }
-            }
-            if !deps.is_empty() {
-                body.insert("depends_on".into(), json!(deps));
-            }
-            let mut body = Json::Object(body);
-            let which =
-                (!block.suffix.is_empty() || block.type_name != p.tf_blocks[i][0].type_name).then_some(block.type_name);
-            apply_overrides(&mut body, &node.overrides, Backend::Terraform, which);
-            out.push((block.section, block.type_name, block_name(&p.tf_base[i], block), body));
-        }
-        out
+        p.tf_entries[i]
+            .iter()
+            .map(|e| {
+                used.nodes.extend(e.deps.iter().copied());
+                (
+                    e.section,
+                    e.type_name.as_str(),
+                    e.name.as_str(),
+                    render(&e.body, &p.tf_addr, used),
+                )
+            })
+            .collect::<Vec<_>>()
     };
 
     for i in 0..stack.nodes.len() {
@@ -305,7 +396,7 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         for (section, type_name, name, body) in list {
             let sec = sections.get_mut(section_key(section)).expect("known section");
             if section == TfSection::Variable {
-                sec.insert(name, body);
+                sec.insert(name.to_string(), body);
                 continue;
             }
             if section == TfSection::Resource {
@@ -315,7 +406,7 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
                 .entry(type_name.to_string())
                 .or_insert_with(|| Json::Object(Map::new()));
             if let Json::Object(m) = by_type {
-                m.insert(name, body);
+                m.insert(name.to_string(), body);
             }
         }
     }

@@ -1,6 +1,7 @@
 use super::*;
 use crate::lookup::VpcLookup;
 use crate::testing::{cfn_resource, problems, synth_one, tf_resource};
+use crate::tree::Handle;
 use crate::App;
 use serde_json::json;
 
