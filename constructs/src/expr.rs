@@ -205,6 +205,13 @@ impl From<serde_json::Value> for Expr {
         }
     }
 }
+/// A duration, in whole seconds (what every AWS setting used here takes;
+/// validation reports a duration with a fraction of a second).
+impl From<std::time::Duration> for Expr {
+    fn from(d: std::time::Duration) -> Self {
+        Expr::Int(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
 impl From<f64> for Expr {
     fn from(n: f64) -> Self {
         Expr::Num(n)

@@ -339,7 +339,7 @@ fn logs_retention_flags_forever_and_agent_created_groups() {
 fn ecr_rules_flag_no_scanning_and_mutable_tags() {
     assert_eq!(
         found(|s| {
-            s.add("R", EcrRepo::new("r").scan_on_push(false));
+            s.add("R", EcrRepo::new("r").without_scan_on_push());
         }),
         [("ecr-scan-on-push", "S/R".into())]
     );
@@ -374,7 +374,7 @@ fn ecs_service_rules_flag_no_breaker_low_minimum_and_public_ips() {
     // Without a load balancer a lower minimum is a deliberate trade-off.
     assert!(found(|s| service(s, |svc| svc.deployment_percent(50, 200))).is_empty());
     assert_eq!(
-        found(|s| service(s, |svc| svc.assign_public_ip(true))),
+        found(|s| service(s, |svc| svc.public_ip())),
         [("ecs-public-ip", "S/Service".into())]
     );
     assert!(found(move |s| service(s, |svc| svc.load_balancer(tg))).is_empty());

@@ -6,6 +6,7 @@ use constructs::patterns::LoadBalancedFargateServiceRefs;
 use constructs::prelude::*;
 use constructs::testing::{cfn_resource, problems, synth_one, tf_json_string, tf_resource};
 use serde_json::{json, Value as Json};
+use std::time::Duration;
 
 const LISTENER: &str =
     "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/0123456789abcdef/0123456789abcdef";
@@ -200,12 +201,14 @@ fn every_override_takes_effect_in_both_backends() {
     let (cfn, tf) = synth(|p| {
         p.size(constructs::ecs::FargateSize::CPU_512_MEM_1024)
             .desired_count(4)
-            .health_check(LoadBalancedFargateService::default_health_check("/healthz").interval_secs(10))
-            .deregistration_delay_secs(5)
-            .health_check_grace_period_secs(120)
+            .health_check(
+                LoadBalancedFargateService::default_health_check("/healthz").interval(Duration::from_secs(10)),
+            )
+            .deregistration_delay(Duration::from_secs(5))
+            .health_check_grace_period(Duration::from_secs(120))
             .deployment_percent(50, 150)
             .circuit_breaker(CircuitBreaker::Disabled)
-            .assign_public_ip(true)
+            .public_ip()
             .log_group_name("/custom/web")
             .log_retention(Retention::Days(30))
             .route_hosts(["web.example.com"])

@@ -25,6 +25,7 @@
 //!   bucket (private, encrypted, versioned, TLS only), granted to the task role.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use constructs::dynamodb::{DynamoTable, Key};
 use constructs::ecs::EcsCluster;
@@ -91,11 +92,11 @@ pub fn app(_name: &str, env: &Environment) -> App {
                 .port(CONTAINER_PORT)
                 .healthy_threshold(5)
                 .unhealthy_threshold(2)
-                .timeout_secs(5)
-                .interval_secs(30)
+                .timeout(Duration::from_secs(5))
+                .interval(Duration::from_secs(30))
                 .matcher("200"),
         )
-        .health_check_grace_period_secs(30)
+        .health_check_grace_period(Duration::from_secs(30))
         .log_group_name("ecs/fargate/ditto-vault")
         .env("ApplicationVersion", env.image_tag.as_str())
         .env("PORT", CONTAINER_PORT.to_string())

@@ -102,9 +102,9 @@ impl EcrRepo {
         }
     }
 
-    /// Whether images are scanned for vulnerabilities when pushed.
-    pub fn scan_on_push(mut self, scan: bool) -> Self {
-        self.scan_on_push = scan;
+    /// An explicit opt-out: pushed images are not scanned for vulnerabilities.
+    pub fn without_scan_on_push(mut self) -> Self {
+        self.scan_on_push = false;
         self
     }
 
@@ -124,8 +124,8 @@ impl EcrRepo {
     }
 
     /// An explicit opt-in: deleting the repository deletes every image in it.
-    pub fn empty_on_delete(mut self, empty: bool) -> Self {
-        self.empty_on_delete = empty;
+    pub fn empty_on_delete(mut self) -> Self {
+        self.empty_on_delete = true;
         self
     }
 

@@ -1,6 +1,8 @@
 //! `LoadBalancedFargateService`: one container on Fargate behind a rule on an
 //! existing listener, wired the way an operator would sign off on without edits.
 
+use std::time::Duration;
+
 use crate::ec2::{Rule, SecurityGroup};
 use crate::ecr::EcrRepo;
 use crate::ecs::{
@@ -103,8 +105,8 @@ pub struct LoadBalancedFargateService {
     pub desired_count: u32,
     pub environment: Vec<(String, Value<kind::Text>)>,
     pub health_check: HealthCheck,
-    pub deregistration_delay_secs: u32,
-    pub health_check_grace_period_secs: u32,
+    pub deregistration_delay: Duration,
+    pub health_check_grace_period: Duration,
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
     pub circuit_breaker: CircuitBreaker,
@@ -139,8 +141,8 @@ impl LoadBalancedFargateServiceRefs {
 }
 
 impl LoadBalancedFargateService {
-    pub const DEFAULT_DEREGISTRATION_DELAY_SECS: u32 = 30;
-    pub const DEFAULT_GRACE_PERIOD_SECS: u32 = 60;
+    pub const DEFAULT_DEREGISTRATION_DELAY: Duration = Duration::from_secs(30);
+    pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(60);
 
     pub fn new(name: &str, placement: Placement, image: Image, container_port: u16) -> Self {
         LoadBalancedFargateService {
@@ -154,8 +156,8 @@ impl LoadBalancedFargateService {
             desired_count: 2,
             environment: Vec::new(),
             health_check: Self::default_health_check("/"),
-            deregistration_delay_secs: Self::DEFAULT_DEREGISTRATION_DELAY_SECS,
-            health_check_grace_period_secs: Self::DEFAULT_GRACE_PERIOD_SECS,
+            deregistration_delay: Self::DEFAULT_DEREGISTRATION_DELAY,
+            health_check_grace_period: Self::DEFAULT_GRACE_PERIOD,
             minimum_healthy_percent: 100,
             maximum_percent: 200,
             circuit_breaker: CircuitBreaker::Rollback,
@@ -169,10 +171,10 @@ impl LoadBalancedFargateService {
     /// The default health check, at `path`.
     pub fn default_health_check(path: &str) -> HealthCheck {
         HealthCheck::at(path)
-            .interval_secs(15)
+            .interval(Duration::from_secs(15))
             .healthy_threshold(2)
             .unhealthy_threshold(3)
-            .timeout_secs(5)
+            .timeout(Duration::from_secs(5))
             .matcher("200")
     }
 
@@ -210,12 +212,12 @@ impl LoadBalancedFargateService {
         self.health_check = check;
         self
     }
-    pub fn deregistration_delay_secs(mut self, secs: u32) -> Self {
-        self.deregistration_delay_secs = secs;
+    pub fn deregistration_delay(mut self, duration: Duration) -> Self {
+        self.deregistration_delay = duration;
         self
     }
-    pub fn health_check_grace_period_secs(mut self, secs: u32) -> Self {
-        self.health_check_grace_period_secs = secs;
+    pub fn health_check_grace_period(mut self, duration: Duration) -> Self {
+        self.health_check_grace_period = duration;
         self
     }
     pub fn deployment_percent(mut self, minimum_healthy: u32, maximum: u32) -> Self {
@@ -228,8 +230,8 @@ impl LoadBalancedFargateService {
         self
     }
     /// Gives tasks a public IP (an explicit opt-out; only for public subnets without NAT).
-    pub fn assign_public_ip(mut self, assign: bool) -> Self {
-        self.assign_public_ip = assign;
+    pub fn public_ip(mut self) -> Self {
+        self.assign_public_ip = true;
         self
     }
     pub fn log_group_name(mut self, name: &str) -> Self {
@@ -287,7 +289,7 @@ impl Construct for LoadBalancedFargateService {
             IpTargetGroup::new(self.container_port, p.vpc.clone())
                 .name(&name)
                 .health_check(self.health_check.clone())
-                .deregistration_delay_secs(self.deregistration_delay_secs),
+                .deregistration_delay(self.deregistration_delay),
         );
         let mut rule = LoadBalancerRule::forward(p.listener.clone(), self.priority, target_group.arn());
         rule.conditions = self.conditions.clone();
@@ -340,18 +342,16 @@ impl Construct for LoadBalancedFargateService {
                 .task_role(task_role.arn())
                 .container(container),
         );
-        let service = scope.add(
-            "Resource",
-            FargateService::new(p.cluster.clone(), task_definition.arn(), p.subnets.clone())
-                .name(&name)
-                .desired_count(self.desired_count)
-                .security_group(security_group.id())
-                .assign_public_ip(self.assign_public_ip)
-                .health_check_grace_period_secs(self.health_check_grace_period_secs)
-                .deployment_percent(self.minimum_healthy_percent, self.maximum_percent)
-                .circuit_breaker(self.circuit_breaker)
-                .load_balancer(LoadBalancerTarget::new(&name, self.container_port, target_group.arn())),
-        );
+        let mut service = FargateService::new(p.cluster.clone(), task_definition.arn(), p.subnets.clone())
+            .name(&name)
+            .desired_count(self.desired_count)
+            .security_group(security_group.id())
+            .health_check_grace_period(self.health_check_grace_period)
+            .deployment_percent(self.minimum_healthy_percent, self.maximum_percent)
+            .circuit_breaker(self.circuit_breaker)
+            .load_balancer(LoadBalancerTarget::new(&name, self.container_port, target_group.arn()));
+        service.assign_public_ip = self.assign_public_ip;
+        let service = scope.add("Resource", service);
         let stack = scope.stack();
         // ECS rejects a service whose target group is not yet attached to a listener.
         stack.add_dependency(&service, &listener_rule);
