@@ -179,6 +179,21 @@ impl From<i64> for Expr {
         Expr::Int(n)
     }
 }
+impl From<i32> for Expr {
+    fn from(n: i32) -> Self {
+        Expr::Int(n.into())
+    }
+}
+impl From<u64> for Expr {
+    fn from(n: u64) -> Self {
+        Expr::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+impl From<usize> for Expr {
+    fn from(n: usize) -> Self {
+        Expr::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
 impl From<u32> for Expr {
     fn from(n: u32) -> Self {
         Expr::Int(n.into())
@@ -362,6 +377,82 @@ impl<K> Value<K> {
     /// Forgets the kind, e.g. to use an image URI as free text.
     pub fn into_text(self) -> Value<kind::Text> {
         Value::from_expr(self.expr)
+    }
+}
+
+impl Value<kind::Arn> {
+    /// `arn:${Partition}:service:${Region}:${AccountId}:resource`, the ARN of a
+    /// regional resource of the account the stack is deployed into, e.g.
+    /// `Value::regional_arn("sqs", queue.name())`.
+    pub fn regional_arn(service: &str, resource: impl Into<Expr>) -> Self {
+        Self::from(crate::sub!(
+            "arn:",
+            Attr::partition(),
+            format!(":{service}:"),
+            Attr::region(),
+            ":",
+            Attr::account_id(),
+            ":",
+            resource.into()
+        ))
+    }
+
+    /// `arn:${Partition}:service::${AccountId}:resource`, for global services
+    /// such as IAM, e.g. `Value::global_arn("iam", "role/deployer")`.
+    pub fn global_arn(service: &str, resource: impl Into<Expr>) -> Self {
+        Self::from(crate::sub!(
+            "arn:",
+            Attr::partition(),
+            format!(":{service}::"),
+            Attr::account_id(),
+            ":",
+            resource.into()
+        ))
+    }
+}
+
+/// Builds a string from literals and references, like CloudFormation's
+/// `Fn::Sub` (and a Terraform template string): each argument is anything
+/// convertible to an [`Expr`]. The result converts into a [`Value`] of any
+/// kind (an ARN, a name, text) and into an [`Expr`], so it goes wherever a
+/// value does.
+///
+/// ```
+/// use constructs::prelude::*;
+/// use constructs::{kind, sub, Attr, Value};
+///
+/// let mut app = App::new();
+/// let stack = app.stack("S");
+/// let bucket = stack.add("Data", Bucket::new());
+/// let objects: Value<kind::Arn> = sub!("arn:", Attr::partition(), ":s3:::", bucket.name(), "/*").into();
+/// # let _ = objects;
+/// ```
+#[macro_export]
+macro_rules! sub {
+    ($($part:expr),+ $(,)?) => {
+        $crate::expr::Interpolation::new([$($crate::Expr::from($part)),+])
+    };
+}
+
+/// A string built with [`sub!`]: literals and references concatenated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interpolation(Expr);
+
+impl Interpolation {
+    pub fn new(parts: impl IntoIterator<Item = Expr>) -> Self {
+        Interpolation(Expr::concat(parts))
+    }
+}
+
+impl From<Interpolation> for Expr {
+    fn from(i: Interpolation) -> Self {
+        i.0
+    }
+}
+
+impl<K> From<Interpolation> for Value<K> {
+    fn from(i: Interpolation) -> Self {
+        Value::from_expr(i.0)
     }
 }
 

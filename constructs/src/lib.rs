@@ -20,6 +20,7 @@ pub mod parameter;
 pub mod patterns;
 pub mod problem;
 pub mod property_path;
+pub mod raw;
 pub mod resource;
 pub mod schema;
 pub mod synth;

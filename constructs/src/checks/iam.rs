@@ -138,7 +138,122 @@ fn known_resource<'a>(cx: &Cx<'a>, service: &str) -> Option<&'a str> {
     }
 }
 
+/// A policy statement found in a resource the checks do not model (a custom
+/// or raw resource, a generated binding): where it is, and what it grants.
+struct UntypedStatement {
+    at: String,
+    principal_any: bool,
+    has_condition: bool,
+    actions: Vec<String>,
+}
+
+/// `"*"`, `{"AWS": "*"}` or a list holding `"*"`.
+fn is_any_principal(e: &Expr) -> bool {
+    match e {
+        Expr::Str(s) => s == "*",
+        Expr::List(items) => items.iter().any(is_any_principal),
+        Expr::Map(m) => m.values().any(is_any_principal),
+        _ => false,
+    }
+}
+
+fn literal_strings(e: &Expr) -> Vec<String> {
+    match e {
+        Expr::Str(s) => vec![s.clone()],
+        Expr::List(items) => items.iter().flat_map(literal_strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Walks a rendered value for IAM statements (maps with an `Effect` of
+/// `Allow`), including JSON documents given as literal strings.
+fn find_statements(e: &Expr, at: &str, out: &mut Vec<UntypedStatement>) {
+    match e {
+        Expr::Map(m) => {
+            if m.get("Effect").and_then(Expr::as_literal) == Some("Allow") {
+                out.push(UntypedStatement {
+                    at: at.to_string(),
+                    principal_any: m.get("Principal").is_some_and(is_any_principal),
+                    has_condition: m.contains_key("Condition"),
+                    actions: m.get("Action").map(literal_strings).unwrap_or_default(),
+                });
+            }
+            for (k, v) in m {
+                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                find_statements(v, &path, out);
+            }
+        }
+        Expr::List(items) => {
+            for (n, v) in items.iter().enumerate() {
+                find_statements(v, &format!("{at}[{n}]"), out);
+            }
+        }
+        Expr::Json(inner) => find_statements(inner, at, out),
+        Expr::Str(s) if s.trim_start().starts_with('{') && s.contains("Statement") => {
+            if let Ok(doc) = serde_json::from_str::<serde_json::Value>(s) {
+                find_statements(&Expr::from(doc), at, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Statements in every resource the typed rules do not already read.
+fn untyped_statements(cx: &Cx<'_>) -> Vec<(usize, UntypedStatement)> {
+    let mut out = Vec::new();
+    for (i, _, _) in cx.resources() {
+        if cx.is::<IamRole>(i) || cx.is::<EcrRepo>(i) || cx.is::<Bucket>(i) {
+            continue;
+        }
+        let mut found = Vec::new();
+        match cx.cloudformation(i) {
+            Some(blocks) => {
+                for b in blocks {
+                    if let crate::resource::CfnBlock::Resource(r) = b {
+                        for (k, v) in &r.properties {
+                            find_statements(v, &format!("{} {k}", r.type_name), &mut found);
+                        }
+                    }
+                }
+            }
+            None => {
+                for b in cx.terraform(i).unwrap_or_default() {
+                    for (k, v) in &b.body {
+                        find_statements(v, &format!("{} {k}", b.type_name), &mut found);
+                    }
+                }
+            }
+        }
+        out.extend(found.into_iter().map(|s| (i, s)));
+    }
+    out
+}
+
 pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
+    for (i, s) in untyped_statements(cx) {
+        if s.principal_any && !s.has_condition {
+            cx.finding(
+                out,
+                &WILDCARD_PRINCIPAL,
+                i,
+                format!("a statement in {} allows \"*\" to {}", s.at, s.actions.join(", ")),
+            );
+        }
+        let wild: Vec<&str> = s
+            .actions
+            .iter()
+            .map(String::as_str)
+            .filter(|a| is_service_wildcard(a))
+            .collect();
+        if !wild.is_empty() {
+            cx.finding(
+                out,
+                &WILDCARD_ACTION,
+                i,
+                format!("a statement in {} allows {}", s.at, wild.join(", ")),
+            );
+        }
+    }
     for (i, _, role) in cx.all::<IamRole>() {
         if role.trust.contains(&Principal::Any) {
             cx.finding(

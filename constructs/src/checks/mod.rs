@@ -326,6 +326,15 @@ impl<'a> CheckCx<'a> {
             .map(|(i, n)| (i, n.path.as_str(), n.kind))
     }
 
+    /// Whether the construct at `index` is a resource of type `T`.
+    pub fn is<T: Resource>(&self, index: usize) -> bool {
+        self.stack
+            .nodes
+            .get(index)
+            .and_then(|n| n.resource.as_ref())
+            .is_some_and(|r| r.as_any().is::<T>())
+    }
+
     /// The construct of type `T` a value refers to directly (`role.arn()`), if any.
     pub fn referenced<T: Resource>(&self, e: &Expr) -> Option<(usize, &'a str, &'a T)> {
         let Expr::Ref(Target::Node(n, _)) = e else { return None };

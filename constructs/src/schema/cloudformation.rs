@@ -106,6 +106,13 @@ impl ResourceType {
         }
     }
 
+    /// Whether the type takes tags as a list of `{Key, Value}` in `Tags` (the
+    /// form the synthesizer adds stack tags in); some types take a map instead.
+    pub fn takes_tag_list(&self) -> bool {
+        self.tag_property.as_deref() == Some("/properties/Tags")
+            && matches!(&self.properties, Shape::Object(p) if matches!(p.get("Tags"), Some(Shape::List(_))))
+    }
+
     /// Whether changing the property at this JSON Pointer (or one below it)
     /// replaces the resource.
     pub fn is_create_only(&self, pointer: &str) -> bool {

@@ -93,6 +93,52 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// Checks the keys of a value against this shape: every key must exist
+    /// (a misspelt one gets the closest existing name), and objects and lists
+    /// must be where the schema has them. References and JSON documents are
+    /// not looked into. Returns `(path, message)` pairs.
+    pub fn check_expr(&self, value: &crate::expr::Expr) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        check_expr_at(self, value, "", &mut out);
+        out
+    }
+}
+
+fn check_expr_at(shape: &Shape, value: &crate::expr::Expr, at: &str, out: &mut Vec<(String, String)>) {
+    use crate::expr::Expr;
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match (shape, value) {
+        (Shape::Free, _) | (_, Expr::Ref(_) | Expr::Concat(_) | Expr::Json(_) | Expr::Null) => {}
+        (Shape::Block(inner), Expr::List(items)) | (Shape::List(inner), Expr::List(items)) => {
+            for (n, item) in items.iter().enumerate() {
+                check_expr_at(inner, item, &format!("{at}[{n}]"), out);
+            }
+        }
+        (Shape::Block(inner), v) => check_expr_at(inner, v, at, out),
+        (Shape::Object(keys), Expr::Map(m)) => {
+            for (k, v) in m {
+                match keys.get(k) {
+                    Some(s) => check_expr_at(s, v, &join(k), out),
+                    None => out.push((join(k), format!("has no property {k:?}{}", suggestion(k, keys.keys())))),
+                }
+            }
+        }
+        (Shape::Object(_), Expr::List(_)) => out.push((at.to_string(), "must be an object, not a list".into())),
+        (Shape::List(_), Expr::Map(_)) => out.push((at.to_string(), "must be a list, not an object".into())),
+        (Shape::Scalar, Expr::Map(_) | Expr::List(_)) => {
+            out.push((at.to_string(), "must be a single value, not an object or a list".into()))
+        }
+        _ => {}
+    }
+}
+
 /// Why a path does not exist: the step it fails at (`depth` segments are
 /// fine) and what is wrong there.
 #[derive(Clone, Debug, PartialEq, Eq)]

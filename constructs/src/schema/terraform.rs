@@ -131,6 +131,38 @@ pub fn data_source(name: &str) -> Option<BlockType> {
 }
 
 impl BlockType {
+    /// The shape of the block's body (attributes and nested blocks).
+    pub fn shape(&self) -> Shape {
+        object_of(&self.attributes, &self.blocks)
+    }
+
+    /// Checks a whole body: every key must be an attribute, a nested block or a
+    /// meta-argument, attributes only the provider computes are not set, and
+    /// nested values follow the schema. Returns `(path, message)` pairs.
+    pub fn check_body(&self, body: &crate::expr::Expr) -> Vec<(String, String)> {
+        let crate::expr::Expr::Map(m) = body else {
+            return vec![(String::new(), "must be an object".into())];
+        };
+        let mut out = Vec::new();
+        let mut rest = crate::resource::Props::new();
+        for (k, v) in m {
+            if META.contains(&k.as_str()) {
+                continue;
+            }
+            if self
+                .attributes
+                .get(k)
+                .is_some_and(|a| a.presence == Presence::Computed && !self.data_source)
+            {
+                out.push((k.clone(), "is computed by the provider and cannot be set".into()));
+                continue;
+            }
+            rest.insert(k.clone(), v.clone());
+        }
+        out.extend(self.shape().check_expr(&crate::expr::Expr::Map(rest)));
+        out
+    }
+
     /// Checks a path relative to the block body (`ingress[0].from_port`).
     /// Setting an attribute only the provider computes is reported too.
     pub fn check_body_path(&self, path: &[Segment]) -> Result<(), PathError> {

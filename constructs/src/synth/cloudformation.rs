@@ -180,7 +180,11 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
             .filter(|o| o.backend == Backend::CloudFormation && o.block.as_deref() == block_name)
         {
             if let Err(e) = super::overrides::apply(&mut body, &o.path, o.value.as_ref()) {
-                errors.push(format!("override {}: {e}", o.path));
+                errors.push(format!(
+                    "{} override {}: {e}",
+                    Backend::CloudFormation.display_name(),
+                    o.path
+                ));
             }
         }
         entries.push(Entry {

@@ -279,7 +279,11 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
             .filter(|o| o.backend == Backend::Terraform && o.block.as_deref() == which.as_deref())
         {
             if let Err(e) = super::overrides::apply(&mut body, &o.path, o.value.as_ref()) {
-                errors.push(format!("override {}: {e}", o.path));
+                errors.push(format!(
+                    "{} override {}: {e}",
+                    Backend::Terraform.display_name(),
+                    o.path
+                ));
             }
         }
         entries.push(Entry {
