@@ -107,6 +107,7 @@ fn a_resource_from_another_crate_renders_with_attributes_and_grants() {
     let stack = app.stack("S");
     let outbox = stack.add("Outbox", Outbox { name: "orders".into() });
     stack.output("QueueUrl", outbox.queue.url(), "");
+    stack.output("SenderArn", outbox.sender.arn(), "");
     let (cfn, tf) = synth_one(&app);
     assert_eq!(cfn_resource(&cfn, "OutboxQueue")["Type"], "AWS::SQS::Queue");
     let policy = &cfn_resource(&cfn, "OutboxSender")["Properties"]["Policies"][0];
