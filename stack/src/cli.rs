@@ -136,7 +136,9 @@ impl<'a> AppSource<'a> {
     }
 
     /// An app built from the environment file `<dir>/<name>.json` (`--env`,
-    /// default `default_env`; `--env-dir` overrides `dir`).
+    /// default `default_env`). `dir` is found when the command runs (see
+    /// [`environment::find_dir`]: relative to the working directory or an
+    /// ancestor of it); `--env-dir` or `STACK_ENV_DIR` override it.
     pub fn with_environments<E>(dir: &Path, default_env: &str, build: impl FnOnce(&str, &E) -> App + 'a) -> Self
     where
         E: DeserializeOwned + JsonSchema + CheckEnvironment,
@@ -145,8 +147,12 @@ impl<'a> AppSource<'a> {
         AppSource {
             build: Box::new(move |env, dir_override| {
                 let name = env.unwrap_or(&default_env);
-                let dir = dir_override.unwrap_or(&dir);
-                let config: E = environment::load(dir, name)
+                let dir = match dir_override {
+                    Some(d) if d.is_dir() => d.to_path_buf(),
+                    Some(d) => return Err(format!("--env-dir {} is not a directory", d.display())),
+                    None => environment::find_dir(&dir)?,
+                };
+                let config: E = environment::load(&dir, name)
                     .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
                 Ok(build(name, &config))
             }),
@@ -289,6 +295,13 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             let Some(app) = build_app(err) else {
                 return ExitCode::FAILURE;
             };
+            // Listing an app that cannot be synthesized (two stacks of one
+            // name) would print a list no deploy could act on.
+            let problems = constructs::validate(&app);
+            if !problems.is_empty() {
+                let _ = write!(err, "error: {}", constructs::SynthError { problems });
+                return ExitCode::FAILURE;
+            }
             for s in app.stacks() {
                 let _ = writeln!(out, "{:<16} {:>4} constructs", s.name(), s.len());
             }

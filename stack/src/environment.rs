@@ -133,6 +133,45 @@ pub trait CheckEnvironment {
     fn check(&self) -> Vec<(String, String)>;
 }
 
+/// The environment variable that points the runner at an environment
+/// directory, like `--env-dir` (the flag wins).
+pub const ENV_DIR_VARIABLE: &str = "STACK_ENV_DIR";
+
+/// Finds an app's environment directory when the command runs, never at
+/// compile time: a binary built in one checkout (a shared `CARGO_TARGET_DIR`,
+/// an installed binary, a CI artifact) must read the files of the checkout it
+/// runs in. In order: [`ENV_DIR_VARIABLE`] if set; `dir` itself if absolute;
+/// otherwise `dir` under the current directory or under the nearest ancestor
+/// that has it, so `cargo run` works from any folder of the checkout.
+pub fn find_dir(dir: &Path) -> Result<PathBuf, String> {
+    if let Some(from_env) = std::env::var_os(ENV_DIR_VARIABLE).filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(from_env);
+        return if path.is_dir() {
+            Ok(path)
+        } else {
+            Err(format!("{ENV_DIR_VARIABLE}={} is not a directory", path.display()))
+        };
+    }
+    if dir.is_absolute() {
+        return if dir.is_dir() {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(format!("the environment directory {} does not exist", dir.display()))
+        };
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    cwd.ancestors()
+        .map(|a| a.join(dir))
+        .find(|candidate| candidate.is_dir())
+        .ok_or_else(|| {
+            format!(
+                "no environment directory {} in {} or any folder above it; run from the project's checkout, or pass --env-dir (or set {ENV_DIR_VARIABLE})",
+                dir.display(),
+                cwd.display()
+            )
+        })
+}
+
 /// Loads `<dir>/<name>.json` strictly into `T`. An unknown name lists the
 /// environments that exist; a malformed file names the field and what is expected.
 pub fn load<T: DeserializeOwned + CheckEnvironment>(dir: &Path, name: &str) -> Result<T, Vec<EnvironmentError>> {

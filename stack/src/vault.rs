@@ -24,7 +24,7 @@
 //! - The vault's data gets a table (on-demand, point-in-time recovery, KMS) and a
 //!   bucket (private, encrypted, versioned, TLS only), granted to the task role.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use constructs::dynamodb::{DynamoTable, Key};
@@ -43,14 +43,25 @@ pub const CONTAINER_PORT: u16 = 80;
 /// The environment `cargo run -p stack -- synth` builds when `--env` is not given.
 pub const DEFAULT_ENVIRONMENT: &str = "dev";
 
-/// Where the vault stack's environment files live (`stack/environments`).
-pub fn environments_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/environments"))
+/// Where the vault stack's environment files live, relative to the checkout
+/// (found at run time, see [`environment::find_dir`]).
+pub const ENVIRONMENTS_DIR: &str = "stack/environments";
+
+/// The vault stack's environment directory in the checkout the command runs in.
+pub fn environments_dir() -> Result<PathBuf, String> {
+    environment::find_dir(Path::new(ENVIRONMENTS_DIR))
 }
 
 /// The vault app for the environment file `name` in [`environments_dir`].
 pub fn app_for_environment(name: &str) -> Result<App, Vec<environment::EnvironmentError>> {
-    let env: Environment = environment::load(&environments_dir(), name)?;
+    let dir = environments_dir().map_err(|message| {
+        vec![environment::EnvironmentError {
+            file: PathBuf::from(ENVIRONMENTS_DIR),
+            field: String::new(),
+            message,
+        }]
+    })?;
+    let env: Environment = environment::load(&dir, name)?;
     Ok(app(name, &env))
 }
 

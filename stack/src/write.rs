@@ -14,6 +14,12 @@ use constructs::Artifact;
 
 /// Writes `artifacts` under `out`, returning the final path of each.
 pub fn write_all(out: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>> {
+    if out.exists() && !out.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            "not a directory (--out names the folder to write the templates into)",
+        ));
+    }
     fs::create_dir_all(out)?;
     let staging = out.join(format!(".staging-{}", std::process::id()));
     let result = stage_and_commit(out, &staging, artifacts);
