@@ -19,6 +19,7 @@ pub fn all_apps() -> Vec<(&'static str, AppBuilder)> {
         ("blog", blog::app),
         ("minimal", minimal::app),
         ("suppressions", suppressions::app),
+        ("orders", orders::app),
     ]
 }
 

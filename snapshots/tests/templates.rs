@@ -29,17 +29,63 @@ fn write_out(dir: &Path) -> Vec<(&'static str, Artifact, PathBuf)> {
         .collect()
 }
 
-#[test]
-fn every_template_matches_its_reviewed_snapshot() {
+/// Compares every template of one app with its snapshot (`<app>__<Stack>__<backend>.snap`
+/// in this package's folder). Every template is compared even when an earlier
+/// one differs, so `cargo insta review` shows all the changes at once.
+fn snapshot_app(name: &str) {
+    let build = examples::all_apps()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no app named {name} in examples::all_apps()"))
+        .1;
+    let artifacts = synth(&build(), &Backend::ALL).unwrap_or_else(|e| panic!("app {name} does not synthesize:\n{e}"));
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../snapshots"));
+    settings.set_snapshot_path(env!("CARGO_MANIFEST_DIR"));
     settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
-        for (name, a) in all_artifacts() {
-            let snapshot = format!("{name}__{}__{}", a.stack, a.backend.name());
-            insta::assert_snapshot!(snapshot, a.text);
+    settings.set_omit_expression(true);
+    let mut changed = Vec::new();
+    for a in &artifacts {
+        let snapshot = format!("{name}__{}__{}", a.stack, a.backend.name());
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_snapshot!(snapshot.clone(), a.text));
+        }));
+        if result.is_err() {
+            changed.push(snapshot);
         }
-    });
+    }
+    assert!(
+        changed.is_empty(),
+        "templates differ from their reviewed snapshots: {}; review with `cargo insta review`",
+        changed.join(", ")
+    );
+}
+
+/// One test per app, so one changed app does not hide another.
+macro_rules! snapshot_tests {
+    ($($test:ident => $app:literal),+ $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                snapshot_app($app);
+            }
+        )+
+
+        #[test]
+        fn every_app_has_a_snapshot_test() {
+            let tested = [$($app),+];
+            let apps: Vec<&str> = examples::all_apps().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(apps, tested, "add the new app to snapshot_tests! in snapshots/tests/templates.rs");
+        }
+    };
+}
+
+snapshot_tests! {
+    vault_dev_matches_its_snapshots => "vault-dev",
+    vault_prod_matches_its_snapshots => "vault-prod",
+    blog_matches_its_snapshots => "blog",
+    minimal_matches_its_snapshots => "minimal",
+    suppressions_matches_its_snapshots => "suppressions",
+    orders_matches_its_snapshots => "orders",
 }
 
 #[test]
