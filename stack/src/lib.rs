@@ -11,3 +11,8 @@ pub mod write;
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The guide to writing constructs, compiled the same way.
+#[doc = include_str!("../../docs/extending.md")]
+#[cfg(doctest)]
+pub struct ExtendingDoctests;
