@@ -25,7 +25,9 @@ pub type Props = IndexMap<String, Expr>;
 /// implemented (returns `None`) makes synthesizing that backend a problem
 /// naming the construct, unless the app declares it targets the other one
 /// only ([`crate::App::set_backends`]).
-pub trait Resource: Any {
+///
+/// Resources are plain data (`Send + Sync`): stacks are synthesized in parallel.
+pub trait Resource: Any + Send + Sync {
     /// What a handle to this resource exposes: its typed attributes and grants
     /// (declare it with [`crate::refs!`]).
     type Refs: From<NodeRef> + Copy;
@@ -64,7 +66,7 @@ pub trait Resource: Any {
 }
 
 /// [`Resource`] without its associated type, so the tree can hold any resource.
-pub(crate) trait ErasedResource: AsAny {
+pub(crate) trait ErasedResource: AsAny + Send + Sync {
     fn validate(&self, c: &mut Checker<'_>);
     fn unique_keys(&self) -> Vec<(&'static str, String, String)>;
     fn is_lookup(&self) -> bool;

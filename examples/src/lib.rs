@@ -5,6 +5,7 @@ use constructs::App;
 
 pub mod blog;
 pub mod minimal;
+pub mod scale;
 pub mod suppressions;
 
 /// A function building an app.

@@ -238,18 +238,8 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                 None => app.backends(),
             };
             // The checks run here rather than inside synthesis, so the whole
-            // report (warnings, suppressions, why and how to fix) is printed.
-            let options = constructs::SynthOptions {
-                backends,
-                checks: constructs::Checks::Skip,
-            };
-            let artifacts = match constructs::synth_with(&app, &options) {
-                Ok(a) => a,
-                Err(e) => {
-                    let _ = write!(err, "error: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+            // report (warnings, suppressions, why and how to fix) is printed
+            // and nothing is rendered when they fail.
             let findings = checks::check(&app);
             if !findings.findings.is_empty() || !findings.suppressed.is_empty() {
                 let _ = write!(err, "{}", report::human(&findings));
@@ -263,6 +253,11 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                         );
                     }
                     None => {
+                        // Validation problems are worth knowing too.
+                        let problems = constructs::validate(&app);
+                        if !problems.is_empty() {
+                            let _ = write!(err, "error: {}", constructs::SynthError { problems });
+                        }
                         let _ = writeln!(
                             err,
                             "error: the checks failed; nothing was written (fix the findings, or suppress one with a reason)"
@@ -271,9 +266,26 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                     }
                 }
             }
-            match crate::write::write_all(dir, &artifacts) {
-                Ok(paths) => {
-                    for (a, path) in artifacts.iter().zip(paths) {
+            let options = constructs::SynthOptions {
+                backends,
+                checks: constructs::Checks::Skip,
+            };
+            let mut staging = match crate::write::Staging::new(dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = writeln!(err, "error: writing to {}: {e}", dir.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            // Files go to staging as each stack is rendered, and into place
+            // only when every stack synthesized.
+            if let Err(e) = constructs::synth_to(&app, &options, &mut |a| staging.stage(a)) {
+                let _ = write!(err, "error: {e}");
+                return ExitCode::FAILURE;
+            }
+            match staging.commit() {
+                Ok(written) => {
+                    for (a, path) in written {
                         let _ = writeln!(
                             out,
                             "{:<16} {:<15} {:>4} resources  {}",

@@ -198,11 +198,39 @@ fn find_statements(e: &Expr, at: &str, out: &mut Vec<UntypedStatement>) {
     }
 }
 
+/// Whether the construct is a built-in type: either its policies are read
+/// through its type above (roles, repositories, buckets) or it has none, so
+/// rendering it to look for statements would only cost time.
+fn is_modelled(cx: &Cx<'_>, i: usize) -> bool {
+    use crate::ecs::{EcsCluster, FargateService, FargateTaskDefinition};
+    use crate::lookup::{
+        IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup,
+    };
+    cx.is::<IamRole>(i)
+        || cx.is::<EcrRepo>(i)
+        || cx.is::<Bucket>(i)
+        || cx.is::<LogGroup>(i)
+        || cx.is::<DynamoTable>(i)
+        || cx.is::<SecurityGroup>(i)
+        || cx.is::<IpTargetGroup>(i)
+        || cx.is::<LoadBalancerRule>(i)
+        || cx.is::<EcsCluster>(i)
+        || cx.is::<FargateService>(i)
+        || cx.is::<FargateTaskDefinition>(i)
+        || cx.is::<crate::parameter::Parameter>(i)
+        || cx.is::<VpcLookup>(i)
+        || cx.is::<SubnetsLookup>(i)
+        || cx.is::<LoadBalancerLookup>(i)
+        || cx.is::<ListenerLookup>(i)
+        || cx.is::<SecurityGroupLookup>(i)
+        || cx.is::<IamRoleLookup>(i)
+}
+
 /// Statements in every resource the typed rules do not already read.
 fn untyped_statements(cx: &Cx<'_>) -> Vec<(usize, UntypedStatement)> {
     let mut out = Vec::new();
     for (i, _, _) in cx.resources() {
-        if cx.is::<IamRole>(i) || cx.is::<EcrRepo>(i) || cx.is::<Bucket>(i) {
+        if is_modelled(cx, i) {
             continue;
         }
         let mut found = Vec::new();

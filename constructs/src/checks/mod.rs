@@ -150,7 +150,7 @@ pub fn rules_of(app: &App) -> Vec<&'static RuleInfo> {
 /// let report = constructs::checks::check(&app);
 /// assert_eq!(report.findings[0].rule.id, "acme-log-retention-two-years");
 /// ```
-pub trait Check: 'static {
+pub trait Check: Send + Sync + 'static {
     /// Every rule the pack reports. Ids must be unique across the app
     /// (prefix them with your team's name).
     fn rules(&self) -> &'static [RuleInfo];

@@ -1,8 +1,8 @@
 //! CloudFormation: expression rendering and template assembly.
 
 use indexmap::{IndexMap, IndexSet};
-use serde_json::{json, Map, Value as Json};
 
+use super::json_text::JsonText;
 use super::{Prepared, Rendered};
 use crate::expr::{CfnAttr, Expr, Pseudo, Target};
 use crate::resource::{CfnBlock, Props};
@@ -11,17 +11,17 @@ use crate::tree::{Backend, NodeRef, Override};
 /// Where references to each construct point: the logical id of its main block.
 pub(crate) type CfnAddresses = IndexMap<NodeRef, String>;
 
-/// Renders one value. References become `Ref`/`Fn::GetAtt`, strings mixing
+/// Writes one value. References become `Ref`/`Fn::GetAtt`, strings mixing
 /// literals and references become `Fn::Sub` (with literal `${` written `${!`),
 /// JSON documents stay objects. Every referenced node is added to `used`.
-pub(crate) fn render(expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Json {
+pub(crate) fn write(w: &mut JsonText, expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) {
     match expr {
-        Expr::Null => Json::Null,
-        Expr::Bool(b) => Json::Bool(*b),
-        Expr::Int(n) => json!(n),
-        Expr::Num(n) => json!(n),
-        Expr::Str(s) => Json::String(s.clone()),
-        Expr::Ref(t) => render_ref(t, addr, used),
+        Expr::Null => w.null(),
+        Expr::Bool(b) => w.bool(*b),
+        Expr::Int(n) => w.int(*n),
+        Expr::Num(n) => w.float(*n),
+        Expr::Str(s) => w.string(s),
+        Expr::Ref(t) => write_ref(w, t, addr, used),
         Expr::Concat(parts) => {
             let mut template = String::new();
             for part in parts {
@@ -37,14 +37,35 @@ pub(crate) fn render(expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeR
                     Expr::Bool(b) => template.push_str(&b.to_string()),
                     // Concat only ever holds scalars and references (see Expr::concat);
                     // anything else is stringified rather than dropped.
-                    other => template.push_str(&render(other, addr, used).to_string().replace("${", "${!")),
+                    other => {
+                        let mut inner = JsonText::compact();
+                        write(&mut inner, other, addr, used);
+                        template.push_str(&inner.out.replace("${", "${!"));
+                    }
                 }
             }
-            json!({ "Fn::Sub": template })
+            w.begin_object();
+            w.key("Fn::Sub");
+            w.string(&template);
+            w.end_object();
         }
-        Expr::List(items) => Json::Array(items.iter().map(|e| render(e, addr, used)).collect()),
-        Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()),
-        Expr::Json(inner) => render(inner, addr, used),
+        Expr::List(items) => {
+            w.begin_array();
+            for item in items {
+                w.item();
+                write(w, item, addr, used);
+            }
+            w.end_array();
+        }
+        Expr::Map(m) => {
+            w.begin_object();
+            for (k, v) in m {
+                w.key(k);
+                write(w, v, addr, used);
+            }
+            w.end_object();
+        }
+        Expr::Json(inner) => write(w, inner, addr, used),
     }
 }
 
@@ -63,17 +84,33 @@ fn logical<'a>(node: &NodeRef, addr: &'a CfnAddresses, used: &mut IndexSet<NodeR
     addr.get(node).map(String::as_str).unwrap_or("UnresolvedReference")
 }
 
-fn render_ref(t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Json {
+fn write_ref(w: &mut JsonText, t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) {
+    w.begin_object();
     match t {
-        Target::Pseudo(p) => json!({ "Ref": pseudo_name(*p) }),
+        Target::Pseudo(p) => {
+            w.key("Ref");
+            w.string(pseudo_name(*p));
+        }
         Target::Node(n, a) => {
             let id = logical(n, addr, used);
             match a.cfn {
-                CfnAttr::Ref => json!({ "Ref": id }),
-                CfnAttr::GetAtt(name) => json!({ "Fn::GetAtt": [id, name] }),
+                CfnAttr::Ref => {
+                    w.key("Ref");
+                    w.string(id);
+                }
+                CfnAttr::GetAtt(name) => {
+                    w.key("Fn::GetAtt");
+                    w.begin_array();
+                    w.item();
+                    w.string(id);
+                    w.item();
+                    w.string(name);
+                    w.end_array();
+                }
             }
         }
     }
+    w.end_object();
 }
 
 /// The name of a reference inside `Fn::Sub`: `Logical`, `Logical.Attr` or `AWS::Region`.
@@ -235,64 +272,86 @@ pub(crate) fn check_override(p: &Prepared<'_>, i: usize, o: &Override) -> Result
     Ok(())
 }
 
-/// Assembles the template: resources first, then the parameters and outputs
-/// they reference. Lookups nobody references are left out.
+/// Writes the template: resources first, then the outputs and the
+/// parameters they reference (lookups nobody references are left out), each
+/// section rendered straight into text at its depth in the document.
 pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
     let stack = p.stack;
     let mut used: IndexSet<NodeRef> = IndexSet::new();
-    let mut resources = Map::new();
+    let section = || JsonText::with_depth(true, 1);
+
+    let mut resources = section();
+    resources.begin_object();
+    let mut resource_count = 0;
     for (i, entries) in p.cfn_entries.iter().enumerate() {
         if p.lookups.contains(&p.node_ref(i)) {
             continue;
         }
         for e in entries.iter().filter(|e| !e.is_parameter) {
-            resources.insert(e.logical_id.clone(), render(&e.body, &p.cfn_addr, &mut used));
+            resources.key(&e.logical_id);
+            write(&mut resources, &e.body, &p.cfn_addr, &mut used);
+            resource_count += 1;
         }
     }
+    resources.end_object();
 
-    let mut outputs = Map::new();
+    let mut outputs = section();
+    outputs.begin_object();
     for o in &stack.outputs {
-        let mut body = Map::new();
+        outputs.key(&crate::ids::logical_id(std::slice::from_ref(&o.id)));
+        outputs.begin_object();
         if let Some(d) = &o.description {
-            body.insert("Description".into(), json!(d));
+            outputs.key("Description");
+            outputs.string(d);
         }
-        body.insert("Value".into(), render(&o.value, &p.cfn_addr, &mut used));
-        outputs.insert(crate::ids::logical_id(std::slice::from_ref(&o.id)), Json::Object(body));
+        outputs.key("Value");
+        write(&mut outputs, &o.value, &p.cfn_addr, &mut used);
+        outputs.end_object();
     }
+    outputs.end_object();
 
-    let mut parameters = Map::new();
+    let mut parameters = section();
+    parameters.begin_object();
+    let mut parameter_ids = Vec::new();
     for (i, entries) in p.cfn_entries.iter().enumerate() {
         let r = p.node_ref(i);
         if p.lookups.contains(&r) && !used.contains(&r) {
             continue;
         }
         for e in entries.iter().filter(|e| e.is_parameter) {
-            parameters.insert(e.logical_id.clone(), render(&e.body, &p.cfn_addr, &mut used));
+            parameters.key(&e.logical_id);
+            write(&mut parameters, &e.body, &p.cfn_addr, &mut used);
+            parameter_ids.push(e.logical_id.clone());
         }
     }
+    parameters.end_object();
 
-    let mut doc = Map::new();
-    doc.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-    let description = stack
-        .description()
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("Stack {}", stack.name()));
-    doc.insert("Description".into(), json!(description));
-    let parameter_count = parameters.len();
-    if !parameters.is_empty() {
-        doc.insert("Parameters".into(), Json::Object(parameters));
+    let mut doc = JsonText::pretty();
+    doc.begin_object();
+    doc.key("AWSTemplateFormatVersion");
+    doc.string("2010-09-09");
+    doc.key("Description");
+    match stack.description() {
+        Some(d) => doc.string(d),
+        None => doc.string(&format!("Stack {}", stack.name())),
     }
-    let resource_count = resources.len();
-    doc.insert("Resources".into(), Json::Object(resources));
-    let output_count = outputs.len();
-    if !outputs.is_empty() {
-        doc.insert("Outputs".into(), Json::Object(outputs));
+    if !parameter_ids.is_empty() {
+        doc.key("Parameters");
+        doc.raw(&parameters.out);
     }
+    doc.key("Resources");
+    doc.raw(&resources.out);
+    if !stack.outputs.is_empty() {
+        doc.key("Outputs");
+        doc.raw(&outputs.out);
+    }
+    doc.end_object();
     Rendered {
-        document: Json::Object(doc),
+        text: doc.out,
         resource_count,
-        parameter_count,
-        output_count,
+        parameter_count: parameter_ids.len(),
+        output_count: stack.outputs.len(),
+        parameter_ids,
     }
 }
 
@@ -300,6 +359,13 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
 mod tests {
     use super::*;
     use crate::expr::Attribute;
+    use serde_json::{json, Value as Json};
+
+    fn render(e: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Json {
+        let mut w = JsonText::compact();
+        write(&mut w, e, addr, used);
+        serde_json::from_str(&w.out).unwrap()
+    }
 
     fn node(i: u32) -> NodeRef {
         NodeRef {

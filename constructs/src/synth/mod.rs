@@ -17,12 +17,12 @@
 //! writes them (see the `stack` crate's runner).
 
 pub mod cloudformation;
+mod json_text;
 pub(crate) mod overrides;
 mod prepare;
 pub mod terraform;
 
 use indexmap::IndexSet;
-use serde_json::Value as Json;
 
 use crate::expr::Target;
 use crate::problem::{Problem, SynthError};
@@ -66,9 +66,12 @@ pub struct Artifact {
     pub lookups: Vec<crate::lookup::ParameterLookup>,
 }
 
-/// A rendered document before it becomes text.
+/// A rendered document.
 pub(crate) struct Rendered {
-    pub document: Json,
+    /// The file's text, without the trailing newline.
+    pub text: String,
+    /// Logical ids of the CloudFormation parameters / names of the Terraform variables.
+    pub parameter_ids: Vec<String>,
     pub resource_count: usize,
     pub parameter_count: usize,
     pub output_count: usize,
@@ -150,6 +153,22 @@ pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthErro
 
 /// [`synth`] with explicit options.
 pub fn synth_with(app: &App, options: &SynthOptions) -> Result<Vec<Artifact>, SynthError> {
+    let mut artifacts = Vec::new();
+    synth_to(app, options, &mut |a| artifacts.push(a))?;
+    Ok(artifacts)
+}
+
+/// Like [`synth_with`], handing each file to `sink` as soon as it is
+/// rendered instead of holding every file's text until the end, so peak
+/// memory follows one stack rather than the whole output. The files handed
+/// over are only valid if the call returns `Ok`: a problem in a later stack
+/// makes the whole synthesis fail, so a caller writing files stages them and
+/// moves them into place only then (the `stack` runner does).
+///
+/// Stacks are independent, so they are prepared and rendered on up to as
+/// many threads as the machine has cores; files reach the sink in stack
+/// order, so output does not depend on scheduling.
+pub fn synth_to(app: &App, options: &SynthOptions, sink: &mut dyn FnMut(Artifact)) -> Result<(), SynthError> {
     let mut problems: Vec<Problem> = app.problems().to_vec();
     if let Some(declared) = app.declared_backends() {
         for b in options.backends.iter().filter(|b| !declared.contains(b)) {
@@ -193,19 +212,74 @@ pub fn synth_with(app: &App, options: &SynthOptions) -> Result<Vec<Artifact>, Sy
             }
         }
     }
-    // Stacks are validated independently, so each is prepared, rendered while
-    // no problem has been found anywhere yet, and dropped before the next:
-    // peak memory is one stack's working set plus the output text.
-    let mut artifacts = Vec::new();
-    for stack in app.stacks() {
-        let p = prepare::prepare(app, stack, &wanted, &mut problems);
-        if problems.is_empty() && findings.is_empty() && !options.backends.is_empty() {
+    // Each stack is validated on its own; it is rendered when it has no
+    // problem and nothing found so far (app-wide problems, findings) stops
+    // the synthesis. Its working set is dropped before the next stack.
+    let render_wanted = problems.is_empty() && findings.is_empty() && !options.backends.is_empty();
+    let stacks = app.stacks();
+    let work = |i: usize| -> (Vec<Problem>, Vec<Artifact>) {
+        let mut problems = Vec::new();
+        let mut artifacts = Vec::new();
+        let p = prepare::prepare(app, &stacks[i], &wanted, &mut problems);
+        if render_wanted && problems.is_empty() {
             render(&p, &options.backends, &mut artifacts, &mut problems);
         }
+        (problems, artifacts)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(stacks.len());
+    let mut failed = !problems.is_empty() || !findings.is_empty();
+    if threads <= 1 {
+        for i in 0..stacks.len() {
+            let (stack_problems, artifacts) = work(i);
+            failed |= !stack_problems.is_empty();
+            problems.extend(stack_problems);
+            if !failed {
+                artifacts.into_iter().for_each(&mut *sink);
+            }
+        }
+    } else {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::mpsc;
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<(usize, Vec<Problem>, Vec<Artifact>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (next, work) = (&next, &work);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= stacks.len() {
+                        break;
+                    }
+                    let (stack_problems, artifacts) = work(i);
+                    if tx.send((i, stack_problems, artifacts)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            // Results arrive in any order; they are passed on in stack order.
+            let mut pending: std::collections::BTreeMap<usize, (Vec<Problem>, Vec<Artifact>)> = Default::default();
+            let mut expected = 0;
+            for (i, stack_problems, artifacts) in rx {
+                pending.insert(i, (stack_problems, artifacts));
+                while let Some((stack_problems, artifacts)) = pending.remove(&expected) {
+                    failed |= !stack_problems.is_empty();
+                    problems.extend(stack_problems);
+                    if !failed {
+                        artifacts.into_iter().for_each(&mut *sink);
+                    }
+                    expected += 1;
+                }
+            }
+        });
     }
     problems.extend(findings);
     if problems.is_empty() {
-        Ok(artifacts)
+        Ok(())
     } else {
         Err(SynthError { problems })
     }
@@ -213,17 +287,17 @@ pub fn synth_with(app: &App, options: &SynthOptions) -> Result<Vec<Artifact>, Sy
 
 fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>, problems: &mut Vec<Problem>) {
     for &backend in backends {
-        let rendered = match backend {
+        let mut rendered = match backend {
             Backend::CloudFormation => cloudformation::template(p),
             Backend::Terraform => terraform::module(p),
         };
-        let mut text = serde_json::to_string_pretty(&rendered.document).expect("JSON values always serialize");
+        let mut text = std::mem::take(&mut rendered.text);
         text.push('\n');
         if backend == Backend::CloudFormation {
             check_cfn_limits(p.stack.name(), &rendered, text.len(), problems);
         }
         let lookups = match backend {
-            Backend::CloudFormation => parameter_lookups(p, &rendered.document, problems),
+            Backend::CloudFormation => parameter_lookups(p, &rendered.parameter_ids, problems),
             Backend::Terraform => Vec::new(),
         };
         let name = p.stack.name();
@@ -252,12 +326,11 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
 /// come first.
 fn parameter_lookups(
     p: &Prepared<'_>,
-    document: &Json,
+    emitted: &[String],
     problems: &mut Vec<Problem>,
 ) -> Vec<crate::lookup::ParameterLookup> {
     use crate::expr::Expr;
     use crate::lookup::{LookupInput, LookupQuery, ParameterLookup};
-    let emitted = document.get("Parameters").and_then(Json::as_object);
     let query_of = |i: usize| -> Option<&LookupQuery<Expr>> {
         p.cfn_blocks[i].iter().find_map(|b| match b {
             CfnBlock::Parameter(param) => param.lookup.as_ref(),
@@ -266,7 +339,7 @@ fn parameter_lookups(
     };
     // Lookups the template needs, then everything their inputs need.
     let mut needed: Vec<bool> = (0..p.cfn_blocks.len())
-        .map(|i| query_of(i).is_some() && emitted.is_some_and(|m| m.contains_key(&p.cfn_base[i])))
+        .map(|i| query_of(i).is_some() && emitted.contains(&p.cfn_base[i]))
         .collect();
     for i in (0..needed.len()).rev() {
         if !needed[i] {

@@ -1,8 +1,8 @@
 //! Terraform JSON: expression rendering and root-module assembly.
 
 use indexmap::{IndexMap, IndexSet};
-use serde_json::{json, Map, Value as Json};
 
+use super::json_text::JsonText;
 use super::{Prepared, Rendered};
 use crate::expr::{Expr, Pseudo, Target};
 use crate::resource::{Props, TfBlock, TfSection};
@@ -60,18 +60,18 @@ fn reference(t: &Target, addr: &TfAddresses, used: &mut TfUsed) -> String {
     }
 }
 
-/// Renders one value. References become `"${address.attr}"` (a string that is one
-/// interpolation keeps the referenced value's type, e.g. a list), literals are
-/// escaped, and JSON documents become canonical JSON strings whose references
-/// still interpolate because the whole string is a template.
-pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json {
+/// Writes one value. References become `"${address.attr}"` (a string that is
+/// one interpolation keeps the referenced value's type, e.g. a list), literals
+/// are escaped, and JSON documents become canonical JSON strings whose
+/// references still interpolate because the whole string is a template.
+pub(crate) fn write(w: &mut JsonText, expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) {
     match expr {
-        Expr::Null => Json::Null,
-        Expr::Bool(b) => Json::Bool(*b),
-        Expr::Int(n) => json!(n),
-        Expr::Num(n) => json!(n),
-        Expr::Str(s) => Json::String(escape(s)),
-        Expr::Ref(t) => Json::String(format!("${{{}}}", reference(t, addr, used))),
+        Expr::Null => w.null(),
+        Expr::Bool(b) => w.bool(*b),
+        Expr::Int(n) => w.int(*n),
+        Expr::Num(n) => w.float(*n),
+        Expr::Str(s) => w.string(&escape(s)),
+        Expr::Ref(t) => w.string(&format!("${{{}}}", reference(t, addr, used))),
         Expr::Concat(parts) => {
             let mut s = String::new();
             for part in parts {
@@ -85,20 +85,42 @@ pub(crate) fn render(expr: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json
                     Expr::Int(n) => s.push_str(&n.to_string()),
                     Expr::Num(n) => s.push_str(&n.to_string()),
                     Expr::Bool(b) => s.push_str(&b.to_string()),
-                    other => s.push_str(&render(other, addr, used).to_string()),
+                    other => {
+                        let mut inner = JsonText::compact();
+                        write(&mut inner, other, addr, used);
+                        s.push_str(&inner.out);
+                    }
                 }
             }
-            Json::String(s)
+            w.string(&s);
         }
-        Expr::List(items) => Json::Array(items.iter().map(|e| render(e, addr, used)).collect()),
-        Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), render(v, addr, used))).collect()),
+        Expr::List(items) => {
+            w.begin_array();
+            for item in items {
+                w.item();
+                write(w, item, addr, used);
+            }
+            w.end_array();
+        }
+        Expr::Map(m) => {
+            w.begin_object();
+            for (k, v) in m {
+                w.key(k);
+                write(w, v, addr, used);
+            }
+            w.end_object();
+        }
         Expr::Json(inner) if refers_to_variable(inner, addr) => {
             // A variable's value is whatever the deployer passes; spliced into a
             // JSON text it could break out of its string (a `"` in an image
             // tag). Terraform's own jsonencode escapes it.
-            Json::String(format!("${{jsonencode({})}}", hcl(inner, addr, used)))
+            w.string(&format!("${{jsonencode({})}}", hcl(inner, addr, used)));
         }
-        Expr::Json(inner) => Json::String(render(inner, addr, used).to_string()),
+        Expr::Json(inner) => {
+            let mut doc = JsonText::compact();
+            write(&mut doc, inner, addr, used);
+            w.string(&doc.out);
+        }
     }
 }
 
@@ -168,14 +190,6 @@ fn hcl(e: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> String {
             format!("{{{}}}", entries.join(", "))
         }
         Expr::Json(inner) => format!("jsonencode({})", hcl(inner, addr, used)),
-    }
-}
-
-fn section_key(s: TfSection) -> &'static str {
-    match s {
-        TfSection::Resource => "resource",
-        TfSection::Data => "data",
-        TfSection::Variable => "variable",
     }
 }
 
@@ -332,26 +346,26 @@ pub(crate) fn check_override(p: &Prepared<'_>, i: usize, o: &Override) -> Result
     Ok(())
 }
 
-/// Assembles the root module. Resources and outputs render first; lookups
+/// Writes the root module. Resources and outputs render first; lookups
 /// (data sources) are added only when something references them, following
-/// references between lookups until nothing new is needed.
+/// references between lookups until nothing new is needed. Each block's body
+/// is rendered straight into text at its depth in the document.
 pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     let stack = p.stack;
     let mut used = TfUsed::default();
-    // (section, type, name) -> body, in a stable order: constructs in the order added.
-    let mut blocks: IndexMap<usize, Vec<(TfSection, &str, &str, Json)>> = IndexMap::new();
+    // Per construct, in the order added: (section, type, name, body text).
+    let mut blocks: IndexMap<usize, Vec<(TfSection, &str, &str, String)>> = IndexMap::new();
 
     let render_node = |i: usize, used: &mut TfUsed| {
         p.tf_entries[i]
             .iter()
             .map(|e| {
                 used.nodes.extend(e.deps.iter().copied());
-                (
-                    e.section,
-                    e.type_name.as_str(),
-                    e.name.as_str(),
-                    render(&e.body, &p.tf_addr, used),
-                )
+                // variable.NAME is one level shallower than resource.TYPE.NAME.
+                let depth = if e.section == TfSection::Variable { 2 } else { 3 };
+                let mut w = JsonText::with_depth(true, depth);
+                write(&mut w, &e.body, &p.tf_addr, used);
+                (e.section, e.type_name.as_str(), e.name.as_str(), w.out)
             })
             .collect::<Vec<_>>()
     };
@@ -361,18 +375,20 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
             blocks.insert(i, render_node(i, &mut used));
         }
     }
-    let mut outputs = Map::new();
+    let mut outputs = JsonText::with_depth(true, 1);
+    outputs.begin_object();
     for o in &stack.outputs {
-        let mut body = Map::new();
+        outputs.key(&crate::ids::terraform_name(std::slice::from_ref(&o.id)));
+        outputs.begin_object();
         if let Some(d) = &o.description {
-            body.insert("description".into(), json!(d));
+            outputs.key("description");
+            outputs.string(d);
         }
-        body.insert("value".into(), render(&o.value, &p.tf_addr, &mut used));
-        outputs.insert(
-            crate::ids::terraform_name(std::slice::from_ref(&o.id)),
-            Json::Object(body),
-        );
+        outputs.key("value");
+        write(&mut outputs, &o.value, &p.tf_addr, &mut used);
+        outputs.end_object();
     }
+    outputs.end_object();
     // Lookups, to a fixed point: a listener lookup references its load balancer lookup.
     loop {
         let pending: Vec<usize> = (0..stack.nodes.len())
@@ -391,31 +407,24 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     }
     blocks.sort_keys();
 
-    let mut sections: IndexMap<&'static str, Map<String, Json>> = IndexMap::new();
-    for key in ["variable", "data", "resource"] {
-        sections.insert(key, Map::new());
-    }
+    // section -> type -> [(name, body)], types in the order first seen.
+    let mut variables: Vec<(&str, String)> = Vec::new();
+    let mut data: IndexMap<&str, Vec<(&str, String)>> = IndexMap::new();
+    let mut resources: IndexMap<&str, Vec<(&str, String)>> = IndexMap::new();
     let mut resource_count = 0;
     for (_, list) in blocks {
         for (section, type_name, name, body) in list {
-            let sec = sections.get_mut(section_key(section)).expect("known section");
-            if section == TfSection::Variable {
-                sec.insert(name.to_string(), body);
-                continue;
-            }
-            if section == TfSection::Resource {
-                resource_count += 1;
-            }
-            let by_type = sec
-                .entry(type_name.to_string())
-                .or_insert_with(|| Json::Object(Map::new()));
-            if let Json::Object(m) = by_type {
-                m.insert(name.to_string(), body);
+            match section {
+                TfSection::Variable => variables.push((name, body)),
+                TfSection::Data => data.entry(type_name).or_default().push((name, body)),
+                TfSection::Resource => {
+                    resource_count += 1;
+                    resources.entry(type_name).or_default().push((name, body));
+                }
             }
         }
     }
     // Environment data sources, in a fixed order.
-    let data = sections.get_mut("data").expect("data section");
     let env_sources = [
         (Pseudo::AccountId, "aws_caller_identity"),
         (Pseudo::Region, "aws_region"),
@@ -425,54 +434,98 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         let needed =
             used.pseudo.contains(&pseudo) || (pseudo == Pseudo::Partition && used.pseudo.contains(&Pseudo::UrlSuffix));
         if needed {
-            data.insert(type_name.to_string(), json!({ "current": {} }));
+            data.entry(type_name).or_default().push(("current", "{}".to_string()));
         }
     }
 
-    let mut doc = Map::new();
+    let mut doc = JsonText::pretty();
+    doc.begin_object();
     if let Some(d) = stack.description() {
-        doc.insert("//".into(), json!(d));
+        doc.key("//");
+        doc.string(d);
     }
-    doc.insert(
-        "terraform".into(),
-        json!({
-            "required_version": REQUIRED_TERRAFORM,
-            "required_providers": {
-                "aws": { "source": AWS_PROVIDER_SOURCE, "version": AWS_PROVIDER_VERSION }
-            }
-        }),
-    );
-    let mut provider = Map::new();
+    doc.key("terraform");
+    doc.begin_object();
+    doc.key("required_version");
+    doc.string(REQUIRED_TERRAFORM);
+    doc.key("required_providers");
+    doc.begin_object();
+    doc.key("aws");
+    doc.begin_object();
+    doc.key("source");
+    doc.string(AWS_PROVIDER_SOURCE);
+    doc.key("version");
+    doc.string(AWS_PROVIDER_VERSION);
+    doc.end_object();
+    doc.end_object();
+    doc.end_object();
+    doc.key("provider");
+    doc.begin_object();
+    doc.key("aws");
+    doc.begin_object();
     if let Some(region) = &stack.region {
-        provider.insert("region".into(), json!(escape(region)));
+        doc.key("region");
+        doc.string(&escape(region));
     }
     if let Some(account) = &stack.account {
-        provider.insert("allowed_account_ids".into(), json!([account]));
+        doc.key("allowed_account_ids");
+        doc.begin_array();
+        doc.item();
+        doc.string(account);
+        doc.end_array();
     }
     if !stack.tags.is_empty() {
-        let tags: Map<String, Json> = stack
-            .tags
-            .iter()
-            .map(|(k, v)| (k.to_string(), json!(escape(v))))
-            .collect();
-        provider.insert("default_tags".into(), json!({ "tags": tags }));
-    }
-    doc.insert("provider".into(), json!({ "aws": provider }));
-    let output_count = outputs.len();
-    let parameter_count = sections["variable"].len();
-    for (key, sec) in sections {
-        if !sec.is_empty() {
-            doc.insert(key.into(), Json::Object(sec));
+        doc.key("default_tags");
+        doc.begin_object();
+        doc.key("tags");
+        doc.begin_object();
+        for (k, v) in stack.tags.iter() {
+            doc.key(k);
+            doc.string(&escape(v));
         }
+        doc.end_object();
+        doc.end_object();
     }
-    if !outputs.is_empty() {
-        doc.insert("output".into(), Json::Object(outputs));
+    doc.end_object();
+    doc.end_object();
+    let parameter_ids: Vec<String> = variables.iter().map(|(n, _)| n.to_string()).collect();
+    if !variables.is_empty() {
+        doc.key("variable");
+        doc.begin_object();
+        for (name, body) in &variables {
+            doc.key(name);
+            doc.raw(body);
+        }
+        doc.end_object();
     }
+    for (key, section) in [("data", &data), ("resource", &resources)] {
+        if section.is_empty() {
+            continue;
+        }
+        doc.key(key);
+        doc.begin_object();
+        for (type_name, list) in section {
+            doc.key(type_name);
+            doc.begin_object();
+            for (name, body) in list {
+                doc.key(name);
+                doc.raw(body);
+            }
+            doc.end_object();
+        }
+        doc.end_object();
+    }
+    if !stack.outputs.is_empty() {
+        doc.key("output");
+        doc.raw(&outputs.out);
+    }
+    doc.end_object();
     Rendered {
-        document: Json::Object(doc),
+        text: doc.out,
         resource_count,
-        parameter_count,
-        output_count,
+        parameter_count: parameter_ids.len(),
+        output_count: stack.outputs.len(),
+        parameter_ids,
     }
 }
 
@@ -480,6 +533,13 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
 mod tests {
     use super::*;
     use crate::expr::{Attribute, CfnAttr};
+    use serde_json::{json, Value as Json};
+
+    fn render(e: &Expr, addr: &TfAddresses, used: &mut TfUsed) -> Json {
+        let mut w = JsonText::compact();
+        write(&mut w, e, addr, used);
+        serde_json::from_str(&w.out).unwrap()
+    }
 
     fn node(i: u32) -> NodeRef {
         NodeRef {
