@@ -63,6 +63,16 @@ pub enum Pseudo {
     UrlSuffix,
 }
 
+/// An ordered map of property names to values (insertion order is output
+/// order). Build one with `ExprMap::default()`, `collect()` or [`Expr::map`].
+pub type ExprMap = IndexMap<String, Expr, FxBuild>;
+
+/// The hasher of the library's maps: FxHash, fast for short keys (property
+/// names, node refs), none of them attacker-chosen.
+pub type FxBuild = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
+pub(crate) type FxIndexMap<K, V> = IndexMap<K, V, FxBuild>;
+pub(crate) type FxIndexSet<K> = indexmap::IndexSet<K, FxBuild>;
+
 /// A backend-neutral value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
@@ -79,7 +89,7 @@ pub enum Expr {
     /// String concatenation of literals and references (`Fn::Sub` / `"a${x}b"`).
     Concat(Vec<Expr>),
     List(Vec<Expr>),
-    Map(IndexMap<String, Expr>),
+    Map(ExprMap),
     /// A JSON document: an object in CloudFormation, a canonical JSON string in
     /// Terraform (IAM policies, container definitions, lifecycle policies).
     Json(Box<Expr>),

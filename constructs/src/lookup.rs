@@ -438,7 +438,7 @@ impl Resource for ListenerLookup {
         let body = match (&self.arn, &self.load_balancer) {
             (Some(arn), _) => props! { "arn" => arn.as_str() },
             (None, Some(lb)) => props! { "load_balancer_arn" => lb.clone(), "port" => self.port },
-            (None, None) => Props::new(),
+            (None, None) => Props::default(),
         };
         Some(vec![TfBlock::data("aws_lb_listener", body)])
     }

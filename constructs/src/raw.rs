@@ -141,7 +141,7 @@ impl RawRefs {
 fn props_of(e: &Expr) -> Option<Props> {
     match e {
         Expr::Map(m) => Some(m.clone()),
-        Expr::Null => Some(Props::new()),
+        Expr::Null => Some(Props::default()),
         _ => None,
     }
 }
@@ -258,7 +258,7 @@ macro_rules! expr {
     // Object and list forms.
     ({ $($body:tt)* }) => {{
         #[allow(unused_mut)]
-        let mut map = $crate::resource::Props::new();
+        let mut map = $crate::resource::Props::default();
         $crate::expr!(@object map; $($body)*);
         $crate::Expr::Map(map)
     }};

@@ -7,16 +7,15 @@
 //! JSON (references, escaping, JSON-string documents) is done in one place per
 //! backend by the synthesizers.
 
-use indexmap::IndexMap;
 use std::any::Any;
 use std::borrow::Cow;
 
-use crate::expr::{Attr, Attribute, Expr};
+use crate::expr::{Attr, Attribute};
 use crate::problem::Checker;
 use crate::tree::NodeRef;
 
-/// Ordered properties of a rendered block.
-pub type Props = IndexMap<String, Expr>;
+/// Ordered properties of a rendered block (`Props::default()`).
+pub type Props = crate::expr::ExprMap;
 
 /// A construct that renders blocks: implement it to add a resource type the
 /// library does not have, from your own crate (see `docs/extending.md`).
@@ -294,9 +293,9 @@ macro_rules! props {
         $($crate::props!(@item $p; $($rest)*);)?
     };
     (@item $p:ident;) => {};
-    () => { $crate::resource::Props::new() };
+    () => { $crate::resource::Props::default() };
     ($($rest:tt)+) => {{
-        let mut p = $crate::resource::Props::new();
+        let mut p = $crate::resource::Props::default();
         $crate::props!(@item p; $($rest)+);
         p
     }};

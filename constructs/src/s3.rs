@@ -294,7 +294,7 @@ impl Resource for Bucket {
             "aws_s3_bucket",
             props! { opt "bucket" => self.name.as_deref(), "force_destroy" => !self.retain_on_delete },
         )];
-        let mut pab = on_bucket(Props::new());
+        let mut pab = on_bucket(Props::default());
         if let Expr::Map(m) = public_access(self.block_public_access, Style::Tf) {
             pab.extend(m);
         }

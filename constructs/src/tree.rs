@@ -9,12 +9,11 @@
 //! duplicate id is recorded as a [`Problem`] and reported, with every other problem,
 //! when the app is synthesized.
 
-use indexmap::IndexSet;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::checks::Check;
-use crate::expr::{Attr, Attribute, Expr, Target};
+use crate::expr::{Attr, Attribute, Expr, FxIndexSet, Target};
 use crate::problem::Problem;
 use crate::property_path::PropertyPath;
 use crate::resource::{ErasedResource, Resource};
@@ -406,7 +405,7 @@ pub struct Stack {
     description: Option<String>,
     pub(crate) nodes: Vec<Node>,
     /// Every construct path registered, for uniqueness.
-    paths: IndexSet<String>,
+    paths: FxIndexSet<String>,
     pub(crate) tags: Tags,
     pub(crate) outputs: Vec<Output>,
     pub(crate) problems: Vec<Problem>,
@@ -423,7 +422,7 @@ impl Stack {
             name: name.to_string(),
             description: None,
             nodes: Vec::new(),
-            paths: IndexSet::new(),
+            paths: FxIndexSet::default(),
             tags: Tags::default(),
             outputs: Vec::new(),
             problems: Vec::new(),

@@ -58,13 +58,13 @@ impl Resource for Queue {
         );
     }
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let mut props = Props::new();
+        let mut props = Props::default();
         props.insert("QueueName".into(), Expr::str(&self.name));
         props.insert("MessageRetentionPeriod".into(), self.retention_secs.into());
         Some(vec![CfnResource::new("AWS::SQS::Queue", props).into_block()])
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let mut body = Props::new();
+        let mut body = Props::default();
         body.insert("name".into(), Expr::str(&self.name));
         body.insert("message_retention_seconds".into(), self.retention_secs.into());
         Some(vec![TfBlock::resource("aws_sqs_queue", body)])
@@ -272,7 +272,7 @@ impl Resource for Topic {
         "Topic"
     }
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        Some(vec![CfnResource::new("AWS::SNS::Topic", Props::new()).into_block()])
+        Some(vec![CfnResource::new("AWS::SNS::Topic", Props::default()).into_block()])
     }
 }
 

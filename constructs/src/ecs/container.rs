@@ -10,8 +10,6 @@
 
 use std::time::Duration;
 
-use indexmap::IndexMap;
-
 use crate::expr::{kind, Attr, CfnAttr, Expr, Target, Value};
 use crate::problem::Checker;
 
@@ -528,7 +526,7 @@ pub(super) enum Case {
 impl Case {
     /// An object from camelCase keys, recased for CloudFormation.
     fn obj(self, entries: Vec<(&str, Expr)>) -> Expr {
-        let mut m: IndexMap<String, Expr> = entries.into_iter().map(|(k, v)| (self.key(k), v)).collect();
+        let mut m: crate::expr::ExprMap = entries.into_iter().map(|(k, v)| (self.key(k), v)).collect();
         if self == Case::Api {
             m.sort_keys();
         }

@@ -7,8 +7,6 @@
 //! (`"Action": ["ecr:BatchGetImage"]`), so the rendering does not change shape when
 //! a second action is added.
 
-use indexmap::IndexMap;
-
 use crate::expr::{kind, Attr, Expr, Value};
 
 /// The only policy language version worth writing: `2008-10-17` lacks policy
@@ -203,7 +201,7 @@ impl Statement {
     /// The statement as `Expr::Map`: Sid, Effect, Principal, NotPrincipal, Action,
     /// Resource, Condition, each present only when set.
     pub fn to_expr(&self) -> Expr {
-        let mut m: IndexMap<String, Expr> = IndexMap::new();
+        let mut m = crate::expr::ExprMap::default();
         if let Some(sid) = &self.sid {
             m.insert("Sid".into(), Expr::str(sid));
         }
@@ -219,11 +217,11 @@ impl Statement {
             m.insert("Resource".into(), Expr::list(self.resources.iter().map(Expr::from)));
         }
         if !self.conditions.is_empty() {
-            let mut ops: IndexMap<String, Expr> = IndexMap::new();
+            let mut ops = crate::expr::ExprMap::default();
             for cond in &self.conditions {
                 let entry = ops
                     .entry(cond.operator.clone())
-                    .or_insert_with(|| Expr::Map(IndexMap::new()));
+                    .or_insert_with(|| Expr::Map(Default::default()));
                 if let Expr::Map(keys) = entry {
                     keys.insert(cond.key.clone(), Expr::List(cond.values.clone()));
                 }
@@ -264,7 +262,7 @@ fn render_principals(principals: &[Principal]) -> Expr {
             Principal::Any => {}
         }
     }
-    let mut m: IndexMap<String, Expr> = IndexMap::new();
+    let mut m = crate::expr::ExprMap::default();
     if !aws.is_empty() {
         m.insert("AWS".into(), Expr::List(aws));
     }

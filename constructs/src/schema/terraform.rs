@@ -144,7 +144,7 @@ impl BlockType {
             return vec![(String::new(), "must be an object".into())];
         };
         let mut out = Vec::new();
-        let mut rest = crate::resource::Props::new();
+        let mut rest = crate::resource::Props::default();
         for (k, v) in m {
             if META.contains(&k.as_str()) {
                 continue;

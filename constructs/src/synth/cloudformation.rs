@@ -1,20 +1,18 @@
 //! CloudFormation: expression rendering and template assembly.
 
-use indexmap::{IndexMap, IndexSet};
-
 use super::json_text::JsonText;
 use super::{Prepared, Rendered};
-use crate::expr::{CfnAttr, Expr, Pseudo, Target};
+use crate::expr::{CfnAttr, Expr, FxIndexMap, FxIndexSet, Pseudo, Target};
 use crate::resource::{CfnBlock, Props};
 use crate::tree::{Backend, NodeRef, Override};
 
 /// Where references to each construct point: the logical id of its main block.
-pub(crate) type CfnAddresses = IndexMap<NodeRef, String>;
+pub(crate) type CfnAddresses = FxIndexMap<NodeRef, String>;
 
 /// Writes one value. References become `Ref`/`Fn::GetAtt`, strings mixing
 /// literals and references become `Fn::Sub` (with literal `${` written `${!`),
 /// JSON documents stay objects. Every referenced node is added to `used`.
-pub(crate) fn write(w: &mut JsonText, expr: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) {
+pub(crate) fn write(w: &mut JsonText, expr: &Expr, addr: &CfnAddresses, used: &mut FxIndexSet<NodeRef>) {
     match expr {
         Expr::Null => w.null(),
         Expr::Bool(b) => w.bool(*b),
@@ -78,13 +76,13 @@ fn pseudo_name(p: Pseudo) -> &'static str {
     }
 }
 
-fn logical<'a>(node: &NodeRef, addr: &'a CfnAddresses, used: &mut IndexSet<NodeRef>) -> &'a str {
+fn logical<'a>(node: &NodeRef, addr: &'a CfnAddresses, used: &mut FxIndexSet<NodeRef>) -> &'a str {
     used.insert(*node);
     // Validation rejects references to constructs outside the stack before rendering.
     addr.get(node).map(String::as_str).unwrap_or("UnresolvedReference")
 }
 
-fn write_ref(w: &mut JsonText, t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) {
+fn write_ref(w: &mut JsonText, t: &Target, addr: &CfnAddresses, used: &mut FxIndexSet<NodeRef>) {
     w.begin_object();
     match t {
         Target::Pseudo(p) => {
@@ -114,7 +112,7 @@ fn write_ref(w: &mut JsonText, t: &Target, addr: &CfnAddresses, used: &mut Index
 }
 
 /// The name of a reference inside `Fn::Sub`: `Logical`, `Logical.Attr` or `AWS::Region`.
-fn sub_name(t: &Target, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> String {
+fn sub_name(t: &Target, addr: &CfnAddresses, used: &mut FxIndexSet<NodeRef>) -> String {
     match t {
         Target::Pseudo(p) => pseudo_name(*p).to_string(),
         Target::Node(n, a) => {
@@ -149,7 +147,7 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
     for block in blocks.iter_mut() {
         let (suffix, is_parameter, mut body) = match block {
             CfnBlock::Resource(res) => {
-                let mut entry = Props::new();
+                let mut entry = Props::default();
                 entry.insert("Type".into(), Expr::str(res.type_name.as_ref()));
                 let suppressed = super::suppressions_for(stack, &node.path);
                 if !suppressed.is_empty() {
@@ -195,7 +193,7 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
                 (res.suffix.clone(), false, Expr::Map(entry))
             }
             CfnBlock::Parameter(param) => {
-                let mut entry = Props::new();
+                let mut entry = Props::default();
                 entry.insert("Type".into(), Expr::str(param.type_name));
                 entry.insert("Description".into(), Expr::str(&param.description));
                 if let Some(d) = &param.default {
@@ -272,61 +270,43 @@ pub(crate) fn check_override(p: &Prepared<'_>, i: usize, o: &Override) -> Result
     Ok(())
 }
 
-/// Writes the template: resources first, then the outputs and the
-/// parameters they reference (lookups nobody references are left out), each
-/// section rendered straight into text at its depth in the document.
+/// Writes the template in one pass. Which parameters it has depends on what
+/// its resources and outputs reference (lookups nobody references are left
+/// out), so that is worked out first from the expressions, and every section
+/// is then written straight into the output text.
 pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
     let stack = p.stack;
-    let mut used: IndexSet<NodeRef> = IndexSet::new();
-    let section = || JsonText::with_depth(true, 1);
-
-    let mut resources = section();
-    resources.begin_object();
+    let mut used: FxIndexSet<NodeRef> = FxIndexSet::default();
     let mut resource_count = 0;
     for (i, entries) in p.cfn_entries.iter().enumerate() {
         if p.lookups.contains(&p.node_ref(i)) {
             continue;
         }
-        for e in entries.iter().filter(|e| !e.is_parameter) {
-            resources.key(&e.logical_id);
-            write(&mut resources, &e.body, &p.cfn_addr, &mut used);
-            resource_count += 1;
-        }
+        used.extend(p.cfn_refs[i].iter().copied());
+        resource_count += entries.iter().filter(|e| !e.is_parameter).count();
     }
-    resources.end_object();
-
-    let mut outputs = section();
-    outputs.begin_object();
     for o in &stack.outputs {
-        outputs.key(&crate::ids::logical_id(std::slice::from_ref(&o.id)));
-        outputs.begin_object();
-        if let Some(d) = &o.description {
-            outputs.key("Description");
-            outputs.string(d);
-        }
-        outputs.key("Value");
-        write(&mut outputs, &o.value, &p.cfn_addr, &mut used);
-        outputs.end_object();
+        o.value.visit_targets(&mut |t| {
+            if let Target::Node(n, _) = t {
+                used.insert(*n);
+            }
+        });
     }
-    outputs.end_object();
+    let parameters: Vec<&Entry> = p
+        .cfn_entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let r = p.node_ref(*i);
+            !p.lookups.contains(&r) || used.contains(&r)
+        })
+        .flat_map(|(_, entries)| entries.iter().filter(|e| e.is_parameter))
+        .collect();
+    let parameter_ids: Vec<String> = parameters.iter().map(|e| e.logical_id.clone()).collect();
 
-    let mut parameters = section();
-    parameters.begin_object();
-    let mut parameter_ids = Vec::new();
-    for (i, entries) in p.cfn_entries.iter().enumerate() {
-        let r = p.node_ref(i);
-        if p.lookups.contains(&r) && !used.contains(&r) {
-            continue;
-        }
-        for e in entries.iter().filter(|e| e.is_parameter) {
-            parameters.key(&e.logical_id);
-            write(&mut parameters, &e.body, &p.cfn_addr, &mut used);
-            parameter_ids.push(e.logical_id.clone());
-        }
-    }
-    parameters.end_object();
-
-    let mut doc = JsonText::pretty();
+    let mut doc = JsonText::pretty_with_capacity(1536 * (resource_count + 1));
+    // Rendering records what it references; that is known already.
+    let mut scratch: FxIndexSet<NodeRef> = FxIndexSet::default();
     doc.begin_object();
     doc.key("AWSTemplateFormatVersion");
     doc.string("2010-09-09");
@@ -335,15 +315,42 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
         Some(d) => doc.string(d),
         None => doc.string(&format!("Stack {}", stack.name())),
     }
-    if !parameter_ids.is_empty() {
+    if !parameters.is_empty() {
         doc.key("Parameters");
-        doc.raw(&parameters.out);
+        doc.begin_object();
+        for e in &parameters {
+            doc.key(&e.logical_id);
+            write(&mut doc, &e.body, &p.cfn_addr, &mut scratch);
+        }
+        doc.end_object();
     }
     doc.key("Resources");
-    doc.raw(&resources.out);
+    doc.begin_object();
+    for (i, entries) in p.cfn_entries.iter().enumerate() {
+        if p.lookups.contains(&p.node_ref(i)) {
+            continue;
+        }
+        for e in entries.iter().filter(|e| !e.is_parameter) {
+            doc.key(&e.logical_id);
+            write(&mut doc, &e.body, &p.cfn_addr, &mut scratch);
+        }
+    }
+    doc.end_object();
     if !stack.outputs.is_empty() {
         doc.key("Outputs");
-        doc.raw(&outputs.out);
+        doc.begin_object();
+        for o in &stack.outputs {
+            doc.key(&crate::ids::logical_id(std::slice::from_ref(&o.id)));
+            doc.begin_object();
+            if let Some(d) = &o.description {
+                doc.key("Description");
+                doc.string(d);
+            }
+            doc.key("Value");
+            write(&mut doc, &o.value, &p.cfn_addr, &mut scratch);
+            doc.end_object();
+        }
+        doc.end_object();
     }
     doc.end_object();
     Rendered {
@@ -361,7 +368,7 @@ mod tests {
     use crate::expr::Attribute;
     use serde_json::{json, Value as Json};
 
-    fn render(e: &Expr, addr: &CfnAddresses, used: &mut IndexSet<NodeRef>) -> Json {
+    fn render(e: &Expr, addr: &CfnAddresses, used: &mut FxIndexSet<NodeRef>) -> Json {
         let mut w = JsonText::compact();
         write(&mut w, e, addr, used);
         serde_json::from_str(&w.out).unwrap()
@@ -381,7 +388,7 @@ mod tests {
 
     #[test]
     fn references_render_as_ref_getatt_and_sub() {
-        let mut used = IndexSet::new();
+        let mut used = FxIndexSet::default();
         let name = Expr::Ref(Target::Node(node(0), Attribute::new(CfnAttr::Ref, "name")));
         let arn = Expr::Ref(Target::Node(node(0), Attribute::new(CfnAttr::GetAtt("Arn"), "arn")));
         assert_eq!(render(&name, &addr(), &mut used), json!({"Ref": "Repo"}));
@@ -403,7 +410,7 @@ mod tests {
 
     #[test]
     fn literal_dollar_brace_is_escaped_only_inside_sub() {
-        let mut used = IndexSet::new();
+        let mut used = FxIndexSet::default();
         assert_eq!(
             render(&Expr::str("${literal}"), &addr(), &mut used),
             json!("${literal}")
@@ -417,7 +424,7 @@ mod tests {
 
     #[test]
     fn json_documents_stay_objects() {
-        let mut used = IndexSet::new();
+        let mut used = FxIndexSet::default();
         let doc = Expr::json(Expr::map([("Version", Expr::str("2012-10-17"))]));
         assert_eq!(render(&doc, &addr(), &mut used), json!({"Version": "2012-10-17"}));
     }

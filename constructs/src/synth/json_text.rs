@@ -16,8 +16,16 @@ pub(crate) struct JsonText {
 }
 
 impl JsonText {
+    #[cfg(test)]
     pub fn pretty() -> Self {
         Self::with_depth(true, 0)
+    }
+
+    /// A pretty document with room for `bytes` of text.
+    pub fn pretty_with_capacity(bytes: usize) -> Self {
+        let mut w = Self::with_depth(true, 0);
+        w.out.reserve(bytes);
+        w
     }
 
     pub fn compact() -> Self {
@@ -100,6 +108,15 @@ impl JsonText {
         escape_into(&mut self.out, s);
     }
 
+    /// One string made of `parts`, without building it first.
+    pub fn string_from(&mut self, parts: &[&str]) {
+        self.out.push('"');
+        for part in parts {
+            escape_body(&mut self.out, part);
+        }
+        self.out.push('"');
+    }
+
     pub fn int(&mut self, n: i64) {
         let _ = write!(self.out, "{n}");
     }
@@ -119,6 +136,7 @@ impl JsonText {
 
     /// A value already written as JSON text by a writer of the same style at
     /// the same depth.
+    #[cfg(test)]
     pub fn raw(&mut self, text: &str) {
         self.out.push_str(text);
     }
@@ -129,7 +147,31 @@ impl JsonText {
 /// characters as `\u00XX` (lowercase hex), everything else as is.
 pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push('"');
+    escape_body(out, s);
+    out.push('"');
+}
+
+/// Bytes a JSON string cannot hold as they are: control characters, `"` and `\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// The escaped characters of a JSON string, without the quotes.
+fn escape_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
+    // Most strings need no escaping: one scan, one copy.
+    if !bytes.iter().any(|&b| NEEDS_ESCAPE[b as usize]) {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &str = match b {
@@ -155,7 +197,6 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 #[cfg(test)]

@@ -22,9 +22,7 @@ pub(crate) mod overrides;
 mod prepare;
 pub mod terraform;
 
-use indexmap::IndexSet;
-
-use crate::expr::Target;
+use crate::expr::{FxIndexSet, Target};
 use crate::problem::{Problem, SynthError};
 use crate::resource::{CfnBlock, TfBlock};
 use crate::tags::Tags;
@@ -93,12 +91,17 @@ pub(crate) struct Prepared<'a> {
     pub tf_entries: Vec<Vec<terraform::Entry>>,
     /// Per construct: addresses of its blocks that whatever refers to it must wait for.
     pub tf_awaited: Vec<Vec<String>>,
+    /// Per construct: the constructs its final entries refer to, per backend,
+    /// and the environment values its Terraform blocks need.
+    pub cfn_refs: Vec<Vec<NodeRef>>,
+    pub tf_refs: Vec<Vec<NodeRef>>,
+    pub tf_pseudo: Vec<Vec<crate::expr::Pseudo>>,
     pub cfn_base: Vec<String>,
     pub tf_base: Vec<String>,
     pub cfn_addr: cloudformation::CfnAddresses,
     pub tf_addr: terraform::TfAddresses,
     /// Constructs rendered only when referenced.
-    pub lookups: IndexSet<NodeRef>,
+    pub lookups: FxIndexSet<NodeRef>,
 }
 
 impl Prepared<'_> {

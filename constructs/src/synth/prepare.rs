@@ -2,10 +2,8 @@
 //! composites pass their dependencies and tags down, and everything that can
 //! be wrong with the stack is collected as problems.
 
-use indexmap::{IndexMap, IndexSet};
-
 use super::{cloudformation, limits, terraform, Prepared};
-use crate::expr::Target;
+use crate::expr::{Expr, FxIndexMap, FxIndexSet, Pseudo, Target};
 use crate::ids;
 use crate::problem::{Checker, Problem};
 use crate::resource::{CfnBlock, RenderCx, TfSection};
@@ -29,14 +27,17 @@ pub(crate) fn prepare<'a>(
         tags: Vec::with_capacity(n),
         cfn_blocks: Vec::with_capacity(n),
         tf_blocks: Vec::with_capacity(n),
-        cfn_entries: Vec::new(),
-        tf_entries: Vec::new(),
+        cfn_entries: Vec::with_capacity(n),
+        tf_entries: Vec::with_capacity(n),
         tf_awaited: Vec::new(),
+        cfn_refs: Vec::with_capacity(n),
+        tf_refs: Vec::with_capacity(n),
+        tf_pseudo: Vec::with_capacity(n),
         cfn_base: Vec::with_capacity(n),
         tf_base: Vec::with_capacity(n),
-        cfn_addr: IndexMap::new(),
-        tf_addr: IndexMap::new(),
-        lookups: IndexSet::new(),
+        cfn_addr: Default::default(),
+        tf_addr: Default::default(),
+        lookups: Default::default(),
     };
     let cfn = backends.contains(&Backend::CloudFormation);
     let tf = backends.contains(&Backend::Terraform);
@@ -90,14 +91,29 @@ pub(crate) fn prepare<'a>(
     p.deps = (0..n).map(|i| effective_deps(stack, i)).collect();
     check_suppressions(app, stack, problems);
     check_ids(&mut p, problems);
+    check_overrides(&p, problems);
+    finalize(&mut p, problems);
     check_references(&p, problems);
     if problems.is_empty() {
         check_cycles(&p, problems);
     }
     check_unique_keys(stack, problems);
-    check_overrides(&p, problems);
-    finalize(&mut p, problems);
     p
+}
+
+/// The constructs an expression refers to, and the environment values it needs.
+fn targets_of<'e>(exprs: impl Iterator<Item = &'e Expr>) -> (Vec<NodeRef>, Vec<Pseudo>) {
+    let (mut nodes, mut pseudo) = (Vec::new(), Vec::new());
+    for e in exprs {
+        e.visit_targets(&mut |t| match t {
+            Target::Node(n, _) => nodes.push(*n),
+            Target::Pseudo(ps) => pseudo.push(*ps),
+        });
+    }
+    nodes.sort_unstable();
+    nodes.dedup();
+    pseudo.dedup();
+    (nodes, pseudo)
 }
 
 /// Turns every construct's blocks into final entries (see the backends'
@@ -117,6 +133,11 @@ fn finalize(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
         let (cfn, mut errors) = cloudformation::finalize(p, i);
         let (tf, tf_errors) = terraform::finalize(p, i);
         errors.extend(tf_errors);
+        // What each construct refers to, found once for every later step.
+        p.cfn_refs.push(targets_of(cfn.iter().map(|e| &e.body)).0);
+        let (tf_refs, tf_pseudo) = targets_of(tf.iter().map(|e| &e.body));
+        p.tf_refs.push(tf_refs);
+        p.tf_pseudo.push(tf_pseudo);
         p.cfn_entries.push(cfn);
         p.tf_entries.push(tf);
         for e in errors {
@@ -166,7 +187,7 @@ fn effective_deps(stack: &Stack, index: usize) -> Vec<NodeRef> {
     }
     let this = stack.node_ref(index);
     out.retain(|d| *d != this);
-    let mut seen = IndexSet::new();
+    let mut seen = FxIndexSet::default();
     out.retain(|d| seen.insert(*d));
     out
 }
@@ -252,8 +273,8 @@ const TF_RESERVED_VARIABLES: [&str; 8] = [
 fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
     let stack = p.stack;
     // id -> (construct index, path)
-    let mut cfn_seen: IndexMap<String, (usize, &str)> = IndexMap::new();
-    let mut tf_seen: IndexMap<String, (usize, &str)> = IndexMap::new();
+    let mut cfn_seen: FxIndexMap<String, (usize, &str)> = FxIndexMap::default();
+    let mut tf_seen: FxIndexMap<String, (usize, &str)> = FxIndexMap::default();
     for (i, node) in stack.nodes.iter().enumerate() {
         if node.resource.is_none() {
             // Composites and scopes render nothing, so they need no id.
@@ -341,7 +362,7 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
             }
         }
     }
-    let mut outputs: IndexMap<String, &str> = IndexMap::new();
+    let mut outputs: FxIndexMap<String, &str> = FxIndexMap::default();
     for o in &stack.outputs {
         let id = ids::logical_id(std::slice::from_ref(&o.id));
         if let Some(other) = outputs.insert(id.clone(), &o.id) {
@@ -384,21 +405,8 @@ fn check_references(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
     };
     for (i, node) in stack.nodes.iter().enumerate() {
         let mut targets: Vec<NodeRef> = p.deps[i].clone();
-        let mut collect = |e: &crate::expr::Expr| {
-            e.visit_targets(&mut |t| {
-                if let Target::Node(n, _) = t {
-                    targets.push(*n)
-                }
-            })
-        };
-        for b in &p.cfn_blocks[i] {
-            if let CfnBlock::Resource(res) = b {
-                res.properties.values().for_each(&mut collect);
-            }
-        }
-        for b in &p.tf_blocks[i] {
-            b.body.values().for_each(&mut collect);
-        }
+        targets.extend(&p.cfn_refs[i]);
+        targets.extend(&p.tf_refs[i]);
         for b in &p.cfn_blocks[i] {
             if let CfnBlock::Resource(res) = b {
                 targets.extend(&res.depends_on);
@@ -431,29 +439,21 @@ fn edges(p: &Prepared<'_>, backend: Backend) -> Vec<Vec<usize>> {
     (0..stack.nodes.len())
         .map(|i| {
             let mut out: Vec<usize> = p.deps[i].iter().map(|d| d.index as usize).collect();
-            let mut exprs: Vec<&crate::expr::Expr> = Vec::new();
             match backend {
                 Backend::CloudFormation => {
+                    out.extend(p.cfn_refs[i].iter().map(|d| d.index as usize));
                     for b in &p.cfn_blocks[i] {
                         if let CfnBlock::Resource(res) = b {
-                            exprs.extend(res.properties.values());
                             out.extend(res.depends_on.iter().map(|d| d.index as usize));
                         }
                     }
                 }
                 Backend::Terraform => {
+                    out.extend(p.tf_refs[i].iter().map(|d| d.index as usize));
                     for b in &p.tf_blocks[i] {
-                        exprs.extend(b.body.values());
                         out.extend(b.depends_on.iter().map(|d| d.index as usize));
                     }
                 }
-            }
-            for e in exprs {
-                e.visit_targets(&mut |t| {
-                    if let Target::Node(n, _) = t {
-                        out.push(n.index as usize)
-                    }
-                });
             }
             out.retain(|&j| j != i && j < stack.nodes.len());
             out.sort_unstable();
@@ -468,7 +468,7 @@ fn edges(p: &Prepared<'_>, backend: Backend) -> Vec<Vec<usize>> {
 /// reported once, at its first construct, with the whole loop.
 fn check_cycles(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
     let nodes = &p.stack.nodes;
-    let mut reported: IndexSet<Vec<usize>> = IndexSet::new();
+    let mut reported: FxIndexSet<Vec<usize>> = FxIndexSet::default();
     for backend in Backend::ALL {
         let graph = edges(p, backend);
         // 0 = unvisited, 1 = on the current path, 2 = done.
@@ -522,7 +522,7 @@ fn check_cycles(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
 }
 
 fn check_unique_keys(stack: &Stack, problems: &mut Vec<Problem>) {
-    let mut seen: IndexMap<(&'static str, String), &str> = IndexMap::new();
+    let mut seen: FxIndexMap<(&'static str, String), &str> = FxIndexMap::default();
     for node in &stack.nodes {
         let Some(resource) = &node.resource else { continue };
         for (rule, key, what) in resource.unique_keys() {

@@ -1,10 +1,8 @@
 //! Terraform JSON: expression rendering and root-module assembly.
 
-use indexmap::{IndexMap, IndexSet};
-
 use super::json_text::JsonText;
 use super::{Prepared, Rendered};
-use crate::expr::{Expr, Pseudo, Target};
+use crate::expr::{Expr, FxIndexMap, FxIndexSet, Pseudo, Target};
 use crate::resource::{Props, TfBlock, TfSection};
 use crate::tree::{Backend, NodeRef, Override};
 
@@ -17,14 +15,14 @@ pub const AWS_PROVIDER_VERSION: &str = "~> 5.100";
 
 /// Where references to each construct point: the address of its main block,
 /// `aws_x.name`, `data.aws_x.name` or `var.name`.
-pub(crate) type TfAddresses = IndexMap<NodeRef, String>;
+pub(crate) type TfAddresses = FxIndexMap<NodeRef, String>;
 
 /// What a rendering referenced: constructs, and environment values that need a
 /// data source of their own.
 #[derive(Default)]
 pub(crate) struct TfUsed {
-    pub nodes: IndexSet<NodeRef>,
-    pub pseudo: IndexSet<Pseudo>,
+    pub nodes: FxIndexSet<NodeRef>,
+    pub pseudo: FxIndexSet<Pseudo>,
 }
 
 /// Escapes a literal for a Terraform template string: `${` → `$${`, `%{` → `%%{`.
@@ -60,6 +58,25 @@ fn reference(t: &Target, addr: &TfAddresses, used: &mut TfUsed) -> String {
     }
 }
 
+/// Writes `"${address.attr}"` without building it first.
+fn write_reference(w: &mut JsonText, t: &Target, addr: &TfAddresses, used: &mut TfUsed) {
+    match t {
+        Target::Pseudo(p) => {
+            used.pseudo.insert(*p);
+            w.string_from(&["${", pseudo_address(*p), "}"]);
+        }
+        Target::Node(n, a) => {
+            used.nodes.insert(*n);
+            let base = addr.get(n).map(String::as_str).unwrap_or("unresolved.reference");
+            if a.tf.is_empty() {
+                w.string_from(&["${", base, "}"]);
+            } else {
+                w.string_from(&["${", base, ".", a.tf, "}"]);
+            }
+        }
+    }
+}
+
 /// Writes one value. References become `"${address.attr}"` (a string that is
 /// one interpolation keeps the referenced value's type, e.g. a list), literals
 /// are escaped, and JSON documents become canonical JSON strings whose
@@ -71,7 +88,7 @@ pub(crate) fn write(w: &mut JsonText, expr: &Expr, addr: &TfAddresses, used: &mu
         Expr::Int(n) => w.int(*n),
         Expr::Num(n) => w.float(*n),
         Expr::Str(s) => w.string(&escape(s)),
-        Expr::Ref(t) => w.string(&format!("${{{}}}", reference(t, addr, used))),
+        Expr::Ref(t) => write_reference(w, t, addr, used),
         Expr::Concat(parts) => {
             let mut s = String::new();
             for part in parts {
@@ -255,7 +272,7 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
         }
         let which = block_key(&blocks[0], &blocks[k]).map(str::to_string);
         let block = &mut blocks[k];
-        let mut body = Props::new();
+        let mut body = Props::default();
         if let (Some(c), TfSection::Resource) = (&comment, block.section) {
             body.insert("//".into(), Expr::str(c));
         }
@@ -346,99 +363,89 @@ pub(crate) fn check_override(p: &Prepared<'_>, i: usize, o: &Override) -> Result
     Ok(())
 }
 
-/// Writes the root module. Resources and outputs render first; lookups
-/// (data sources) are added only when something references them, following
-/// references between lookups until nothing new is needed. Each block's body
-/// is rendered straight into text at its depth in the document.
+/// Writes the root module. What it needs is worked out first: every
+/// resource, variable and output, and the lookups (data sources) they
+/// reference, following references between lookups until nothing new is
+/// needed; then the document is written in one pass, each block straight
+/// into the output text.
 pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     let stack = p.stack;
+    let n = stack.nodes.len();
     let mut used = TfUsed::default();
-    // Per construct, in the order added: (section, type, name, body text).
-    let mut blocks: IndexMap<usize, Vec<(TfSection, &str, &str, String)>> = IndexMap::new();
-
-    let render_node = |i: usize, used: &mut TfUsed| {
-        p.tf_entries[i]
-            .iter()
-            .map(|e| {
-                used.nodes.extend(e.deps.iter().copied());
-                // variable.NAME is one level shallower than resource.TYPE.NAME.
-                let depth = if e.section == TfSection::Variable { 2 } else { 3 };
-                let mut w = JsonText::with_depth(true, depth);
-                write(&mut w, &e.body, &p.tf_addr, used);
-                (e.section, e.type_name.as_str(), e.name.as_str(), w.out)
-            })
-            .collect::<Vec<_>>()
+    let note = |e: &Expr, used: &mut TfUsed| {
+        e.visit_targets(&mut |t| match t {
+            Target::Node(r, _) => {
+                used.nodes.insert(*r);
+            }
+            Target::Pseudo(ps) => {
+                used.pseudo.insert(*ps);
+            }
+        })
     };
-
-    for i in 0..stack.nodes.len() {
+    let mut included = vec![false; n];
+    let include = |i: usize, used: &mut TfUsed, included: &mut Vec<bool>| {
+        included[i] = true;
+        used.nodes.extend(p.tf_refs[i].iter().copied());
+        used.pseudo.extend(p.tf_pseudo[i].iter().copied());
+        for e in &p.tf_entries[i] {
+            used.nodes.extend(e.deps.iter().copied());
+        }
+    };
+    for i in 0..n {
         if !p.lookups.contains(&p.node_ref(i)) {
-            blocks.insert(i, render_node(i, &mut used));
+            include(i, &mut used, &mut included);
         }
     }
-    let mut outputs = JsonText::with_depth(true, 1);
-    outputs.begin_object();
     for o in &stack.outputs {
-        outputs.key(&crate::ids::terraform_name(std::slice::from_ref(&o.id)));
-        outputs.begin_object();
-        if let Some(d) = &o.description {
-            outputs.key("description");
-            outputs.string(d);
-        }
-        outputs.key("value");
-        write(&mut outputs, &o.value, &p.tf_addr, &mut used);
-        outputs.end_object();
+        note(&o.value, &mut used);
     }
-    outputs.end_object();
     // Lookups, to a fixed point: a listener lookup references its load balancer lookup.
     loop {
-        let pending: Vec<usize> = (0..stack.nodes.len())
-            .filter(|&i| {
-                let r = p.node_ref(i);
-                p.lookups.contains(&r) && used.nodes.contains(&r) && !blocks.contains_key(&i)
-            })
+        let pending: Vec<usize> = (0..n)
+            .filter(|&i| !included[i] && used.nodes.contains(&p.node_ref(i)))
             .collect();
         if pending.is_empty() {
             break;
         }
         for i in pending {
-            let rendered = render_node(i, &mut used);
-            blocks.insert(i, rendered);
+            include(i, &mut used, &mut included);
         }
     }
-    blocks.sort_keys();
 
-    // section -> type -> [(name, body)], types in the order first seen.
-    let mut variables: Vec<(&str, String)> = Vec::new();
-    let mut data: IndexMap<&str, Vec<(&str, String)>> = IndexMap::new();
-    let mut resources: IndexMap<&str, Vec<(&str, String)>> = IndexMap::new();
-    let mut resource_count = 0;
-    for (_, list) in blocks {
-        for (section, type_name, name, body) in list {
-            match section {
-                TfSection::Variable => variables.push((name, body)),
-                TfSection::Data => data.entry(type_name).or_default().push((name, body)),
-                TfSection::Resource => {
-                    resource_count += 1;
-                    resources.entry(type_name).or_default().push((name, body));
-                }
+    // section -> type -> [entries], types in the order first seen.
+    let mut variables: Vec<&Entry> = Vec::new();
+    let mut data: FxIndexMap<&str, Vec<&Entry>> = FxIndexMap::default();
+    let mut resources: FxIndexMap<&str, Vec<&Entry>> = FxIndexMap::default();
+    for (i, entries) in p.tf_entries.iter().enumerate() {
+        if !included[i] {
+            continue;
+        }
+        for e in entries {
+            match e.section {
+                TfSection::Variable => variables.push(e),
+                TfSection::Data => data.entry(e.type_name.as_str()).or_default().push(e),
+                TfSection::Resource => resources.entry(e.type_name.as_str()).or_default().push(e),
             }
         }
     }
-    // Environment data sources, in a fixed order.
+    let resource_count = resources.values().map(Vec::len).sum();
+    // Environment data sources, in a fixed order, after the lookups.
     let env_sources = [
         (Pseudo::AccountId, "aws_caller_identity"),
         (Pseudo::Region, "aws_region"),
         (Pseudo::Partition, "aws_partition"),
     ];
-    for (pseudo, type_name) in env_sources {
-        let needed =
-            used.pseudo.contains(&pseudo) || (pseudo == Pseudo::Partition && used.pseudo.contains(&Pseudo::UrlSuffix));
-        if needed {
-            data.entry(type_name).or_default().push(("current", "{}".to_string()));
-        }
-    }
+    let env_sources: Vec<&str> = env_sources
+        .iter()
+        .filter(|(pseudo, _)| {
+            used.pseudo.contains(pseudo) || (*pseudo == Pseudo::Partition && used.pseudo.contains(&Pseudo::UrlSuffix))
+        })
+        .map(|(_, t)| *t)
+        .collect();
 
-    let mut doc = JsonText::pretty();
+    let mut doc = JsonText::pretty_with_capacity(2048 * (resource_count + 1));
+    // Rendering records what it references; that is known already.
+    let mut scratch = TfUsed::default();
     doc.begin_object();
     if let Some(d) = stack.description() {
         doc.key("//");
@@ -488,28 +495,47 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     }
     doc.end_object();
     doc.end_object();
-    let parameter_ids: Vec<String> = variables.iter().map(|(n, _)| n.to_string()).collect();
+    let parameter_ids: Vec<String> = variables.iter().map(|e| e.name.clone()).collect();
     if !variables.is_empty() {
         doc.key("variable");
         doc.begin_object();
-        for (name, body) in &variables {
-            doc.key(name);
-            doc.raw(body);
+        for e in &variables {
+            doc.key(&e.name);
+            write(&mut doc, &e.body, &p.tf_addr, &mut scratch);
         }
         doc.end_object();
     }
-    for (key, section) in [("data", &data), ("resource", &resources)] {
-        if section.is_empty() {
-            continue;
-        }
-        doc.key(key);
+    if !data.is_empty() || !env_sources.is_empty() {
+        doc.key("data");
         doc.begin_object();
-        for (type_name, list) in section {
+        for (type_name, list) in &data {
             doc.key(type_name);
             doc.begin_object();
-            for (name, body) in list {
-                doc.key(name);
-                doc.raw(body);
+            for e in list {
+                doc.key(&e.name);
+                write(&mut doc, &e.body, &p.tf_addr, &mut scratch);
+            }
+            doc.end_object();
+        }
+        for type_name in &env_sources {
+            doc.key(type_name);
+            doc.begin_object();
+            doc.key("current");
+            doc.begin_object();
+            doc.end_object();
+            doc.end_object();
+        }
+        doc.end_object();
+    }
+    if !resources.is_empty() {
+        doc.key("resource");
+        doc.begin_object();
+        for (type_name, list) in &resources {
+            doc.key(type_name);
+            doc.begin_object();
+            for e in list {
+                doc.key(&e.name);
+                write(&mut doc, &e.body, &p.tf_addr, &mut scratch);
             }
             doc.end_object();
         }
@@ -517,7 +543,19 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     }
     if !stack.outputs.is_empty() {
         doc.key("output");
-        doc.raw(&outputs.out);
+        doc.begin_object();
+        for o in &stack.outputs {
+            doc.key(&crate::ids::terraform_name(std::slice::from_ref(&o.id)));
+            doc.begin_object();
+            if let Some(d) = &o.description {
+                doc.key("description");
+                doc.string(d);
+            }
+            doc.key("value");
+            write(&mut doc, &o.value, &p.tf_addr, &mut scratch);
+            doc.end_object();
+        }
+        doc.end_object();
     }
     doc.end_object();
     Rendered {

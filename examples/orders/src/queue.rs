@@ -157,7 +157,7 @@ impl Resource for Queue {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let mut props = Props::new();
+        let mut props = Props::default();
         props.insert("QueueName".into(), Expr::str(&self.name));
         props.insert("VisibilityTimeout".into(), self.visibility_timeout.into());
         props.insert("MessageRetentionPeriod".into(), self.retention.into());
@@ -172,7 +172,7 @@ impl Resource for Queue {
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let mut body = Props::new();
+        let mut body = Props::default();
         body.insert("name".into(), Expr::str(&self.name));
         body.insert("visibility_timeout_seconds".into(), self.visibility_timeout.into());
         body.insert("message_retention_seconds".into(), self.retention.into());

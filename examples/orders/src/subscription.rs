@@ -30,7 +30,7 @@ impl Resource for Subscription {
     fn validate(&self, _: &mut Checker<'_>) {}
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let mut props = Props::new();
+        let mut props = Props::default();
         props.insert("TopicArn".into(), self.topic.clone().into());
         props.insert("Protocol".into(), Expr::str("sqs"));
         props.insert("Endpoint".into(), self.queue.clone().into());
@@ -41,7 +41,7 @@ impl Resource for Subscription {
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let mut body = Props::new();
+        let mut body = Props::default();
         body.insert("topic_arn".into(), self.topic.clone().into());
         body.insert("protocol".into(), Expr::str("sqs"));
         body.insert("endpoint".into(), self.queue.clone().into());

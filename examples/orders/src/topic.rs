@@ -83,14 +83,14 @@ impl Resource for Topic {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let mut props = Props::new();
+        let mut props = Props::default();
         props.insert("TopicName".into(), Expr::str(&self.name));
         props.insert("KmsMasterKeyId".into(), Expr::str(&self.kms_key));
         Some(vec![CfnResource::new("AWS::SNS::Topic", props).into_block()])
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let mut body = Props::new();
+        let mut body = Props::default();
         body.insert("name".into(), Expr::str(&self.name));
         body.insert("kms_master_key_id".into(), Expr::str(&self.kms_key));
         Some(vec![TfBlock::resource("aws_sns_topic", body)])
