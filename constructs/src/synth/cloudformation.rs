@@ -4,6 +4,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{json, Map, Value as Json};
 
 use super::{Prepared, Rendered};
+use crate::checks::checkov;
 use crate::expr::{CfnAttr, Expr, Pseudo, Target};
 use crate::resource::{CfnBlock, Props};
 use crate::tree::{Backend, NodeRef, Override};
@@ -120,10 +121,17 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
                         .iter()
                         .map(|s| Expr::map([("rule", Expr::str(&s.rule)), ("reason", Expr::str(&s.reason))]))
                         .collect();
-                    entry.insert(
-                        "Metadata".into(),
-                        Expr::map([("checks", Expr::map([("suppressions", Expr::List(list))]))]),
-                    );
+                    let mut metadata = Props::new();
+                    metadata.insert("checks".into(), Expr::map([("suppressions", Expr::List(list))]));
+                    // checkov reads `Metadata.checkov.skip` of each resource.
+                    let skips: Vec<Expr> = checkov::skips_for(stack, &node.path)
+                        .into_iter()
+                        .map(|s| Expr::map([("id", Expr::str(s.id)), ("comment", Expr::str(s.comment))]))
+                        .collect();
+                    if !skips.is_empty() {
+                        metadata.insert("checkov".into(), Expr::map([("skip", Expr::List(skips))]));
+                    }
+                    entry.insert("Metadata".into(), Expr::Map(metadata));
                 }
                 let mut dep_ids: Vec<Expr> = Vec::new();
                 for d in p.deps[i].iter().chain(&res.depends_on) {

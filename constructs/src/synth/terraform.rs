@@ -4,13 +4,15 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{json, Map, Value as Json};
 
 use super::{Prepared, Rendered};
+use crate::checks::checkov;
 use crate::expr::{Expr, Pseudo, Target};
 use crate::resource::{Props, TfBlock, TfSection};
 use crate::tree::{Backend, NodeRef, Override};
 
 /// The Terraform and AWS provider versions the output is written for. The
 /// provider is held to the 5.x line the test machines carry (5.100.0): 6.x renamed
-/// attributes used here (e.g. `aws_region.name`).
+/// attributes used here (e.g. `aws_region.name`). The Terraform version is
+/// written as a comment, not as `required_version` (see [`module`]).
 pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
 pub const AWS_PROVIDER_SOURCE: &str = "hashicorp/aws";
 pub const AWS_PROVIDER_VERSION: &str = "~> 5.100";
@@ -221,11 +223,18 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
     let stack = p.stack;
     let node = &stack.nodes[i];
     let mut errors = Vec::new();
-    // Terraform ignores a "//" property: reviewers see why a check is suppressed.
+    // Terraform ignores a "//" property: reviewers see why a check is
+    // suppressed, and each checkov check skipped is a line of checkov's inline
+    // form `checkov:skip=<id>:<reason>` (one element per line, since checkov
+    // reads one skip per line).
     let suppressed = super::suppressions_for(stack, &node.path);
     let comment = (!suppressed.is_empty()).then(|| {
         let items: Vec<String> = suppressed.iter().map(|s| format!("{}: {}", s.rule, s.reason)).collect();
-        format!("checks suppressed: {}", items.join("; "))
+        let mut lines = vec![Expr::str(format!("checks suppressed: {}", items.join("; ")))];
+        for skip in checkov::skips_for(stack, &node.path) {
+            lines.push(Expr::str(format!("checkov:skip={}:{}", skip.id, skip.comment)));
+        }
+        Expr::List(lines)
     });
     let mut blocks = std::mem::take(&mut p.tf_blocks[i]);
     let mut entries = Vec::with_capacity(blocks.len());
@@ -243,7 +252,7 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
         let block = &mut blocks[k];
         let mut body = Props::new();
         if let (Some(c), TfSection::Resource) = (&comment, block.section) {
-            body.insert("//".into(), Expr::str(c));
+            body.insert("//".into(), c.clone());
         }
         body.extend(std::mem::take(&mut block.body));
         let tags = &p.tags[i];
@@ -433,10 +442,14 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
     if let Some(d) = stack.description() {
         doc.insert("//".into(), json!(d));
     }
+    // Every entry of the `terraform` block is an object: checkov's
+    // `terraform_json` parser fails on the whole file (and runs no check) when
+    // one is a plain string such as `required_version`, so the Terraform
+    // version the output is written for is stated in a comment both ignore.
     doc.insert(
         "terraform".into(),
         json!({
-            "required_version": REQUIRED_TERRAFORM,
+            "//": format!("written for Terraform {REQUIRED_TERRAFORM}"),
             "required_providers": {
                 "aws": { "source": AWS_PROVIDER_SOURCE, "version": AWS_PROVIDER_VERSION }
             }
