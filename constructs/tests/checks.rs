@@ -644,9 +644,10 @@ fn a_checkov_only_check_is_suppressed_through_the_same_api_with_a_reason() {
         json!({"skip": [{"id": "CKV_AWS_18", "comment": "access is audited with CloudTrail data events"}]})
     );
     assert_eq!(
-        tf_resource(&tf, "aws_s3_bucket", "b")["//"][1],
-        "checkov:skip=CKV_AWS_18:access is audited with CloudTrail data events"
+        tf_resource(&tf, "aws_s3_bucket", "b")["//"],
+        json!(["checkov:skip=CKV_AWS_18:access is audited with CloudTrail data events"])
     );
+    assert!(cfn_resource(&cfn, "B")["Metadata"].get("checks").is_none());
 
     let mut app = App::new();
     let stack = app.stack("S");

@@ -115,22 +115,26 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
             CfnBlock::Resource(res) => {
                 let mut entry = Props::new();
                 entry.insert("Type".into(), Expr::str(res.type_name.as_ref()));
-                let suppressed = super::suppressions_for(stack, &node.path);
-                if !suppressed.is_empty() {
-                    let list = suppressed
-                        .iter()
-                        .map(|s| Expr::map([("rule", Expr::str(&s.rule)), ("reason", Expr::str(&s.reason))]))
-                        .collect();
-                    let mut metadata = Props::new();
-                    metadata.insert("checks".into(), Expr::map([("suppressions", Expr::List(list))]));
-                    // checkov reads `Metadata.checkov.skip` of each resource.
-                    let skips: Vec<Expr> = checkov::skips_for(stack, &node.path)
-                        .into_iter()
-                        .map(|s| Expr::map([("id", Expr::str(s.id)), ("comment", Expr::str(s.comment))]))
-                        .collect();
-                    if !skips.is_empty() {
-                        metadata.insert("checkov".into(), Expr::map([("skip", Expr::List(skips))]));
-                    }
+                // Suppressions of our rules for reviewers; checkov reads its
+                // skips (its own ids, and our rules' counterparts) from
+                // `Metadata.checkov.skip`.
+                let mut metadata = Props::new();
+                let ours: Vec<Expr> = super::suppressions_for(stack, &node.path)
+                    .iter()
+                    .filter(|s| !checkov::is_checkov_id(&s.rule))
+                    .map(|s| Expr::map([("rule", Expr::str(&s.rule)), ("reason", Expr::str(&s.reason))]))
+                    .collect();
+                if !ours.is_empty() {
+                    metadata.insert("checks".into(), Expr::map([("suppressions", Expr::List(ours))]));
+                }
+                let skips: Vec<Expr> = checkov::skips_for(stack, &node.path)
+                    .into_iter()
+                    .map(|s| Expr::map([("id", Expr::str(s.id)), ("comment", Expr::str(s.comment))]))
+                    .collect();
+                if !skips.is_empty() {
+                    metadata.insert("checkov".into(), Expr::map([("skip", Expr::List(skips))]));
+                }
+                if !metadata.is_empty() {
                     entry.insert("Metadata".into(), Expr::Map(metadata));
                 }
                 let mut dep_ids: Vec<Expr> = Vec::new();

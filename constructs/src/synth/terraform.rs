@@ -227,15 +227,19 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
     // suppressed, and each checkov check skipped is a line of checkov's inline
     // form `checkov:skip=<id>:<reason>` (one element per line, since checkov
     // reads one skip per line).
-    let suppressed = super::suppressions_for(stack, &node.path);
-    let comment = (!suppressed.is_empty()).then(|| {
-        let items: Vec<String> = suppressed.iter().map(|s| format!("{}: {}", s.rule, s.reason)).collect();
-        let mut lines = vec![Expr::str(format!("checks suppressed: {}", items.join("; ")))];
-        for skip in checkov::skips_for(stack, &node.path) {
-            lines.push(Expr::str(format!("checkov:skip={}:{}", skip.id, skip.comment)));
-        }
-        Expr::List(lines)
-    });
+    let ours: Vec<String> = super::suppressions_for(stack, &node.path)
+        .iter()
+        .filter(|s| !checkov::is_checkov_id(&s.rule))
+        .map(|s| format!("{}: {}", s.rule, s.reason))
+        .collect();
+    let mut lines: Vec<Expr> = Vec::new();
+    if !ours.is_empty() {
+        lines.push(Expr::str(format!("checks suppressed: {}", ours.join("; "))));
+    }
+    for skip in checkov::skips_for(stack, &node.path) {
+        lines.push(Expr::str(format!("checkov:skip={}:{}", skip.id, skip.comment)));
+    }
+    let comment = (!lines.is_empty()).then_some(Expr::List(lines));
     let mut blocks = std::mem::take(&mut p.tf_blocks[i]);
     let mut entries = Vec::with_capacity(blocks.len());
     for k in 0..blocks.len() {
