@@ -41,10 +41,9 @@ pub const ADMIN_ACTIONS: [&str; 18] = [
     "kms:DeleteAlias",
 ];
 
-/// What a data service does with the key on behalf of a caller of this account
-/// (DynamoDB and S3 encrypt and decrypt; ECR and DynamoDB create grants for
-/// their own background use).
-pub const SERVICE_USE_ACTIONS: [&str; 8] = [
+/// Encrypting and decrypting: what CloudWatch Logs needs for a log group's
+/// events, and what DynamoDB and S3 do on behalf of a caller of this account.
+pub const CRYPTO_ACTIONS: [&str; 7] = [
     "kms:Encrypt",
     "kms:Decrypt",
     "kms:ReEncryptFrom",
@@ -52,19 +51,11 @@ pub const SERVICE_USE_ACTIONS: [&str; 8] = [
     "kms:GenerateDataKey",
     "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
-    "kms:CreateGrant",
 ];
 
-/// What CloudWatch Logs needs to encrypt and read back a log group's events.
-pub const LOGS_ACTIONS: [&str; 7] = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:DescribeKey",
-];
+/// What the data services need besides [`CRYPTO_ACTIONS`]: ECR and DynamoDB
+/// create grants on the key for their own background use.
+pub const SERVICE_GRANT_ACTION: &str = "kms:CreateGrant";
 
 /// A service that may use the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -119,7 +110,7 @@ impl KeyUser {
 ///      is how AWS's default key policy delegates to IAM; AWS's default grants
 ///      `kms:*`, this one does not;
 ///   2. if a data service is among [`KmsKey::usable_by`]: the cryptographic
-///      actions ([`SERVICE_USE_ACTIONS`]) for callers of this account, only
+///      actions ([`CRYPTO_ACTIONS`] and [`SERVICE_GRANT_ACTION`]) for callers of this account, only
 ///      through those services (`kms:ViaService`) and only when their own IAM
 ///      policy allows it, which the tables' and buckets' `grant_*` methods add;
 ///   3. if [`KeyUser::CloudWatchLogs`] is among them: the regional CloudWatch
@@ -213,7 +204,8 @@ impl KmsKey {
                 Statement::allow()
                     .sid("UseThroughDataServices")
                     .principal(Principal::this_account())
-                    .actions(SERVICE_USE_ACTIONS)
+                    .actions(CRYPTO_ACTIONS)
+                    .action(SERVICE_GRANT_ACTION)
                     .any_resource()
                     .condition(Condition::new(
                         "StringEquals",
@@ -237,7 +229,7 @@ impl KmsKey {
                 Statement::allow()
                     .sid("CloudWatchLogsOfThisAccount")
                     .principal(Principal::regional_service("logs"))
-                    .actions(LOGS_ACTIONS)
+                    .actions(CRYPTO_ACTIONS)
                     .any_resource()
                     .condition(Condition::new(
                         "ArnLike",

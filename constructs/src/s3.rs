@@ -256,42 +256,35 @@ impl Bucket {
         if noncurrent.is_none() && l.abort_incomplete_multipart_upload.is_none() {
             return None;
         }
-        let mut rule = Props::new();
-        match style {
-            Style::Cfn => {
-                rule.insert("Id".into(), "default".into());
-                rule.insert("Status".into(), "Enabled".into());
-                if let Some(d) = noncurrent {
-                    rule.insert(
-                        "NoncurrentVersionExpiration".into(),
-                        Expr::map([("NoncurrentDays", Expr::Int(days(d)))]),
-                    );
-                }
-                if let Some(d) = l.abort_incomplete_multipart_upload {
-                    rule.insert(
-                        "AbortIncompleteMultipartUpload".into(),
-                        Expr::map([("DaysAfterInitiation", Expr::Int(days(d)))]),
-                    );
-                }
-            }
-            Style::Tf => {
-                rule.insert("id".into(), "default".into());
-                rule.insert("status".into(), "Enabled".into());
-                // An empty filter: the rule covers every object.
-                rule.insert("filter".into(), Expr::map::<&str>([]));
-                if let Some(d) = noncurrent {
-                    rule.insert(
-                        "noncurrent_version_expiration".into(),
-                        Expr::map([("noncurrent_days", Expr::Int(days(d)))]),
-                    );
-                }
-                if let Some(d) = l.abort_incomplete_multipart_upload {
-                    rule.insert(
-                        "abort_incomplete_multipart_upload".into(),
-                        Expr::map([("days_after_initiation", Expr::Int(days(d)))]),
-                    );
-                }
-            }
+        // Keys per backend: id, status, the two actions and their day counts.
+        let k = match style {
+            Style::Cfn => [
+                "Id",
+                "Status",
+                "NoncurrentVersionExpiration",
+                "NoncurrentDays",
+                "AbortIncompleteMultipartUpload",
+                "DaysAfterInitiation",
+            ],
+            Style::Tf => [
+                "id",
+                "status",
+                "noncurrent_version_expiration",
+                "noncurrent_days",
+                "abort_incomplete_multipart_upload",
+                "days_after_initiation",
+            ],
+        };
+        let mut rule = props! { k[0] => "default", k[1] => "Enabled" };
+        if let Style::Tf = style {
+            // An empty filter: the rule covers every object.
+            rule.insert("filter".into(), Expr::map::<&str>([]));
+        }
+        if let Some(d) = noncurrent {
+            rule.insert(k[2].into(), Expr::map([(k[3], Expr::Int(days(d)))]));
+        }
+        if let Some(d) = l.abort_incomplete_multipart_upload {
+            rule.insert(k[4].into(), Expr::map([(k[5], Expr::Int(days(d)))]));
         }
         Some(Expr::Map(rule))
     }
