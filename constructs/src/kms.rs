@@ -276,7 +276,7 @@ impl Resource for KmsKey {
         });
         let days = self.pending_window.as_secs() / 86_400;
         c.ensure(
-            self.pending_window.as_secs() % 86_400 == 0 && (7..=30).contains(&days),
+            self.pending_window.as_secs().is_multiple_of(86_400) && (7..=30).contains(&days),
             "kms-key-pending-window",
             || {
                 format!(

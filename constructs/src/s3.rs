@@ -357,7 +357,7 @@ impl Resource for Bucket {
         for (what, period) in periods {
             if let Some(d) = period {
                 c.ensure(
-                    d.as_secs() % 86_400 == 0 && d.as_secs() >= 86_400,
+                    d.as_secs().is_multiple_of(86_400) && d.as_secs() >= 86_400,
                     "s3-lifecycle-days",
                     || format!("{what} after {d:?} must be a whole number of days, at least 1"),
                 );
