@@ -63,9 +63,78 @@ pub enum Pseudo {
     UrlSuffix,
 }
 
-/// An ordered map of property names to values (insertion order is output
-/// order). Build one with `ExprMap::default()`, `collect()` or [`Expr::map`].
-pub type ExprMap = IndexMap<String, Expr, FxBuild>;
+/// An ordered map of property names to values: insertion order is output
+/// order. It derefs to an `IndexMap` (hashed with FxHash: keys are property
+/// names, not attacker-chosen, and maps are built by the million at scale).
+/// Build one with `ExprMap::new()`, `collect()` or [`Expr::map`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExprMap(IndexMap<String, Expr, FxBuild>);
+
+impl ExprMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        ExprMap(IndexMap::with_capacity_and_hasher(n, FxBuild::default()))
+    }
+}
+
+impl std::ops::Deref for ExprMap {
+    type Target = IndexMap<String, Expr, FxBuild>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ExprMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl FromIterator<(String, Expr)> for ExprMap {
+    fn from_iter<I: IntoIterator<Item = (String, Expr)>>(iter: I) -> Self {
+        ExprMap(iter.into_iter().collect())
+    }
+}
+
+impl Extend<(String, Expr)> for ExprMap {
+    fn extend<I: IntoIterator<Item = (String, Expr)>>(&mut self, iter: I) {
+        self.0.extend(iter)
+    }
+}
+
+impl IntoIterator for ExprMap {
+    type Item = (String, Expr);
+    type IntoIter = indexmap::map::IntoIter<String, Expr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ExprMap {
+    type Item = (&'a String, &'a Expr);
+    type IntoIter = indexmap::map::Iter<'a, String, Expr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut ExprMap {
+    type Item = (&'a String, &'a mut Expr);
+    type IntoIter = indexmap::map::IterMut<'a, String, Expr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
+
+impl std::ops::Index<&str> for ExprMap {
+    type Output = Expr;
+    fn index(&self, key: &str) -> &Expr {
+        &self.0[key]
+    }
+}
 
 /// The hasher of the library's maps: FxHash, fast for short keys (property
 /// names, node refs), none of them attacker-chosen.

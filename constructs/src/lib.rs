@@ -35,6 +35,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod s3;
 
@@ -56,6 +57,7 @@ pub mod prelude {
     pub use crate::elbv2::{Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule};
     pub use crate::expr::{kind, Attr, Expr, Value};
     pub use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
+    pub use crate::kms::{KeyUser, KmsKey};
     pub use crate::logs::{LogGroup, Retention};
     pub use crate::lookup::{
         IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup,

@@ -377,7 +377,8 @@ pub(crate) struct Node {
 pub struct Suppression {
     /// The construct's path; the suppression covers it and its whole subtree.
     pub path: String,
-    /// A rule id of [`crate::checks`] or of a registered rule pack, e.g. `ecs-readonly-root-filesystem`.
+    /// A rule id of [`crate::checks`] or of a registered rule pack, e.g.
+    /// `ecs-readonly-root-filesystem`, or a checkov check id, e.g. `CKV_AWS_18`.
     pub rule: String,
     pub reason: String,
 }
@@ -662,8 +663,15 @@ impl Stack {
 
     /// Exempts a construct (and its subtree) from one check, for a reason that is
     /// written into the output (CloudFormation `Metadata`, a Terraform `//`
-    /// comment) so reviewers see it. A missing reason, an unknown rule or a
-    /// construct of another stack is a synth-time problem.
+    /// comment) so reviewers see it. `rule` is a rule of the checks (its
+    /// checkov counterparts are skipped too, see
+    /// [`crate::checks::checkov::checkov_ids`]) or a checkov check id such as
+    /// `CKV_AWS_18` for a check we have no rule for. Either way the skip is
+    /// written as CloudFormation `Metadata.checkov.skip` (which checkov reads)
+    /// and as `checkov:skip=<id>:<reason>` lines of the Terraform `//` comment
+    /// (`docs/checks.md` says what checkov's Terraform JSON scan does with
+    /// them). A missing reason, an unknown rule or a construct of another
+    /// stack is a synth-time problem.
     pub fn suppress(&mut self, target: &impl AsNode, rule: &str, reason: &str) {
         match self.own_node(target.as_node()).map(|n| n.path.clone()) {
             Some(path) => self.suppress_path(&path, rule, reason),

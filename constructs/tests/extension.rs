@@ -188,7 +188,7 @@ fn a_suppression_on_a_composite_covers_its_children() {
     let mut edge = stack.scope("Edge");
     edge.add(
         "Public",
-        SecurityGroup::new("public", vpc.id()).ingress(Rule::tcp(Peer::any_ipv4(), 443)),
+        SecurityGroup::new("public", vpc.id()).ingress(Rule::tcp(Peer::any_ipv4(), 443).description("HTTPS")),
     );
     let edge = edge.node().unwrap();
     stack.suppress(&edge, "ec2-open-ingress", "public load balancer behind WAF");

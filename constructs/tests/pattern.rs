@@ -118,6 +118,9 @@ fn the_security_group_admits_only_the_load_balancer_on_the_container_port() {
     );
     assert_eq!(rule["referenced_security_group_id"], "sg-0123456789abcdef0");
     assert_eq!(rule["from_port"], 8080);
+    // Every rule says what it is for (checkov CKV_AWS_23, our ec2-rule-description).
+    assert_eq!(ingress[0]["Description"], "web: from the load balancer on port 8080");
+    assert_eq!(rule["description"], "web: from the load balancer on port 8080");
     assert!(
         tf["resource"]["aws_vpc_security_group_ingress_rule"]
             .as_object()
@@ -211,6 +214,7 @@ fn every_override_takes_effect_in_both_backends() {
             .public_ip()
             .log_group_name("/custom/web")
             .log_retention(Retention::Days(30))
+            .log_kms_key("arn:aws:kms:eu-west-2:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab")
             .route_hosts(["web.example.com"])
             .customize_container(|c| c.writable_root_filesystem())
     });
@@ -261,7 +265,10 @@ fn every_override_takes_effect_in_both_backends() {
         "/custom/web"
     );
     assert_eq!(cfn_resource(&cfn, "WebLogs")["Properties"]["RetentionInDays"], 30);
+    let key = "arn:aws:kms:eu-west-2:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab";
+    assert_eq!(cfn_resource(&cfn, "WebLogs")["Properties"]["KmsKeyId"], key);
     let tlogs = tf_resource(&tf, "aws_cloudwatch_log_group", "web_logs");
+    assert_eq!(tlogs["kms_key_id"], key);
     assert_eq!(
         (tlogs["name"].clone(), tlogs["retention_in_days"].clone()),
         (json!("/custom/web"), json!(30))

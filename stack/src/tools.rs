@@ -1,5 +1,6 @@
 //! External tools the test suite checks output with: `cfn-lint`, `terraform`
-//! (with the AWS provider from a filesystem mirror) and `moto_server`.
+//! (with the AWS provider from a filesystem mirror), `moto_server` and
+//! `checkov` (in its own virtual environment).
 //!
 //! Each is found on `PATH` (and the usual pip install locations); the Python
 //! ones are installed with `pip` when missing. What was used is printed straight to
@@ -94,6 +95,104 @@ pub fn find_or_install(name: &str, version_arg: &str, pip_package: Option<&str>)
 
 pub fn cfn_lint() -> Result<Tool, Missing> {
     find_or_install("cfn-lint", "--version", Some("cfn-lint"))
+}
+
+/// The checkov release the tests scan with. Its checks change between
+/// releases, so the expected results in `stack/tests/checkov.rs` are for this one.
+pub const CHECKOV_VERSION: &str = "3.3.30";
+
+/// checkov at [`CHECKOV_VERSION`], in its own virtual environment (it pins
+/// an old boto3 that would break moto's): a `checkov` on `PATH` reporting
+/// that version, else `~/.cache/iac-tools/checkov-<version>`, created with
+/// `python3 -m venv` and `pip install checkov==<version>` if missing.
+pub fn checkov() -> Result<Tool, Missing> {
+    let _guard = PIP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = search_path("checkov") {
+        if version_of(&path, "--version").as_deref() == Some(CHECKOV_VERSION) {
+            announce(&format!("using checkov: {} ({CHECKOV_VERSION})", path.display()));
+            return Ok(Tool {
+                path,
+                version: CHECKOV_VERSION.into(),
+            });
+        }
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let venv = home.join(".cache/iac-tools").join(format!("checkov-{CHECKOV_VERSION}"));
+    let bin = venv.join("bin/checkov");
+    let complete = venv.join(".installed");
+    if !complete.is_file() {
+        announce(&format!(
+            "checkov {CHECKOV_VERSION} not found; installing it with pip into its own virtual environment {}",
+            venv.display()
+        ));
+        let _ = std::fs::remove_dir_all(&venv);
+        let created = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success());
+        let installed = created
+            && Command::new(venv.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .arg(format!("checkov=={CHECKOV_VERSION}"))
+                .status()
+                .is_ok_and(|s| s.success());
+        if !installed {
+            return Err(Missing(format!(
+                "checkov {CHECKOV_VERSION} could not be installed into {}",
+                venv.display()
+            )));
+        }
+        let _ = std::fs::write(&complete, CHECKOV_VERSION);
+    }
+    match version_of(&bin, "--version") {
+        Some(version) => {
+            announce(&format!("using checkov: {} ({version})", bin.display()));
+            Ok(Tool { path: bin, version })
+        }
+        None => Err(Missing(format!("{} does not run", bin.display()))),
+    }
+}
+
+/// Runs checkov once over `dir` for the given frameworks (e.g.
+/// `cloudformation`, `terraform_json`), offline (`--skip-download`), and
+/// returns one JSON report per framework that found files, keyed by its
+/// `check_type`. Failed checks do not fail the run (`--soft-fail`); a
+/// parsing error or a crash does.
+pub fn run_checkov(tool: &Tool, dir: &Path, frameworks: &[&str]) -> Result<Vec<serde_json::Value>, String> {
+    let out = Command::new(&tool.path)
+        .arg("--directory")
+        .arg(dir)
+        .arg("--framework")
+        .args(frameworks)
+        .args(["--output", "json", "--soft-fail", "--skip-download"])
+        .output()
+        .map_err(|e| format!("checkov did not run: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "checkov exit {}: its output is not JSON ({e}):\n{text}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let reports = match parsed {
+        serde_json::Value::Array(list) => list,
+        one => vec![one],
+    };
+    for r in &reports {
+        let errors = &r["summary"]["parsing_errors"];
+        if errors.as_u64().unwrap_or(0) > 0 {
+            return Err(format!(
+                "checkov could not parse {errors} file(s) for {}: {}",
+                r["check_type"],
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(reports)
 }
 
 /// `moto_server` has no `--version`: `-h` proves it runs; the version comes from

@@ -99,7 +99,7 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
     assert_eq!(tg["TargetGroupName"], "vault-api");
     assert_eq!(tg["HealthCheckPath"], "/vault");
 
-    // The task role's policies name only the table's and the bucket's ARNs.
+    // The task role's policies name only the table's, the bucket's and their key's ARNs.
     let resources = &report["resources"];
     let physical = |logical: &str| {
         resources[logical]["id"]
@@ -109,12 +109,32 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
     };
     let table = format!("arn:aws:dynamodb:eu-west-2:123456789012:table/{}", physical("Items"));
     let bucket = format!("arn:aws:s3:::{}", physical("Objects"));
+    let key = &report["keys"][physical("DataKey")];
+    let key_arn = key["arn"].as_str().expect("the data key exists in KMS").to_string();
     let allowed = [
         table.clone(),
         format!("{table}/index/*"),
         bucket.clone(),
         format!("{bucket}/*"),
+        // The table's and the bucket's customer-managed key, for the key use their grants need.
+        key_arn.clone(),
+        key_arn.clone(),
     ];
+    assert_eq!(key["rotation"], true, "the key rotates");
+    let sids: Vec<&str> = key["policy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            "KeyAdministration",
+            "UseThroughDataServices",
+            "CloudWatchLogsOfThisAccount"
+        ]
+    );
     let policies = report["role_policies"][physical("ApiTaskRole")]
         .as_object()
         .expect("task role policies");
@@ -136,7 +156,7 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
     expected.sort();
     assert_eq!(
         named, expected,
-        "the task role reaches exactly the table (and its indexes) and the bucket (and its objects)"
+        "the task role reaches exactly the table (and its indexes), the bucket (and its objects) and their key"
     );
 }
 
@@ -213,11 +233,12 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
     .unwrap();
     std::fs::write(module.join("main.tf.json"), &files[0].text).unwrap();
     // Point the provider at moto; Terraform merges override files into the module.
-    let endpoints: serde_json::Map<String, Json> =
-        ["ec2", "elbv2", "ecs", "iam", "ecr", "dynamodb", "s3", "logs", "sts"]
-            .into_iter()
-            .map(|service| (service.to_string(), Json::String(server.endpoint.clone())))
-            .collect();
+    let endpoints: serde_json::Map<String, Json> = [
+        "ec2", "elbv2", "ecs", "iam", "ecr", "dynamodb", "s3", "logs", "kms", "sts",
+    ]
+    .into_iter()
+    .map(|service| (service.to_string(), Json::String(server.endpoint.clone())))
+    .collect();
     let provider = serde_json::json!({"provider": {"aws": {
         "access_key": "testing",
         "secret_key": "testing",

@@ -1,6 +1,8 @@
 //! IAM rules: wildcard principals, actions and resources; trust broader than
 //! needed; one role doing two jobs.
 
+use std::borrow::Cow;
+
 use super::{Cx, Findings, RuleInfo, Severity};
 use crate::dynamodb::DynamoTable;
 use crate::ec2::SecurityGroup;
@@ -9,6 +11,7 @@ use crate::ecs::{EcsCluster, FargateService, FargateTaskDefinition};
 use crate::elbv2::{IpTargetGroup, LoadBalancerRule};
 use crate::expr::Expr;
 use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
+use crate::kms::KmsKey;
 use crate::logs::LogGroup;
 use crate::s3::Bucket;
 
@@ -72,20 +75,23 @@ const STAR_ONLY_ACTIONS: [&str; 6] = [
 
 /// Every policy document of the stack: (construct index, what it is, the document,
 /// whether it is a resource policy).
-fn documents<'a>(cx: &Cx<'a>) -> Vec<(usize, String, &'a PolicyDocument, bool)> {
+fn documents<'a>(cx: &Cx<'a>) -> Vec<(usize, String, Cow<'a, PolicyDocument>, bool)> {
     let mut out = Vec::new();
     for (i, _, role) in cx.all::<IamRole>() {
         for (name, doc) in &role.inline_policies {
-            out.push((i, format!("inline policy {name:?}"), doc, false));
+            out.push((i, format!("inline policy {name:?}"), Cow::Borrowed(doc), false));
         }
     }
     for (i, _, repo) in cx.all::<EcrRepo>() {
         if let Some(doc) = &repo.policy {
-            out.push((i, "repository policy".to_string(), doc, true));
+            out.push((i, "repository policy".to_string(), Cow::Borrowed(doc), true));
         }
     }
     for (i, _, bucket) in cx.all::<Bucket>() {
-        out.push((i, "bucket policy".to_string(), &bucket.policy, true));
+        out.push((i, "bucket policy".to_string(), Cow::Borrowed(&bucket.policy), true));
+    }
+    for (i, _, key) in cx.all::<KmsKey>() {
+        out.push((i, "key policy".to_string(), Cow::Owned(key.policy()), true));
     }
     out
 }
@@ -134,6 +140,7 @@ fn known_resource<'a>(cx: &Cx<'a>, service: &str) -> Option<&'a str> {
             .or_else(|| first::<FargateTaskDefinition>(cx)),
         "iam" => first::<IamRole>(cx),
         "ec2" => first::<SecurityGroup>(cx),
+        "kms" => first::<KmsKey>(cx),
         _ => None,
     }
 }
@@ -209,6 +216,7 @@ fn is_modelled(cx: &Cx<'_>, i: usize) -> bool {
     cx.is::<IamRole>(i)
         || cx.is::<EcrRepo>(i)
         || cx.is::<Bucket>(i)
+        || cx.is::<KmsKey>(i)
         || cx.is::<LogGroup>(i)
         || cx.is::<DynamoTable>(i)
         || cx.is::<SecurityGroup>(i)
@@ -404,6 +412,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
 fn describe_principal(p: &Principal) -> String {
     match p {
         Principal::Service(s) => s.clone(),
+        Principal::RegionalService(s) => format!("{s}.<region>.amazonaws.com"),
         Principal::Any => "\"*\"".into(),
         Principal::Aws(v) => shape(v.expr()),
         Principal::Account(v) => format!("account {}", shape(v.expr())),

@@ -12,6 +12,7 @@
 //! `docs/checks.md` compares the rules with cdk-nag's AwsSolutions pack and
 //! checkov's AWS checks.
 
+pub mod checkov;
 mod containers;
 mod iam;
 mod network;
@@ -71,12 +72,17 @@ pub const RULES: &[RuleInfo] = &[
     iam::SHARED_TASK_EXECUTION_ROLE,
     network::OPEN_INGRESS,
     network::OPEN_EGRESS,
+    network::RULE_DESCRIPTION,
     storage::S3_PUBLIC_ACCESS,
     storage::S3_INSECURE_TRANSPORT,
     storage::S3_ENCRYPTION,
     storage::S3_VERSIONING,
+    storage::S3_LIFECYCLE,
+    storage::S3_SENSITIVE_CUSTOMER_KEY,
     storage::DYNAMODB_PITR,
     storage::DYNAMODB_AWS_OWNED_KEY,
+    storage::DYNAMODB_SENSITIVE_CUSTOMER_KEY,
+    storage::KMS_KEY_ROTATION,
     storage::LOGS_RETENTION,
     containers::ECR_SCAN_ON_PUSH,
     containers::ECR_MUTABLE_TAGS,

@@ -19,6 +19,14 @@ pub const OPEN_EGRESS: RuleInfo = RuleInfo {
     fix: "Keep SecurityGroup's default egress (HTTPS to anywhere) or add narrower .egress(..) rules instead of .allow_all_egress().",
 };
 
+pub const RULE_DESCRIPTION: RuleInfo = RuleInfo {
+    id: "ec2-rule-description",
+    severity: Severity::Warning,
+    title: "A security group rule has no description",
+    why: "A rule without a description says what it opens but not why; reviewers and incident responders cannot tell a needed rule from a forgotten one.",
+    fix: "Add .description(\"what this traffic is\") to the Rule.",
+};
+
 fn anywhere(rule: &Rule) -> Option<&str> {
     match &rule.peer {
         Peer::Ipv4(c) if c == "0.0.0.0/0" => Some(c),
@@ -47,6 +55,24 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
                     format!("ingress allows {} from {cidr}", ports(rule)),
                 );
             }
+        }
+        let undescribed: Vec<String> = [("ingress", &sg.ingress), ("egress", &sg.egress)]
+            .into_iter()
+            .flat_map(|(direction, rules)| {
+                rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.description.as_deref().is_none_or(|d| d.trim().is_empty()))
+                    .map(move |(n, r)| format!("{direction} rule {n} ({})", ports(r)))
+            })
+            .collect();
+        if !undescribed.is_empty() {
+            cx.finding(
+                out,
+                &RULE_DESCRIPTION,
+                i,
+                format!("no description on {}", undescribed.join(", ")),
+            );
         }
         for rule in sg.egress.iter().filter(|r| r.protocol == IpProtocol::All) {
             if let Some(cidr) = anywhere(rule) {

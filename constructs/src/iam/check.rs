@@ -276,6 +276,14 @@ fn check_principal(c: &mut Checker<'_>, p: &Principal, at: &str) {
                 format!("{at}: service principal {s:?} must look like \"ecs-tasks.amazonaws.com\"")
             });
         }
+        Principal::RegionalService(s) => {
+            let ok = !s.is_empty()
+                && s.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
+            c.ensure(ok, "iam-service-principal", || {
+                format!("{at}: regional service principal {s:?} must be a service name such as \"logs\"")
+            });
+        }
         Principal::Aws(arn) => {
             if let Some(bad) = bad_arn_literal(arn.expr(), false) {
                 let hint = if bad == "*" {

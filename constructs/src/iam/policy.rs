@@ -34,6 +34,10 @@ impl Effect {
 pub enum Principal {
     /// An AWS service, e.g. `ecs-tasks.amazonaws.com`.
     Service(String),
+    /// An AWS service's principal in the stack's region, for services whose
+    /// principal is regional: `logs` renders as `logs.<region>.<url suffix>`
+    /// (`logs.eu-west-2.amazonaws.com`).
+    RegionalService(String),
     /// An IAM principal by ARN: a role, a user, or an account's `:root`.
     Aws(Value<kind::Arn>),
     /// Every principal of an account (rendered as `arn:<partition>:iam::<id>:root`,
@@ -48,6 +52,12 @@ impl Principal {
     /// An AWS service principal, e.g. `Principal::service("ecs-tasks.amazonaws.com")`.
     pub fn service(name: &str) -> Self {
         Principal::Service(name.to_string())
+    }
+
+    /// A regional service principal, e.g. `Principal::regional_service("logs")`
+    /// for CloudWatch Logs in the stack's region.
+    pub fn regional_service(name: &str) -> Self {
+        Principal::RegionalService(name.to_string())
     }
 
     /// An IAM principal by ARN, e.g. a role's `arn()`.
@@ -259,6 +269,15 @@ fn render_principals(principals: &[Principal]) -> Expr {
                 ]),
             ),
             Principal::Service(s) => push(&mut service, Expr::str(s)),
+            Principal::RegionalService(s) => push(
+                &mut service,
+                Expr::concat([
+                    Expr::str(format!("{s}.")),
+                    Attr::region().expr(),
+                    Expr::str("."),
+                    Attr::url_suffix().expr(),
+                ]),
+            ),
             Principal::Any => {}
         }
     }

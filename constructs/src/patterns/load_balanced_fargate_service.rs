@@ -114,6 +114,9 @@ pub struct LoadBalancedFargateService {
     /// Defaults to `/ecs/<name>`.
     pub log_group_name: Option<String>,
     pub log_retention: Retention,
+    /// Encrypts the log group with this customer-managed key (its ARN); the
+    /// key must list `KeyUser::CloudWatchLogs`.
+    pub log_kms_key: Option<Value<kind::Arn>>,
     /// Adjusts the container definition after the pattern built it (secrets, a
     /// writable root filesystem, a command…).
     pub customize_container: Option<Box<dyn FnOnce(ContainerDefinition) -> ContainerDefinition>>,
@@ -164,6 +167,7 @@ impl LoadBalancedFargateService {
             assign_public_ip: false,
             log_group_name: None,
             log_retention: LogGroup::DEFAULT_RETENTION,
+            log_kms_key: None,
             customize_container: None,
         }
     }
@@ -242,6 +246,11 @@ impl LoadBalancedFargateService {
         self.log_retention = retention;
         self
     }
+    /// Encrypts the service's log group with a customer-managed KMS key.
+    pub fn log_kms_key(mut self, key_arn: impl Into<Value<kind::Arn>>) -> Self {
+        self.log_kms_key = Some(key_arn.into());
+        self
+    }
     pub fn customize_container(mut self, f: impl FnOnce(ContainerDefinition) -> ContainerDefinition + 'static) -> Self {
         self.customize_container = Some(Box::new(f));
         self
@@ -279,11 +288,10 @@ impl Construct for LoadBalancedFargateService {
         let routed: Vec<String> = self.conditions.iter().map(describe_condition).collect();
         let p = &self.placement;
 
-        let log_group = scope.add(
-            "Logs",
-            LogGroup::new(self.log_group_name.as_deref().unwrap_or(&format!("/ecs/{name}")))
-                .retention(self.log_retention),
-        );
+        let mut logs = LogGroup::new(self.log_group_name.as_deref().unwrap_or(&format!("/ecs/{name}")))
+            .retention(self.log_retention);
+        logs.kms_key = self.log_kms_key.clone();
+        let log_group = scope.add("Logs", logs);
         let target_group = scope.add(
             "TargetGroup",
             IpTargetGroup::new(self.container_port, p.vpc.clone())
@@ -300,10 +308,11 @@ impl Construct for LoadBalancedFargateService {
                 &format!("{name} tasks: traffic from the load balancer only"),
                 p.vpc.clone(),
             )
-            .ingress(Rule::tcp_from_security_group(
-                p.load_balancer_security_group.clone(),
-                self.container_port,
-            )),
+            .ingress(
+                Rule::tcp_from_security_group(p.load_balancer_security_group.clone(), self.container_port).description(
+                    &format!("{name}: from the load balancer on port {}", self.container_port),
+                ),
+            ),
         );
 
         let mut execution = IamRole::for_service("ecs-tasks.amazonaws.com")

@@ -2,6 +2,7 @@
 
 use super::json_text::JsonText;
 use super::{Prepared, Rendered};
+use crate::checks::checkov;
 use crate::expr::{CfnAttr, Expr, FxIndexMap, FxIndexSet, Pseudo, Target};
 use crate::resource::{CfnBlock, Props};
 use crate::tree::{Backend, NodeRef, Override};
@@ -149,16 +150,27 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
             CfnBlock::Resource(res) => {
                 let mut entry = Props::default();
                 entry.insert("Type".into(), Expr::str(res.type_name.as_ref()));
-                let suppressed = super::suppressions_for(stack, &node.path);
-                if !suppressed.is_empty() {
-                    let list = suppressed
-                        .iter()
-                        .map(|s| Expr::map([("rule", Expr::str(&s.rule)), ("reason", Expr::str(&s.reason))]))
-                        .collect();
-                    entry.insert(
-                        "Metadata".into(),
-                        Expr::map([("checks", Expr::map([("suppressions", Expr::List(list))]))]),
-                    );
+                // Suppressions of our rules for reviewers; checkov reads its
+                // skips (its own ids, and our rules' counterparts) from
+                // `Metadata.checkov.skip`.
+                let mut metadata = Props::new();
+                let ours: Vec<Expr> = super::suppressions_for(stack, &node.path)
+                    .iter()
+                    .filter(|s| !checkov::is_checkov_id(&s.rule))
+                    .map(|s| Expr::map([("rule", Expr::str(&s.rule)), ("reason", Expr::str(&s.reason))]))
+                    .collect();
+                if !ours.is_empty() {
+                    metadata.insert("checks".into(), Expr::map([("suppressions", Expr::List(ours))]));
+                }
+                let skips: Vec<Expr> = checkov::skips_for(stack, &node.path)
+                    .into_iter()
+                    .map(|s| Expr::map([("id", Expr::str(s.id)), ("comment", Expr::str(s.comment))]))
+                    .collect();
+                if !skips.is_empty() {
+                    metadata.insert("checkov".into(), Expr::map([("skip", Expr::List(skips))]));
+                }
+                if !metadata.is_empty() {
+                    entry.insert("Metadata".into(), Expr::Map(metadata));
                 }
                 let mut dep_ids: Vec<Expr> = Vec::new();
                 for d in p.deps[i].iter().chain(&res.depends_on) {

@@ -98,6 +98,7 @@ pub(crate) fn prepare<'a>(
         check_cycles(&p, problems);
     }
     check_unique_keys(stack, problems);
+    crate::kms::check_key_users(stack, problems);
     p
 }
 
@@ -221,8 +222,8 @@ fn check_overrides(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
     }
 }
 
-/// A suppression needs a reason, a known rule (built-in or of a registered
-/// rule pack) and a construct of this stack.
+/// A suppression needs a reason, a known rule (built-in, of a registered rule
+/// pack, or a checkov check id) and a construct of this stack.
 fn check_suppressions(app: &App, stack: &Stack, problems: &mut Vec<Problem>) {
     for s in stack.suppressions() {
         if s.reason.is_empty() {
@@ -235,11 +236,14 @@ fn check_suppressions(app: &App, stack: &Stack, problems: &mut Vec<Problem>) {
                 ),
             ));
         }
-        if crate::checks::rule_of(app, &s.rule).is_none() {
+        if crate::checks::rule_of(app, &s.rule).is_none() && !crate::checks::checkov::is_checkov_id(&s.rule) {
             problems.push(Problem::new(
                 &s.path,
                 "suppression-unknown-rule",
-                format!("there is no check named {:?}", s.rule),
+                format!(
+                    "there is no check named {:?}: name a rule of the checks or a checkov id such as CKV_AWS_18",
+                    s.rule
+                ),
             ));
         }
         if !stack.has_path(&s.path) {

@@ -2,13 +2,15 @@
 
 use super::json_text::JsonText;
 use super::{Prepared, Rendered};
+use crate::checks::checkov;
 use crate::expr::{Expr, FxIndexMap, FxIndexSet, Pseudo, Target};
 use crate::resource::{Props, TfBlock, TfSection};
 use crate::tree::{Backend, NodeRef, Override};
 
 /// The Terraform and AWS provider versions the output is written for. The
 /// provider is held to the 5.x line the test machines carry (5.100.0): 6.x renamed
-/// attributes used here (e.g. `aws_region.name`).
+/// attributes used here (e.g. `aws_region.name`). The Terraform version is
+/// written as a comment, not as `required_version` (see [`module`]).
 pub const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
 pub const AWS_PROVIDER_SOURCE: &str = "hashicorp/aws";
 pub const AWS_PROVIDER_VERSION: &str = "~> 5.100";
@@ -252,12 +254,23 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
     let stack = p.stack;
     let node = &stack.nodes[i];
     let mut errors = Vec::new();
-    // Terraform ignores a "//" property: reviewers see why a check is suppressed.
-    let suppressed = super::suppressions_for(stack, &node.path);
-    let comment = (!suppressed.is_empty()).then(|| {
-        let items: Vec<String> = suppressed.iter().map(|s| format!("{}: {}", s.rule, s.reason)).collect();
-        format!("checks suppressed: {}", items.join("; "))
-    });
+    // Terraform ignores a "//" property: reviewers see why a check is
+    // suppressed, and each checkov check skipped is a line of checkov's inline
+    // form `checkov:skip=<id>:<reason>` (one element per line, since checkov
+    // reads one skip per line).
+    let ours: Vec<String> = super::suppressions_for(stack, &node.path)
+        .iter()
+        .filter(|s| !checkov::is_checkov_id(&s.rule))
+        .map(|s| format!("{}: {}", s.rule, s.reason))
+        .collect();
+    let mut lines: Vec<Expr> = Vec::new();
+    if !ours.is_empty() {
+        lines.push(Expr::str(format!("checks suppressed: {}", ours.join("; "))));
+    }
+    for skip in checkov::skips_for(stack, &node.path) {
+        lines.push(Expr::str(format!("checkov:skip={}:{}", skip.id, skip.comment)));
+    }
+    let comment = (!lines.is_empty()).then_some(Expr::List(lines));
     let mut blocks = std::mem::take(&mut p.tf_blocks[i]);
     let mut entries = Vec::with_capacity(blocks.len());
     for k in 0..blocks.len() {
@@ -274,7 +287,7 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
         let block = &mut blocks[k];
         let mut body = Props::default();
         if let (Some(c), TfSection::Resource) = (&comment, block.section) {
-            body.insert("//".into(), Expr::str(c));
+            body.insert("//".into(), c.clone());
         }
         body.extend(std::mem::take(&mut block.body));
         let tags = &p.tags[i];
@@ -451,10 +464,15 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         doc.key("//");
         doc.string(d);
     }
+    // Every entry of the `terraform` block is an object: checkov's
+    // `terraform_json` parser fails on the whole file (and runs no check) when
+    // one is a plain string such as `required_version`, so the Terraform
+    // version the output is written for is stated in a comment both ignore
+    // (deploy checks the version of the terraform it runs).
     doc.key("terraform");
     doc.begin_object();
-    doc.key("required_version");
-    doc.string(REQUIRED_TERRAFORM);
+    doc.key("//");
+    doc.string(&format!("written for Terraform {REQUIRED_TERRAFORM}"));
     doc.key("required_providers");
     doc.begin_object();
     doc.key("aws");

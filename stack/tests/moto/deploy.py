@@ -7,8 +7,8 @@ First creates, through the EC2 and ELBv2 APIs, what the template only looks up
 and its port-443 listener), then
 fills the template's parameters by their type, creates the stack, waits for a
 final status and prints one JSON document on stdout: the stack status, its
-outputs, and the ECS services, listener rules, target groups and IAM role
-policies as the APIs describe them. Assertions are the Rust test's job.
+outputs, and the ECS services, listener rules, target groups, IAM role
+policies and KMS keys (rotation, key policy) as the APIs describe them. Assertions are the Rust test's job.
 """
 import ast
 import json
@@ -22,7 +22,7 @@ import network
 endpoint, template_path, stack_name = sys.argv[1:4]
 session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-2")
 client = lambda name: session.client(name, endpoint_url=endpoint)
-elbv2, cfn, ecs, iam = (client(n) for n in ("elbv2", "cloudformation", "ecs", "iam"))
+elbv2, cfn, ecs, iam, kms = (client(n) for n in ("elbv2", "cloudformation", "ecs", "iam", "kms"))
 
 net = network.create(session, endpoint)
 vpc, subnets, lb_sg, lb_arn, listener_arn = (net[k] for k in ("vpc", "subnets", "lb_security_group", "lb_arn", "listener_arn"))
@@ -30,6 +30,13 @@ vpc, subnets, lb_sg, lb_arn, listener_arn = (net[k] for k in ("vpc", "subnets", 
 with open(template_path) as f:
     template_body = f.read()
 template = json.loads(template_body)
+# moto's CloudFormation hands AWS::KMS::Key Tags to KMS in the KMS API's shape
+# (TagKey/TagValue) and fails on CloudFormation's own (Key/Value), which real
+# CloudFormation requires; only the copy sent to moto is rewritten.
+for resource in template["Resources"].values():
+    if resource["Type"] == "AWS::KMS::Key" and "Tags" in resource.get("Properties", {}):
+        resource["Properties"]["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in resource["Properties"]["Tags"]]
+template_body = json.dumps(template)
 by_type = {
     "AWS::EC2::VPC::Id": vpc,
     "List<AWS::EC2::Subnet::Id>": ",".join(subnets),
@@ -72,6 +79,7 @@ report = {
     "target_groups": elbv2.describe_target_groups()["TargetGroups"],
     "services": [],
     "role_policies": {},
+    "keys": {},
 }
 for cluster in ecs.list_clusters()["clusterArns"]:
     arns = ecs.list_services(cluster=cluster)["serviceArns"]
@@ -91,5 +99,12 @@ for role in iam.list_roles()["Roles"]:
     names = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
     report["role_policies"][role["RoleName"]] = {
         n: document(iam.get_role_policy(RoleName=role["RoleName"], PolicyName=n)["PolicyDocument"]) for n in names
+    }
+for key in kms.list_keys()["Keys"]:
+    key_id = key["KeyId"]
+    report["keys"][key_id] = {
+        "arn": key["KeyArn"],
+        "rotation": kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"],
+        "policy": document(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
     }
 print(json.dumps(report, default=str))
