@@ -42,7 +42,7 @@ pub mod s3;
 pub use expr::{kind, Attr, Attribute, CfnAttr, Expr, Pseudo, Value};
 pub use problem::{Problem, SynthError};
 pub use resource::{CfnBlock, CfnParameter, CfnResource, Props, RenderCx, Resource, TfBlock};
-pub use synth::{synth, synth_to, synth_with, validate, Artifact, Checks, SynthOptions};
+pub use synth::{synth, synth_to, synth_with, validate, Artifact, Checks, ExtraFile, SynthOptions};
 pub use tree::{App, AsNode, Backend, Construct, Handle, NodeRef, Scope, Stack};
 
 /// Everything a stack definition usually needs.

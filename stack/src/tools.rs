@@ -162,11 +162,24 @@ pub fn checkov() -> Result<Tool, Missing> {
 /// `check_type`. Failed checks do not fail the run (`--soft-fail`); a
 /// parsing error or a crash does.
 pub fn run_checkov(tool: &Tool, dir: &Path, frameworks: &[&str]) -> Result<Vec<serde_json::Value>, String> {
-    let out = Command::new(&tool.path)
-        .arg("--directory")
-        .arg(dir)
-        .arg("--framework")
-        .args(frameworks)
+    run_checkov_with_baseline(tool, dir, frameworks, None)
+}
+
+/// [`run_checkov`] with a checkov baseline (`--baseline FILE
+/// --output-baseline-as-skipped`): the checks it lists for a resource are
+/// reported as skipped ("baseline-skipped") instead of failed.
+pub fn run_checkov_with_baseline(
+    tool: &Tool,
+    dir: &Path,
+    frameworks: &[&str],
+    baseline: Option<&Path>,
+) -> Result<Vec<serde_json::Value>, String> {
+    let mut cmd = Command::new(&tool.path);
+    cmd.arg("--directory").arg(dir).arg("--framework").args(frameworks);
+    if let Some(b) = baseline {
+        cmd.arg("--baseline").arg(b).arg("--output-baseline-as-skipped");
+    }
+    let out = cmd
         .args(["--output", "json", "--soft-fail", "--skip-download"])
         .output()
         .map_err(|e| format!("checkov did not run: {e}"))?;

@@ -20,6 +20,8 @@ pub struct Staged {
     pub backend: constructs::Backend,
     pub resource_count: usize,
     pub relative_path: String,
+    /// Files staged with it (a checkov baseline).
+    pub extra_files: Vec<String>,
 }
 
 /// Files being written under `out`, not yet in place.
@@ -59,17 +61,24 @@ impl Staging {
         if self.error.is_some() {
             return;
         }
-        let path = self.dir.join(&a.relative_path);
-        let written = path
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|_| fs::write(&path, &a.text));
+        let write = |relative: &str, text: &str| {
+            let path = self.dir.join(relative);
+            path.parent()
+                .map_or(Ok(()), fs::create_dir_all)
+                .and_then(|_| fs::write(&path, text))
+        };
+        let mut written = write(&a.relative_path, &a.text);
+        for extra in &a.extra_files {
+            written = written.and_then(|_| write(&extra.relative_path, &extra.text));
+        }
+        let extras: Vec<String> = a.extra_files.iter().map(|e| e.relative_path.clone()).collect();
         match written {
             Ok(()) => self.staged.push(Staged {
                 stack: a.stack,
                 backend: a.backend,
                 resource_count: a.resource_count,
                 relative_path: a.relative_path,
+                extra_files: extras,
             }),
             Err(e) => self.error = Some(e),
         }
@@ -83,11 +92,24 @@ impl Staging {
         self.committed = true;
         let mut written = Vec::new();
         for s in std::mem::take(&mut self.staged) {
-            let target = self.out.join(&s.relative_path);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
+            for relative in std::iter::once(&s.relative_path).chain(&s.extra_files) {
+                let target = self.out.join(relative);
+                if let Some(parent) = target.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                fs::rename(self.dir.join(relative), &target)?;
             }
-            fs::rename(self.dir.join(&s.relative_path), &target)?;
+            let target = self.out.join(&s.relative_path);
+            // A Terraform module whose stack skips no checkov check any more
+            // must not keep an old baseline that would still skip them.
+            if s.backend == constructs::Backend::Terraform && s.extra_files.is_empty() {
+                if let Some(dir) = target.parent() {
+                    let stale = dir.join(".checkov.baseline");
+                    if stale.is_file() {
+                        fs::remove_file(stale)?;
+                    }
+                }
+            }
             written.push((s, target));
         }
         Ok(written)

@@ -43,6 +43,9 @@ fn write_apps(dir: &Path) -> BTreeMap<&'static str, Vec<Json>> {
             let path = dir.join(name).join(&a.relative_path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &a.text).unwrap();
+            for extra in &a.extra_files {
+                std::fs::write(dir.join(name).join(&extra.relative_path), &extra.text).unwrap();
+            }
             if a.backend == Backend::Terraform {
                 modules
                     .entry(name)
@@ -183,6 +186,29 @@ fn checkov_passes_the_vault_stack_and_flags_exactly_what_each_example_is_expecte
             "{env}: exactly the reasoned exceptions, which checkov's terraform_json runner cannot read"
         );
     }
+
+    // What checkov does apply to Terraform JSON: the baseline synth writes
+    // from the same suppressions. With it, the vault stack fails nothing and
+    // the reasoned exceptions are reported as skipped.
+    let vault = dir.path().join("vault-dev/terraform/Vault");
+    let baseline = vault.join(".checkov.baseline");
+    assert!(
+        baseline.is_file(),
+        "synth writes the Terraform module's checkov baseline"
+    );
+    let with_baseline = tools::run_checkov_with_baseline(&tool, &vault, &["terraform_json"], Some(&baseline))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let summary = &with_baseline[0]["summary"];
+    tools::announce(&format!(
+        "checkov {} vault-dev terraform_json with its baseline: {} passed, {} failed, {} skipped",
+        tool.version, summary["passed"], summary["failed"], summary["skipped"]
+    ));
+    assert_eq!(
+        summary["failed"], 0,
+        "{:#}",
+        with_baseline[0]["results"]["failed_checks"]
+    );
+    assert_eq!(summary["skipped"], 5);
 
     // blog: the seed's flaws, which `check` reports too (see examples/tests/checks.rs).
     let blog_cfn = get("blog", "cloudformation");

@@ -371,6 +371,7 @@ pub(crate) fn template(p: &Prepared<'_>) -> Rendered {
         parameter_count: parameter_ids.len(),
         output_count: stack.outputs.len(),
         parameter_ids,
+        checkov_baseline: None,
     }
 }
 

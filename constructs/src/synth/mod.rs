@@ -62,6 +62,17 @@ pub struct Artifact {
     /// template has no parameter for it: resolve it, do not pass it.
     /// Empty for Terraform, whose data sources resolve themselves.
     pub lookups: Vec<crate::lookup::ParameterLookup>,
+    /// Files that go with this one, e.g. `terraform/<Stack>/.checkov.baseline`
+    /// (checkov's skips for a Terraform module; see `docs/checks.md`).
+    pub extra_files: Vec<ExtraFile>,
+}
+
+/// A file written beside an [`Artifact`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraFile {
+    /// Path relative to the output directory, with `/` separators.
+    pub relative_path: String,
+    pub text: String,
 }
 
 /// A rendered document.
@@ -70,6 +81,8 @@ pub(crate) struct Rendered {
     pub text: String,
     /// Logical ids of the CloudFormation parameters / names of the Terraform variables.
     pub parameter_ids: Vec<String>,
+    /// A checkov baseline of the Terraform module's suppressed checks, if any.
+    pub checkov_baseline: Option<String>,
     pub resource_count: usize,
     pub parameter_count: usize,
     pub output_count: usize,
@@ -304,6 +317,15 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
             Backend::Terraform => Vec::new(),
         };
         let name = p.stack.name();
+        let extra_files = rendered
+            .checkov_baseline
+            .take()
+            .map(|text| ExtraFile {
+                relative_path: format!("terraform/{name}/.checkov.baseline"),
+                text,
+            })
+            .into_iter()
+            .collect();
         let relative_path = match backend {
             Backend::CloudFormation => format!("cloudformation/{name}.template.json"),
             Backend::Terraform => format!("terraform/{name}/main.tf.json"),
@@ -317,6 +339,7 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
             account: p.stack.account().map(str::to_string),
             region: p.stack.region().map(str::to_string),
             lookups,
+            extra_files,
         });
     }
 }

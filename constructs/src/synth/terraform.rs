@@ -240,6 +240,8 @@ pub(crate) struct Entry {
     pub body: Expr,
     /// The constructs `depends_on` names, so data sources it names are emitted.
     pub deps: Vec<NodeRef>,
+    /// checkov checks skipped on this resource (for the baseline file).
+    pub checkov_skips: Vec<String>,
 }
 
 /// The block an override addresses: `None` for the main block, else the
@@ -267,7 +269,8 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
     if !ours.is_empty() {
         lines.push(Expr::str(format!("checks suppressed: {}", ours.join("; "))));
     }
-    for skip in checkov::skips_for(stack, &node.path) {
+    let skips = checkov::skips_for(stack, &node.path);
+    for skip in &skips {
         lines.push(Expr::str(format!("checkov:skip={}:{}", skip.id, skip.comment)));
     }
     let comment = (!lines.is_empty()).then_some(Expr::List(lines));
@@ -330,12 +333,17 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
                 ));
             }
         }
+        let checkov_skips = match block.section {
+            TfSection::Resource => skips.iter().map(|s| s.id.clone()).collect(),
+            _ => Vec::new(),
+        };
         entries.push(Entry {
             section: block.section,
             type_name: block.type_name.to_string(),
             name: block_name(&p.tf_base[i], block),
             body,
             deps: dep_nodes,
+            checkov_skips,
         });
     }
     p.tf_blocks[i] = blocks;
@@ -582,7 +590,69 @@ pub(crate) fn module(p: &Prepared<'_>) -> Rendered {
         parameter_count: parameter_ids.len(),
         output_count: stack.outputs.len(),
         parameter_ids,
+        checkov_baseline: checkov_baseline(&resources),
     }
+}
+
+/// A checkov baseline listing, per resource, the checks its suppressions skip.
+///
+/// checkov's `terraform_json` framework reads no per-resource skip (its runner
+/// passes an empty skip list to every check; checkov issue #4634), so the
+/// `checkov:skip=` lines in a resource's `"//"` are for reviewers only. A
+/// baseline is the mechanism checkov does apply to Terraform JSON:
+/// `checkov -d out/terraform/<Stack> --framework terraform_json --baseline
+/// out/terraform/<Stack>/.checkov.baseline --output-baseline-as-skipped`
+/// reports these checks as skipped instead of failed. `None` when nothing is skipped.
+fn checkov_baseline(resources: &FxIndexMap<&str, Vec<&Entry>>) -> Option<String> {
+    let mut findings: Vec<(String, &[String])> = resources
+        .iter()
+        .flat_map(|(type_name, list)| list.iter().map(move |e| (type_name, e)))
+        .filter(|(_, e)| !e.checkov_skips.is_empty())
+        // checkov names a resource `type.name` in its resource checks and
+        // `resource.name` in some graph checks (CKV_AWS_260): list both.
+        .flat_map(|(type_name, e)| {
+            [
+                (format!("{type_name}.{}", e.name), e.checkov_skips.as_slice()),
+                (format!("resource.{}", e.name), e.checkov_skips.as_slice()),
+            ]
+        })
+        .collect();
+    if findings.is_empty() {
+        return None;
+    }
+    findings.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut w = JsonText::pretty_with_capacity(256 * findings.len());
+    w.begin_object();
+    w.key("failed_checks");
+    w.begin_array();
+    w.item();
+    w.begin_object();
+    w.key("file");
+    w.string("/main.tf.json");
+    w.key("findings");
+    w.begin_array();
+    for (resource, ids) in findings {
+        let mut ids = ids.to_vec();
+        ids.sort();
+        w.item();
+        w.begin_object();
+        w.key("resource");
+        w.string(&resource);
+        w.key("check_ids");
+        w.begin_array();
+        for id in &ids {
+            w.item();
+            w.string(id);
+        }
+        w.end_array();
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    w.end_array();
+    w.end_object();
+    w.out.push('\n');
+    Some(w.out)
 }
 
 #[cfg(test)]
