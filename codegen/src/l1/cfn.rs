@@ -30,6 +30,17 @@ pub const RESERVED_METHODS: &[&str] = &[
     "into_tf_block",
 ];
 
+/// A field (and setter) name: not a keyword, not a reserved method name
+/// (those get a trailing `_`: `type_`, `default_`), unique in its struct.
+pub fn field_name(names: &mut Namespace, name: String) -> String {
+    let name = not_keyword(name);
+    if RESERVED_METHODS.contains(&name.as_str()) {
+        names.claim(&format!("{name}_"), "_")
+    } else {
+        names.claim(&name, "_")
+    }
+}
+
 fn types_of(s: &Json) -> Vec<&str> {
     match s.get("type") {
         Some(Json::String(t)) => vec![t.as_str()],
@@ -60,9 +71,22 @@ fn bounds(s: &Json, min: &str, max: &str) -> Option<String> {
     Some(format!("{}, {hi}", lo.unwrap_or(0)))
 }
 
-/// Whether the library's pattern engine accepts the pattern.
-pub fn pattern_ok(p: &str) -> bool {
-    regex_lite::Regex::new(p).is_ok()
+/// The pattern for the library's engine (`regex-lite`), if it accepts it.
+/// cfn-lint's patterns are Python's: `\Z` (end of text) is `\z` there.
+pub fn pattern_for_engine(p: &str) -> Option<String> {
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '\\' {
+            match chars.next() {
+                Some('Z') => out.push('z'),
+                Some(n) => out.push(n),
+                None => {}
+            }
+        }
+    }
+    regex_lite::Regex::new(&out).is_ok().then_some(out)
 }
 
 struct TypeCx<'a> {
@@ -77,6 +101,7 @@ struct TypeCx<'a> {
     in_progress: BTreeSet<String>,
     /// Enums by their value lists, so identical ones are generated once.
     enum_by_values: BTreeMap<Vec<String>, String>,
+    aliases: Vec<(String, String)>,
 }
 
 impl TypeCx<'_> {
@@ -134,9 +159,7 @@ impl TypeCx<'_> {
             };
         }
         if self.is_struct(s) {
-            let rust = self.claim_type(hint, "Property");
-            self.fill_struct(&rust, s, format!("`{hint}` (of `{}`).", self.type_name));
-            return (Ty::Struct(rust), Vec::new());
+            return (Ty::Struct(self.inline_struct(hint, s)), Vec::new());
         }
         let types = types_of(s);
         if types.is_empty() {
@@ -154,9 +177,14 @@ impl TypeCx<'_> {
                         }
                     }
                     let object = serde_json::json!({ "type": "object", "properties": merged });
-                    let rust = self.claim_type(hint, "Property");
-                    self.fill_struct(&rust, &object, format!("`{hint}` (of `{}`).", self.type_name));
-                    return (Ty::Struct(rust), Vec::new());
+                    return (Ty::Struct(self.inline_struct(hint, &object)), Vec::new());
+                }
+                // Otherwise the list form, if one is offered (a JSON string being the other).
+                if let Some(list) = alts
+                    .iter()
+                    .find(|a| a.get("$ref").is_some() || types_of(a).contains(&"array"))
+                {
+                    return self.convert(list, hint);
                 }
             }
             return self.map_or_json(s, hint);
@@ -213,10 +241,8 @@ impl TypeCx<'_> {
             if let Some(b) = bounds(s, "minLength", "maxLength") {
                 rules.push(format!("l1::Rule::Len({b})"));
             }
-            if let Some(p) = s.get("pattern").and_then(Json::as_str) {
-                if pattern_ok(p) {
-                    rules.push(format!("l1::Rule::Pattern({p:?})"));
-                }
+            if let Some(p) = s.get("pattern").and_then(Json::as_str).and_then(pattern_for_engine) {
+                rules.push(format!("l1::Rule::Pattern({p:?})"));
             }
             if let Some(values) = s.get("enum").and_then(Json::as_array) {
                 let strings: Vec<String> = values.iter().filter_map(|v| v.as_str().map(String::from)).collect();
@@ -286,7 +312,7 @@ impl TypeCx<'_> {
             .and_then(Json::as_object)
             .cloned()
             .unwrap_or_default();
-        let mut names = Namespace::with(RESERVED_METHODS);
+        let mut names = Namespace::default();
         let mut fields = Vec::new();
         for (key, prop) in &props {
             if skip(key, prop) {
@@ -309,7 +335,7 @@ impl TypeCx<'_> {
                 format!("{}{}.", text[..1].to_ascii_uppercase(), &text[1..])
             };
             fields.push(Field {
-                name: names.claim(&not_keyword(snake(key)), "_"),
+                name: field_name(&mut names, snake(key)),
                 key: key.clone(),
                 ty,
                 required: req,
@@ -319,6 +345,28 @@ impl TypeCx<'_> {
             });
         }
         fields
+    }
+
+    /// A struct for an object schema met inline; one with the same fields
+    /// as an earlier one is that one.
+    fn inline_struct(&mut self, hint: &str, s: &Json) -> String {
+        let fields = self.fields(s, &|_, _| false, &|_| String::new());
+        if let Some(same) = self.structs.iter().find(|d| d.fields == fields).map(|d| d.name.clone()) {
+            let alias = camel(hint);
+            if alias != same && !reserved_type(&alias) && !self.names.is_taken(&alias) {
+                self.names.claim(&alias, "");
+                self.aliases.push((alias, same.clone()));
+            }
+            return same;
+        }
+        let name = self.claim_type(hint, "Property");
+        self.structs.push(StructDef {
+            name: name.clone(),
+            doc: format!("`{hint}` (of `{}`).", self.type_name),
+            fields,
+            nulls: false,
+        });
+        name
     }
 
     fn fill_struct(&mut self, name: &str, s: &Json, doc: String) {
@@ -408,6 +456,7 @@ fn convert_type(name: &str, schema: &Json) -> Result<(String, TypeDef), String> 
         def_cache: BTreeMap::new(),
         in_progress: BTreeSet::new(),
         enum_by_values: BTreeMap::new(),
+        aliases: Vec::new(),
     };
     // A property is left out if it is read-only, or every key of its object is.
     let defs_for_skip = cx.defs.clone();
@@ -473,6 +522,7 @@ fn convert_type(name: &str, schema: &Json) -> Result<(String, TypeDef), String> 
             refs,
             structs,
             enums: cx.enums,
+            aliases: cx.aliases,
             attrs,
             taggable,
             create_only,

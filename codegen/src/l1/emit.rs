@@ -145,6 +145,12 @@ fn type_text(t: &TypeDef, source: &str) -> String {
         out.push('\n');
         enum_text(&mut out, e);
     }
+    if !t.aliases.is_empty() {
+        out.push('\n');
+    }
+    for (alias, target) in &t.aliases {
+        let _ = writeln!(out, "/// The same fields as [`{target}`].\npub type {alias} = {target};");
+    }
     out
 }
 

@@ -117,6 +117,9 @@ pub struct TypeDef {
     /// Other structs and enums of the type, in the order they were met.
     pub structs: Vec<StructDef>,
     pub enums: Vec<EnumDef>,
+    /// `(alias, struct)`: names a shared struct also goes by (an `ingress`
+    /// block with the same fields as `egress` is `Ingress`, an alias of `Egress`).
+    pub aliases: Vec<(String, String)>,
     pub attrs: Vec<AttrDef>,
     pub taggable: bool,
     pub create_only: Vec<String>,

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use super::cfn::RESERVED_METHODS;
+use super::cfn::field_name;
 use super::{box_recursive, kind_for, AttrDef, AttrSource, Field, Kind, StructDef, Ty, TypeDef};
 use crate::names::{camel, not_keyword, reserved_type, Namespace};
 use crate::services::terraform_service;
@@ -33,6 +33,7 @@ struct TypeCx<'a> {
     structs: Vec<StructDef>,
     /// Structs by their fields, so identical blocks are generated once.
     by_shape: BTreeMap<(bool, Vec<Field>), String>,
+    aliases: Vec<(String, String)>,
 }
 
 fn flag(a: &Json, key: &str) -> bool {
@@ -42,12 +43,16 @@ fn flag(a: &Json, key: &str) -> bool {
 impl TypeCx<'_> {
     fn structure(&mut self, hint: &str, fields: Vec<Field>, nulls: bool, what: &str) -> String {
         let key = (nulls, fields);
-        if let Some(name) = self.by_shape.get(&key) {
-            return name.clone();
-        }
         let mut name = camel(hint);
         if reserved_type(&name) {
             name.push_str("Block");
+        }
+        if let Some(same) = self.by_shape.get(&key).cloned() {
+            if same != name && !self.names.is_taken(&name) {
+                self.names.claim(&name, "");
+                self.aliases.push((name, same.clone()));
+            }
+            return same;
         }
         let name = self.names.claim(&name, "");
         self.structs.push(StructDef {
@@ -73,11 +78,11 @@ impl TypeCx<'_> {
                 (Some("list" | "set"), Some(inner)) => Ty::List(Box::new(self.cty(inner, hint))),
                 (Some("map"), Some(inner)) => Ty::Map(Box::new(self.cty(inner, hint))),
                 (Some("object"), Some(Json::Object(attrs))) => {
-                    let mut names = Namespace::with(RESERVED_METHODS);
+                    let mut names = Namespace::default();
                     let fields = attrs
                         .iter()
                         .map(|(k, v)| Field {
-                            name: names.claim(&not_keyword(k.clone()), "_"),
+                            name: field_name(&mut names, k.clone()),
                             key: k.clone(),
                             ty: self.cty(v, k),
                             required: false,
@@ -96,7 +101,7 @@ impl TypeCx<'_> {
 
     /// The settable fields of a block (or of a nested attribute type).
     fn fields(&mut self, block: &Json, top: Option<bool>) -> Vec<Field> {
-        let mut names = Namespace::with(RESERVED_METHODS);
+        let mut names = Namespace::default();
         let mut fields = Vec::new();
         let attrs = block
             .get("attributes")
@@ -126,7 +131,7 @@ impl TypeCx<'_> {
                 None => self.cty(a.get("type").unwrap_or(&Json::Null), key),
             };
             fields.push(Field {
-                name: names.claim(&not_keyword(key.clone()), "_"),
+                name: field_name(&mut names, key.clone()),
                 key: key.clone(),
                 ty,
                 required,
@@ -166,7 +171,7 @@ impl TypeCx<'_> {
             };
             let required = min >= 1;
             fields.push(Field {
-                name: names.claim(&not_keyword(key.clone()), "_"),
+                name: field_name(&mut names, key.clone()),
                 key: key.clone(),
                 ty,
                 required,
@@ -196,9 +201,11 @@ fn convert(name: &str, schema: &Json, data_source: bool) -> TypeDef {
         names: Namespace::with(&[struct_name.as_str(), refs.as_str()]),
         structs: Vec::new(),
         by_shape: BTreeMap::new(),
+        aliases: Vec::new(),
     };
     let fields = cx.fields(&block, Some(data_source));
     let what = if data_source { "data source" } else { "resource" };
+    let aliases = cx.aliases;
     let mut structs = cx.structs;
     structs.push(StructDef {
         name: struct_name.clone(),
@@ -244,6 +251,7 @@ fn convert(name: &str, schema: &Json, data_source: bool) -> TypeDef {
         refs,
         structs,
         enums: Vec::new(),
+        aliases,
         attrs,
         taggable,
         create_only: Vec::new(),

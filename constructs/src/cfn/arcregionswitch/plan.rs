@@ -151,7 +151,7 @@ impl Lambdas {
 l1::l1_struct! {
     /// `LambdaUngraceful` (a definition of `AWS::ARCRegionSwitch::Plan`).
     LambdaUngraceful false {
-        behavior: opt l1::Json = "Behavior";
+        behavior: opt l1::Str = "Behavior" [l1::Rule::Enum(LambdaUngracefulBehavior::VALUES)];
     }
 }
 impl LambdaUngraceful {
@@ -207,7 +207,7 @@ l1::l1_struct! {
     Ec2AsgCapacityIncreaseConfiguration false {
         /// Required.
         asgs: req l1::List<Asg> = "Asgs" [l1::Rule::Items(2, 2)];
-        capacity_monitoring_approach: opt l1::Json = "CapacityMonitoringApproach";
+        capacity_monitoring_approach: opt l1::Str = "CapacityMonitoringApproach" [l1::Rule::Enum(Ec2AsgCapacityMonitoringApproach::VALUES)];
         target_percent: opt l1::Num = "TargetPercent";
         timeout_minutes: opt l1::Num = "TimeoutMinutes" [l1::Rule::Range(1.0, f64::INFINITY)];
         ungraceful: opt Ec2Ungraceful = "Ungraceful";
@@ -275,7 +275,7 @@ l1::l1_struct! {
     /// `GlobalAuroraConfiguration` (a definition of `AWS::ARCRegionSwitch::Plan`).
     GlobalAuroraConfiguration false {
         /// Required.
-        behavior: req l1::Json = "Behavior";
+        behavior: req l1::Str = "Behavior" [l1::Rule::Enum(GlobalAuroraDefaultBehavior::VALUES)];
         cross_account_role: opt l1::Str = "CrossAccountRole" [l1::Rule::Pattern("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")];
         /// Required.
         database_cluster_arns: req l1::List<l1::Str> = "DatabaseClusterArns";
@@ -288,7 +288,7 @@ l1::l1_struct! {
 }
 impl GlobalAuroraConfiguration {
     /// With the required properties: `Behavior`, `DatabaseClusterArns`, `GlobalClusterIdentifier`.
-    pub fn new(behavior: impl Into<l1::Json>, database_cluster_arns: impl Into<l1::List<l1::Str>>, global_cluster_identifier: impl Into<l1::Str>) -> Self { Self { behavior: behavior.into(), database_cluster_arns: database_cluster_arns.into(), global_cluster_identifier: global_cluster_identifier.into(), ..<Self as Default>::default() } }
+    pub fn new(behavior: impl Into<l1::Str>, database_cluster_arns: impl Into<l1::List<l1::Str>>, global_cluster_identifier: impl Into<l1::Str>) -> Self { Self { behavior: behavior.into(), database_cluster_arns: database_cluster_arns.into(), global_cluster_identifier: global_cluster_identifier.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -346,7 +346,7 @@ impl EcsUngraceful {
 l1::l1_struct! {
     /// `EcsCapacityIncreaseConfiguration` (a definition of `AWS::ARCRegionSwitch::Plan`).
     EcsCapacityIncreaseConfiguration false {
-        capacity_monitoring_approach: opt l1::Json = "CapacityMonitoringApproach";
+        capacity_monitoring_approach: opt l1::Str = "CapacityMonitoringApproach" [l1::Rule::Enum(EcsCapacityMonitoringApproach::VALUES)];
         /// Required.
         services: req l1::List<Service> = "Services" [l1::Rule::Items(2, 2)];
         target_percent: opt l1::Num = "TargetPercent";
@@ -417,7 +417,7 @@ impl EksResourceScalingUngraceful {
 l1::l1_struct! {
     /// `EksResourceScalingConfiguration` (a definition of `AWS::ARCRegionSwitch::Plan`).
     EksResourceScalingConfiguration false {
-        capacity_monitoring_approach: opt l1::Json = "CapacityMonitoringApproach";
+        capacity_monitoring_approach: opt l1::Str = "CapacityMonitoringApproach" [l1::Rule::Enum(EksCapacityMonitoringApproach::VALUES)];
         eks_clusters: opt l1::List<EksCluster> = "EksClusters" [l1::Rule::Items(2, u32::MAX)];
         /// Required.
         kubernetes_resource_type: req KubernetesResourceType = "KubernetesResourceType";
@@ -477,7 +477,7 @@ l1::l1_struct! {
     /// `DocumentDbConfiguration` (a definition of `AWS::ARCRegionSwitch::Plan`).
     DocumentDbConfiguration false {
         /// Required.
-        behavior: req l1::Json = "Behavior";
+        behavior: req l1::Str = "Behavior" [l1::Rule::Enum(GlobalAuroraDefaultBehavior::VALUES)];
         cross_account_role: opt l1::Str = "CrossAccountRole" [l1::Rule::Pattern("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")];
         /// Required.
         database_cluster_arns: req l1::List<l1::Str> = "DatabaseClusterArns" [l1::Rule::Each(&[l1::Rule::Pattern("^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$")])];
@@ -490,7 +490,7 @@ l1::l1_struct! {
 }
 impl DocumentDbConfiguration {
     /// With the required properties: `Behavior`, `DatabaseClusterArns`, `GlobalClusterIdentifier`.
-    pub fn new(behavior: impl Into<l1::Json>, database_cluster_arns: impl Into<l1::List<l1::Str>>, global_cluster_identifier: impl Into<l1::Str>) -> Self { Self { behavior: behavior.into(), database_cluster_arns: database_cluster_arns.into(), global_cluster_identifier: global_cluster_identifier.into(), ..<Self as Default>::default() } }
+    pub fn new(behavior: impl Into<l1::Str>, database_cluster_arns: impl Into<l1::List<l1::Str>>, global_cluster_identifier: impl Into<l1::Str>) -> Self { Self { behavior: behavior.into(), database_cluster_arns: database_cluster_arns.into(), global_cluster_identifier: global_cluster_identifier.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -622,6 +622,21 @@ l1::l1_enum! {
 }
 
 l1::l1_enum! {
+    /// Values of `LambdaUngracefulBehavior` (of `AWS::ARCRegionSwitch::Plan`).
+    LambdaUngracefulBehavior {
+        Skip = "skip",
+    }
+}
+
+l1::l1_enum! {
+    /// Values of `Ec2AsgCapacityMonitoringApproach` (of `AWS::ARCRegionSwitch::Plan`).
+    Ec2AsgCapacityMonitoringApproach {
+        SampledMaxInLast24Hours = "sampledMaxInLast24Hours",
+        AutoscalingMaxInLast24Hours = "autoscalingMaxInLast24Hours",
+    }
+}
+
+l1::l1_enum! {
     /// Values of `RoutingControlStateChange` (of `AWS::ARCRegionSwitch::Plan`).
     RoutingControlStateChange {
         On = "On",
@@ -630,9 +645,32 @@ l1::l1_enum! {
 }
 
 l1::l1_enum! {
+    /// Values of `GlobalAuroraDefaultBehavior` (of `AWS::ARCRegionSwitch::Plan`).
+    GlobalAuroraDefaultBehavior {
+        SwitchoverOnly = "switchoverOnly",
+        Failover = "failover",
+    }
+}
+
+l1::l1_enum! {
     /// Values of `GlobalAuroraUngracefulBehavior` (of `AWS::ARCRegionSwitch::Plan`).
     GlobalAuroraUngracefulBehavior {
         Failover = "failover",
+    }
+}
+
+l1::l1_enum! {
+    /// Values of `EcsCapacityMonitoringApproach` (of `AWS::ARCRegionSwitch::Plan`).
+    EcsCapacityMonitoringApproach {
+        SampledMaxInLast24Hours = "sampledMaxInLast24Hours",
+        ContainerInsightsMaxInLast24Hours = "containerInsightsMaxInLast24Hours",
+    }
+}
+
+l1::l1_enum! {
+    /// Values of `EksCapacityMonitoringApproach` (of `AWS::ARCRegionSwitch::Plan`).
+    EksCapacityMonitoringApproach {
+        SampledMaxInLast24Hours = "sampledMaxInLast24Hours",
     }
 }
 

@@ -241,23 +241,11 @@ impl TopicConfig {
 }
 
 l1::l1_struct! {
-    /// `TopicsTierConfig` (of `AWS::Bedrock::Guardrail`).
-    TopicsTierConfig false {
-        /// Required.
-        tier_name: req l1::Str = "TierName" [l1::Rule::Enum(ContentFiltersTierName::VALUES)];
-    }
-}
-impl TopicsTierConfig {
-    /// With the required properties: `TierName`.
-    pub fn new(tier_name: impl Into<l1::Str>) -> Self { Self { tier_name: tier_name.into() } }
-}
-
-l1::l1_struct! {
     /// `TopicPolicyConfig` (a definition of `AWS::Bedrock::Guardrail`).
     TopicPolicyConfig false {
         /// Required.
         topics_config: req l1::List<TopicConfig> = "TopicsConfig" [l1::Rule::Items(1, 30)];
-        topics_tier_config: opt TopicsTierConfig = "TopicsTierConfig";
+        topics_tier_config: opt ContentFiltersTierConfig = "TopicsTierConfig";
     }
 }
 impl TopicPolicyConfig {
@@ -422,3 +410,6 @@ l1::l1_enum! {
         Profanity = "PROFANITY",
     }
 }
+
+/// The same fields as [`ContentFiltersTierConfig`].
+pub type TopicsTierConfig = ContentFiltersTierConfig;

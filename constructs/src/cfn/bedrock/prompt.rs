@@ -180,18 +180,6 @@ impl Message {
 }
 
 l1::l1_struct! {
-    /// `SystemContentBlock` (of `AWS::Bedrock::Prompt`).
-    SystemContentBlock false {
-        text: opt l1::Str = "Text" [l1::Rule::Len(1, u32::MAX)];
-        cache_point: opt CachePointBlock = "CachePoint";
-    }
-}
-impl SystemContentBlock {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `SpecificToolChoice` (a definition of `AWS::Bedrock::Prompt`).
     SpecificToolChoice false {
         /// Required.
@@ -273,7 +261,7 @@ l1::l1_struct! {
         input_variables: opt l1::List<PromptInputVariable> = "InputVariables" [l1::Rule::Items(0, 20)];
         /// Required.
         messages: req l1::List<Message> = "Messages" [l1::Rule::Items(0, u32::MAX)];
-        system: opt l1::List<SystemContentBlock> = "System" [l1::Rule::Items(0, u32::MAX)];
+        system: opt l1::List<ContentBlock> = "System" [l1::Rule::Items(0, u32::MAX)];
         tool_configuration: opt ToolConfiguration = "ToolConfiguration";
     }
 }
@@ -337,3 +325,6 @@ l1::l1_enum! {
         Chat = "CHAT",
     }
 }
+
+/// The same fields as [`ContentBlock`].
+pub type SystemContentBlock = ContentBlock;

@@ -41,17 +41,6 @@ l1::l1_cfn_resource! {
 }
 
 l1::l1_struct! {
-    /// `Options` (of `AWS::CloudFormation::GuardHook`).
-    Options false {
-        input_params: opt l1::Json = "InputParams";
-    }
-}
-impl Options {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `S3Location` (a definition of `AWS::CloudFormation::GuardHook`).
     S3Location false {
         /// Required.
@@ -62,6 +51,17 @@ l1::l1_struct! {
 impl S3Location {
     /// With the required properties: `Uri`.
     pub fn new(uri: impl Into<l1::Str>) -> Self { Self { uri: uri.into(), ..<Self as Default>::default() } }
+}
+
+l1::l1_struct! {
+    /// `Options` (of `AWS::CloudFormation::GuardHook`).
+    Options false {
+        input_params: opt S3Location = "InputParams";
+    }
+}
+impl Options {
+    /// With no property set.
+    pub fn new() -> Self { <Self as Default>::default() }
 }
 
 l1::l1_struct! {

@@ -130,7 +130,7 @@ l1::l1_struct! {
     PalettePrimary false {
         active: opt l1::Str = "Active" [l1::Rule::Len(1, 127), l1::Rule::Pattern(".*\\S.*")];
         contrast_text: opt l1::Str = "ContrastText" [l1::Rule::Len(1, 127), l1::Rule::Pattern(".*\\S.*")];
-        default_2: opt l1::Str = "Default" [l1::Rule::Len(1, 127), l1::Rule::Pattern(".*\\S.*")];
+        default_: opt l1::Str = "Default" [l1::Rule::Len(1, 127), l1::Rule::Pattern(".*\\S.*")];
     }
 }
 impl PalettePrimary {
@@ -155,7 +155,7 @@ impl WorkspaceThemePalette {
 l1::l1_struct! {
     /// `FontFamily` (a definition of `AWS::Connect::Workspace`).
     FontFamily false {
-        default_2: opt l1::Str = "Default" [l1::Rule::Enum(WorkspaceFontFamily::VALUES)];
+        default_: opt l1::Str = "Default" [l1::Rule::Enum(WorkspaceFontFamily::VALUES)];
     }
 }
 impl FontFamily {

@@ -29,11 +29,173 @@ l1::l1_cfn_resource! {
 }
 
 l1::l1_struct! {
+    /// `S3Location` (a definition of `AWS::DataBrew::Recipe`).
+    S3Location false {
+        /// Required.
+        bucket: req l1::Str = "Bucket";
+        key: opt l1::Str = "Key";
+    }
+}
+impl S3Location {
+    /// With the required properties: `Bucket`.
+    pub fn new(bucket: impl Into<l1::Str>) -> Self { Self { bucket: bucket.into(), ..<Self as Default>::default() } }
+}
+
+l1::l1_struct! {
+    /// `DataCatalogInputDefinition` (a definition of `AWS::DataBrew::Recipe`).
+    DataCatalogInputDefinition false {
+        catalog_id: opt l1::Str = "CatalogId";
+        database_name: opt l1::Str = "DatabaseName";
+        table_name: opt l1::Str = "TableName";
+        temp_directory: opt S3Location = "TempDirectory";
+    }
+}
+impl DataCatalogInputDefinition {
+    /// With no property set.
+    pub fn new() -> Self { <Self as Default>::default() }
+}
+
+l1::l1_struct! {
+    /// `Input` (of `AWS::DataBrew::Recipe`).
+    Input false {
+        data_catalog_input_definition: opt DataCatalogInputDefinition = "DataCatalogInputDefinition";
+        s3_input_definition: opt S3Location = "S3InputDefinition";
+    }
+}
+impl Input {
+    /// With no property set.
+    pub fn new() -> Self { <Self as Default>::default() }
+}
+
+l1::l1_struct! {
+    /// `SecondaryInput` (a definition of `AWS::DataBrew::Recipe`).
+    SecondaryInput false {
+        data_catalog_input_definition: opt DataCatalogInputDefinition = "DataCatalogInputDefinition";
+        s3_input_definition: opt S3Location = "S3InputDefinition";
+    }
+}
+impl SecondaryInput {
+    /// With no property set.
+    pub fn new() -> Self { <Self as Default>::default() }
+}
+
+l1::l1_struct! {
+    /// `RecipeParameters` (a definition of `AWS::DataBrew::Recipe`).
+    RecipeParameters false {
+        aggregate_function: opt l1::Str = "AggregateFunction";
+        base: opt l1::Str = "Base";
+        case_statement: opt l1::Str = "CaseStatement";
+        category_map: opt l1::Str = "CategoryMap";
+        chars_to_remove: opt l1::Str = "CharsToRemove";
+        collapse_consecutive_whitespace: opt l1::Str = "CollapseConsecutiveWhitespace";
+        column_data_type: opt l1::Str = "ColumnDataType";
+        column_range: opt l1::Str = "ColumnRange";
+        count: opt l1::Str = "Count";
+        custom_characters: opt l1::Str = "CustomCharacters";
+        custom_stop_words: opt l1::Str = "CustomStopWords";
+        custom_value: opt l1::Str = "CustomValue";
+        datasets_columns: opt l1::Str = "DatasetsColumns";
+        date_add_value: opt l1::Str = "DateAddValue";
+        date_time_format: opt l1::Str = "DateTimeFormat";
+        date_time_parameters: opt l1::Str = "DateTimeParameters";
+        delete_other_rows: opt l1::Str = "DeleteOtherRows";
+        delimiter: opt l1::Str = "Delimiter";
+        end_pattern: opt l1::Str = "EndPattern";
+        end_position: opt l1::Str = "EndPosition";
+        end_value: opt l1::Str = "EndValue";
+        expand_contractions: opt l1::Str = "ExpandContractions";
+        exponent: opt l1::Str = "Exponent";
+        false_string: opt l1::Str = "FalseString";
+        group_by_agg_function_options: opt l1::Str = "GroupByAggFunctionOptions";
+        group_by_columns: opt l1::Str = "GroupByColumns";
+        hidden_columns: opt l1::Str = "HiddenColumns";
+        ignore_case: opt l1::Str = "IgnoreCase";
+        include_in_split: opt l1::Str = "IncludeInSplit";
+        input: opt Input = "Input";
+        interval: opt l1::Str = "Interval";
+        is_text: opt l1::Str = "IsText";
+        join_keys: opt l1::Str = "JoinKeys";
+        join_type: opt l1::Str = "JoinType";
+        left_columns: opt l1::Str = "LeftColumns";
+        limit: opt l1::Str = "Limit";
+        lower_bound: opt l1::Str = "LowerBound";
+        map_type: opt l1::Str = "MapType";
+        mode_type: opt l1::Str = "ModeType";
+        multi_line: opt l1::Bool = "MultiLine";
+        num_rows: opt l1::Str = "NumRows";
+        num_rows_after: opt l1::Str = "NumRowsAfter";
+        num_rows_before: opt l1::Str = "NumRowsBefore";
+        order_by_column: opt l1::Str = "OrderByColumn";
+        order_by_columns: opt l1::Str = "OrderByColumns";
+        other: opt l1::Str = "Other";
+        pattern: opt l1::Str = "Pattern";
+        pattern_option1: opt l1::Str = "PatternOption1";
+        pattern_option2: opt l1::Str = "PatternOption2";
+        pattern_options: opt l1::Str = "PatternOptions";
+        period: opt l1::Str = "Period";
+        position: opt l1::Str = "Position";
+        remove_all_punctuation: opt l1::Str = "RemoveAllPunctuation";
+        remove_all_quotes: opt l1::Str = "RemoveAllQuotes";
+        remove_all_whitespace: opt l1::Str = "RemoveAllWhitespace";
+        remove_custom_characters: opt l1::Str = "RemoveCustomCharacters";
+        remove_custom_value: opt l1::Str = "RemoveCustomValue";
+        remove_leading_and_trailing_punctuation: opt l1::Str = "RemoveLeadingAndTrailingPunctuation";
+        remove_leading_and_trailing_quotes: opt l1::Str = "RemoveLeadingAndTrailingQuotes";
+        remove_leading_and_trailing_whitespace: opt l1::Str = "RemoveLeadingAndTrailingWhitespace";
+        remove_letters: opt l1::Str = "RemoveLetters";
+        remove_numbers: opt l1::Str = "RemoveNumbers";
+        remove_source_column: opt l1::Str = "RemoveSourceColumn";
+        remove_special_characters: opt l1::Str = "RemoveSpecialCharacters";
+        right_columns: opt l1::Str = "RightColumns";
+        sample_size: opt l1::Str = "SampleSize";
+        sample_type: opt l1::Str = "SampleType";
+        second_input: opt l1::Str = "SecondInput";
+        secondary_inputs: opt l1::List<SecondaryInput> = "SecondaryInputs";
+        sheet_indexes: opt l1::List<l1::Int> = "SheetIndexes" [l1::Rule::Items(1, 1)];
+        sheet_names: opt l1::List<l1::Str> = "SheetNames" [l1::Rule::Items(1, 1)];
+        source_column: opt l1::Str = "SourceColumn";
+        source_column1: opt l1::Str = "SourceColumn1";
+        source_column2: opt l1::Str = "SourceColumn2";
+        source_columns: opt l1::Str = "SourceColumns";
+        start_column_index: opt l1::Str = "StartColumnIndex";
+        start_pattern: opt l1::Str = "StartPattern";
+        start_position: opt l1::Str = "StartPosition";
+        start_value: opt l1::Str = "StartValue";
+        stemming_mode: opt l1::Str = "StemmingMode";
+        step_count: opt l1::Str = "StepCount";
+        step_index: opt l1::Str = "StepIndex";
+        stop_words_mode: opt l1::Str = "StopWordsMode";
+        strategy: opt l1::Str = "Strategy";
+        target_column: opt l1::Str = "TargetColumn";
+        target_column_names: opt l1::Str = "TargetColumnNames";
+        target_date_format: opt l1::Str = "TargetDateFormat";
+        target_index: opt l1::Str = "TargetIndex";
+        time_zone: opt l1::Str = "TimeZone";
+        tokenizer_pattern: opt l1::Str = "TokenizerPattern";
+        true_string: opt l1::Str = "TrueString";
+        udf_lang: opt l1::Str = "UdfLang";
+        units: opt l1::Str = "Units";
+        unpivot_column: opt l1::Str = "UnpivotColumn";
+        upper_bound: opt l1::Str = "UpperBound";
+        use_new_data_frame: opt l1::Str = "UseNewDataFrame";
+        value: opt l1::Str = "Value";
+        value1: opt l1::Str = "Value1";
+        value2: opt l1::Str = "Value2";
+        value_column: opt l1::Str = "ValueColumn";
+        view_frame: opt l1::Str = "ViewFrame";
+    }
+}
+impl RecipeParameters {
+    /// With no property set.
+    pub fn new() -> Self { <Self as Default>::default() }
+}
+
+l1::l1_struct! {
     /// `Action` (a definition of `AWS::DataBrew::Recipe`).
     Action false {
         /// Required.
         operation: req l1::Str = "Operation" [l1::Rule::Len(1, 128), l1::Rule::Pattern("^[A-Z\\_]+$")];
-        parameters: opt l1::Json = "Parameters";
+        parameters: opt RecipeParameters = "Parameters";
     }
 }
 impl Action {

@@ -11,7 +11,7 @@ l1::l1_struct! {
         authentication_type: opt l1::Str = "AuthenticationType" [l1::Rule::Enum(AuthenticationType::VALUES)];
         cmk_secret_config: opt CmkSecretConfig = "CmkSecretConfig";
         custom_secret_config: opt CustomSecretConfig = "CustomSecretConfig";
-        dns_ip_addresses: opt l1::List<l1::Str> = "DnsIpAddresses" [l1::Rule::Items(0, 2), l1::Rule::Each(&[l1::Rule::Len(7, 15)])];
+        dns_ip_addresses: opt l1::List<l1::Str> = "DnsIpAddresses" [l1::Rule::Items(0, 2), l1::Rule::Each(&[l1::Rule::Len(7, 15), l1::Rule::Pattern("\\A(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}\\z")])];
         domain: opt l1::Str = "Domain" [l1::Rule::Len(0, 253), l1::Rule::Pattern("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")];
         kerberos_keytab: opt l1::Str = "KerberosKeytab" [l1::Rule::Len(0, 87384)];
         kerberos_krb5_conf: opt l1::Str = "KerberosKrb5Conf" [l1::Rule::Len(0, 174764)];

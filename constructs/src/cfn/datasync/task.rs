@@ -183,45 +183,12 @@ impl Deleted {
 }
 
 l1::l1_struct! {
-    /// `Skipped` (of `AWS::DataSync::Task`).
-    Skipped false {
-        report_level: opt l1::Str = "ReportLevel" [l1::Rule::Enum(ReportLevel::VALUES)];
-    }
-}
-impl Skipped {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
-    /// `Transferred` (of `AWS::DataSync::Task`).
-    Transferred false {
-        report_level: opt l1::Str = "ReportLevel" [l1::Rule::Enum(ReportLevel::VALUES)];
-    }
-}
-impl Transferred {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
-    /// `Verified` (of `AWS::DataSync::Task`).
-    Verified false {
-        report_level: opt l1::Str = "ReportLevel" [l1::Rule::Enum(ReportLevel::VALUES)];
-    }
-}
-impl Verified {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `Overrides` (of `AWS::DataSync::Task`).
     Overrides false {
         deleted: opt Deleted = "Deleted";
-        skipped: opt Skipped = "Skipped";
-        transferred: opt Transferred = "Transferred";
-        verified: opt Verified = "Verified";
+        skipped: opt Deleted = "Skipped";
+        transferred: opt Deleted = "Transferred";
+        verified: opt Deleted = "Verified";
     }
 }
 impl Overrides {
@@ -391,3 +358,10 @@ l1::l1_enum! {
         SuccessesAndErrors = "SUCCESSES_AND_ERRORS",
     }
 }
+
+/// The same fields as [`Deleted`].
+pub type Skipped = Deleted;
+/// The same fields as [`Deleted`].
+pub type Transferred = Deleted;
+/// The same fields as [`Deleted`].
+pub type Verified = Deleted;

@@ -72,25 +72,6 @@ impl IbmDb2LuwSettings {
 }
 
 l1::l1_struct! {
-    /// `IbmDb2zOsSettings` (of `AWS::DMS::DataProvider`).
-    IbmDb2zOsSettings false {
-        certificate_arn: opt l1::Str = "CertificateArn";
-        /// Required.
-        database_name: req l1::Str = "DatabaseName";
-        /// Required.
-        port: req l1::Int = "Port";
-        /// Required.
-        server_name: req l1::Str = "ServerName";
-        /// Required.
-        ssl_mode: req l1::Str = "SslMode" [l1::Rule::Enum(Db2SslModeValue::VALUES)];
-    }
-}
-impl IbmDb2zOsSettings {
-    /// With the required properties: `DatabaseName`, `Port`, `ServerName`, `SslMode`.
-    pub fn new(database_name: impl Into<l1::Str>, port: impl Into<l1::Int>, server_name: impl Into<l1::Str>, ssl_mode: impl Into<l1::Str>) -> Self { Self { database_name: database_name.into(), port: port.into(), server_name: server_name.into(), ssl_mode: ssl_mode.into(), ..<Self as Default>::default() } }
-}
-
-l1::l1_struct! {
     /// `MariaDbSettings` (of `AWS::DMS::DataProvider`).
     MariaDbSettings false {
         certificate_arn: opt l1::Str = "CertificateArn";
@@ -147,23 +128,6 @@ impl MongoDbSettings {
 }
 
 l1::l1_struct! {
-    /// `MySqlSettings` (of `AWS::DMS::DataProvider`).
-    MySqlSettings false {
-        certificate_arn: opt l1::Str = "CertificateArn";
-        /// Required.
-        port: req l1::Int = "Port";
-        /// Required.
-        server_name: req l1::Str = "ServerName";
-        /// Required.
-        ssl_mode: req l1::Str = "SslMode" [l1::Rule::Enum(DmsSslModeValue::VALUES)];
-    }
-}
-impl MySqlSettings {
-    /// With the required properties: `Port`, `ServerName`, `SslMode`.
-    pub fn new(port: impl Into<l1::Int>, server_name: impl Into<l1::Str>, ssl_mode: impl Into<l1::Str>) -> Self { Self { port: port.into(), server_name: server_name.into(), ssl_mode: ssl_mode.into(), ..<Self as Default>::default() } }
-}
-
-l1::l1_struct! {
     /// `OracleSettings` (of `AWS::DMS::DataProvider`).
     OracleSettings false {
         asm_server: opt l1::Str = "AsmServer";
@@ -183,25 +147,6 @@ l1::l1_struct! {
     }
 }
 impl OracleSettings {
-    /// With the required properties: `DatabaseName`, `Port`, `ServerName`, `SslMode`.
-    pub fn new(database_name: impl Into<l1::Str>, port: impl Into<l1::Int>, server_name: impl Into<l1::Str>, ssl_mode: impl Into<l1::Str>) -> Self { Self { database_name: database_name.into(), port: port.into(), server_name: server_name.into(), ssl_mode: ssl_mode.into(), ..<Self as Default>::default() } }
-}
-
-l1::l1_struct! {
-    /// `PostgreSqlSettings` (of `AWS::DMS::DataProvider`).
-    PostgreSqlSettings false {
-        certificate_arn: opt l1::Str = "CertificateArn";
-        /// Required.
-        database_name: req l1::Str = "DatabaseName";
-        /// Required.
-        port: req l1::Int = "Port";
-        /// Required.
-        server_name: req l1::Str = "ServerName";
-        /// Required.
-        ssl_mode: req l1::Str = "SslMode" [l1::Rule::Enum(DmsSslModeValue::VALUES)];
-    }
-}
-impl PostgreSqlSettings {
     /// With the required properties: `DatabaseName`, `Port`, `ServerName`, `SslMode`.
     pub fn new(database_name: impl Into<l1::Str>, port: impl Into<l1::Int>, server_name: impl Into<l1::Str>, ssl_mode: impl Into<l1::Str>) -> Self { Self { database_name: database_name.into(), port: port.into(), server_name: server_name.into(), ssl_mode: ssl_mode.into(), ..<Self as Default>::default() } }
 }
@@ -246,13 +191,13 @@ l1::l1_struct! {
     Settings false {
         doc_db_settings: opt DocDbSettings = "DocDbSettings";
         ibm_db2_luw_settings: opt IbmDb2LuwSettings = "IbmDb2LuwSettings";
-        ibm_db2z_os_settings: opt IbmDb2zOsSettings = "IbmDb2zOsSettings";
+        ibm_db2z_os_settings: opt IbmDb2LuwSettings = "IbmDb2zOsSettings";
         maria_db_settings: opt MariaDbSettings = "MariaDbSettings";
         microsoft_sql_server_settings: opt MicrosoftSqlServerSettings = "MicrosoftSqlServerSettings";
         mongo_db_settings: opt MongoDbSettings = "MongoDbSettings";
-        my_sql_settings: opt MySqlSettings = "MySqlSettings";
+        my_sql_settings: opt MariaDbSettings = "MySqlSettings";
         oracle_settings: opt OracleSettings = "OracleSettings";
-        postgre_sql_settings: opt PostgreSqlSettings = "PostgreSqlSettings";
+        postgre_sql_settings: opt MicrosoftSqlServerSettings = "PostgreSqlSettings";
         redshift_settings: opt RedshiftSettings = "RedshiftSettings";
         sybase_ase_settings: opt SybaseAseSettings = "SybaseAseSettings";
     }
@@ -347,3 +292,10 @@ l1::l1_enum! {
         VerifyCa = "verify-ca",
     }
 }
+
+/// The same fields as [`IbmDb2LuwSettings`].
+pub type IbmDb2zOsSettings = IbmDb2LuwSettings;
+/// The same fields as [`MariaDbSettings`].
+pub type MySqlSettings = MariaDbSettings;
+/// The same fields as [`MicrosoftSqlServerSettings`].
+pub type PostgreSqlSettings = MicrosoftSqlServerSettings;

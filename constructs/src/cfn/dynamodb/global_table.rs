@@ -11,7 +11,7 @@ l1::l1_struct! {
         global_secondary_indexes: opt l1::List<GlobalSecondaryIndex> = "GlobalSecondaryIndexes";
         global_table_source_arn: opt l1::Str = "GlobalTableSourceArn";
         global_table_witnesses: opt l1::List<GlobalTableWitness> = "GlobalTableWitnesses" [l1::Rule::Items(1, 1)];
-        key_schema: opt l1::List<KeySchema2> = "KeySchema";
+        key_schema: opt l1::List<KeySchema> = "KeySchema";
         local_secondary_indexes: opt l1::List<LocalSecondaryIndex> = "LocalSecondaryIndexes";
         multi_region_consistency: opt l1::Str = "MultiRegionConsistency" [l1::Rule::Enum(MultiRegionConsistency::VALUES)];
         read_on_demand_throughput_settings: opt ReadOnDemandThroughputSettings = "ReadOnDemandThroughputSettings";
@@ -209,33 +209,19 @@ impl GlobalTableWitness {
 }
 
 l1::l1_struct! {
-    /// `KeySchema` (of `AWS::DynamoDB::GlobalTable`).
-    KeySchema2 false {
-        /// Required.
-        attribute_name: req l1::Str = "AttributeName" [l1::Rule::Len(1, 255)];
-        /// Required.
-        key_type: req l1::Str = "KeyType" [l1::Rule::Enum(KeyType::VALUES)];
-    }
-}
-impl KeySchema2 {
-    /// With the required properties: `AttributeName`, `KeyType`.
-    pub fn new(attribute_name: impl Into<l1::Str>, key_type: impl Into<l1::Str>) -> Self { Self { attribute_name: attribute_name.into(), key_type: key_type.into() } }
-}
-
-l1::l1_struct! {
     /// `LocalSecondaryIndex` (a definition of `AWS::DynamoDB::GlobalTable`).
     LocalSecondaryIndex false {
         /// Required.
         index_name: req l1::Str = "IndexName" [l1::Rule::Len(3, 255)];
         /// Required.
-        key_schema: req l1::List<KeySchema2> = "KeySchema";
+        key_schema: req l1::List<KeySchema> = "KeySchema";
         /// Required.
         projection: req Projection = "Projection";
     }
 }
 impl LocalSecondaryIndex {
     /// With the required properties: `IndexName`, `KeySchema`, `Projection`.
-    pub fn new(index_name: impl Into<l1::Str>, key_schema: impl Into<l1::List<KeySchema2>>, projection: impl Into<Projection>) -> Self { Self { index_name: index_name.into(), key_schema: key_schema.into(), projection: projection.into() } }
+    pub fn new(index_name: impl Into<l1::Str>, key_schema: impl Into<l1::List<KeySchema>>, projection: impl Into<Projection>) -> Self { Self { index_name: index_name.into(), key_schema: key_schema.into(), projection: projection.into() } }
 }
 
 l1::l1_struct! {

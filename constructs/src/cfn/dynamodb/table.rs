@@ -14,7 +14,7 @@ l1::l1_struct! {
         /// Create-only.
         import_source_specification: opt ImportSourceSpecification = "ImportSourceSpecification";
         /// Required.
-        key_schema: req l1::Json = "KeySchema";
+        key_schema: req l1::List<KeySchema> = "KeySchema";
         kinesis_stream_specification: opt KinesisStreamSpecification = "KinesisStreamSpecification";
         local_secondary_indexes: opt l1::List<LocalSecondaryIndex> = "LocalSecondaryIndexes";
         on_demand_throughput: opt OnDemandThroughput = "OnDemandThroughput";
@@ -33,7 +33,7 @@ l1::l1_struct! {
 }
 impl Table {
     /// With the required properties: `KeySchema`.
-    pub fn new(key_schema: impl Into<l1::Json>) -> Self { Self { key_schema: key_schema.into(), ..<Self as Default>::default() } }
+    pub fn new(key_schema: impl Into<l1::List<KeySchema>>) -> Self { Self { key_schema: key_schema.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_cfn_resource! {
@@ -227,33 +227,19 @@ impl KinesisStreamSpecification {
 }
 
 l1::l1_struct! {
-    /// `KeySchema` (of `AWS::DynamoDB::Table`).
-    KeySchema2 false {
-        /// Required.
-        attribute_name: req l1::Str = "AttributeName";
-        /// Required.
-        key_type: req l1::Str = "KeyType";
-    }
-}
-impl KeySchema2 {
-    /// With the required properties: `AttributeName`, `KeyType`.
-    pub fn new(attribute_name: impl Into<l1::Str>, key_type: impl Into<l1::Str>) -> Self { Self { attribute_name: attribute_name.into(), key_type: key_type.into() } }
-}
-
-l1::l1_struct! {
     /// `LocalSecondaryIndex` (a definition of `AWS::DynamoDB::Table`).
     LocalSecondaryIndex false {
         /// Required.
         index_name: req l1::Str = "IndexName" [l1::Rule::Len(3, 255), l1::Rule::Pattern("^[a-zA-Z0-9_.-]+$")];
         /// Required.
-        key_schema: req l1::List<KeySchema2> = "KeySchema";
+        key_schema: req l1::List<KeySchema> = "KeySchema";
         /// Required.
         projection: req Projection = "Projection";
     }
 }
 impl LocalSecondaryIndex {
     /// With the required properties: `IndexName`, `KeySchema`, `Projection`.
-    pub fn new(index_name: impl Into<l1::Str>, key_schema: impl Into<l1::List<KeySchema2>>, projection: impl Into<Projection>) -> Self { Self { index_name: index_name.into(), key_schema: key_schema.into(), projection: projection.into() } }
+    pub fn new(index_name: impl Into<l1::Str>, key_schema: impl Into<l1::List<KeySchema>>, projection: impl Into<Projection>) -> Self { Self { index_name: index_name.into(), key_schema: key_schema.into(), projection: projection.into() } }
 }
 
 l1::l1_struct! {

@@ -26,7 +26,7 @@ l1::l1_struct! {
         /// Required, create-only.
         service_role: req l1::Str = "ServiceRole" [l1::Rule::Len(0, 10280), l1::Rule::Pattern("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")];
         /// Required.
-        subnet_ids: req l1::List<l1::Str> = "SubnetIds" [l1::Rule::Items(1, u32::MAX)];
+        subnet_ids: req l1::List<l1::Str> = "SubnetIds" [l1::Rule::Items(1, u32::MAX), l1::Rule::Each(&[l1::Rule::Pattern("^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\\z")])];
         tags: opt l1::List<Tag> = "Tags";
         /// Create-only.
         trusted_identity_propagation_enabled: opt l1::Bool = "TrustedIdentityPropagationEnabled";

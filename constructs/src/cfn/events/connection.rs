@@ -9,7 +9,7 @@ l1::l1_struct! {
         auth_parameters: opt AuthParameters = "AuthParameters";
         authorization_type: opt l1::Str = "AuthorizationType" [l1::Rule::Enum(AuthorizationType::VALUES)];
         description: opt l1::Str = "Description" [l1::Rule::Len(0, 512)];
-        invocation_connectivity_parameters: opt InvocationConnectivityParameters = "InvocationConnectivityParameters";
+        invocation_connectivity_parameters: opt ConnectivityParameters = "InvocationConnectivityParameters";
         kms_key_identifier: opt l1::Str = "KmsKeyIdentifier" [l1::Rule::Len(0, 2048), l1::Rule::Pattern("^[a-zA-Z0-9_\\-/:]*$")];
         /// Create-only.
         name: opt l1::Str = "Name" [l1::Rule::Len(1, 64), l1::Rule::Pattern("[\\.\\-_A-Za-z0-9]+")];
@@ -166,18 +166,6 @@ impl AuthParameters {
     pub fn new() -> Self { <Self as Default>::default() }
 }
 
-l1::l1_struct! {
-    /// `InvocationConnectivityParameters` (of `AWS::Events::Connection`).
-    InvocationConnectivityParameters false {
-        /// Required.
-        resource_parameters: req ResourceParameters = "ResourceParameters";
-    }
-}
-impl InvocationConnectivityParameters {
-    /// With the required properties: `ResourceParameters`.
-    pub fn new(resource_parameters: impl Into<ResourceParameters>) -> Self { Self { resource_parameters: resource_parameters.into() } }
-}
-
 l1::l1_enum! {
     /// Values of `HttpMethod` (of `AWS::Events::Connection`).
     HttpMethod {
@@ -195,3 +183,6 @@ l1::l1_enum! {
         OauthClientCredentials = "OAUTH_CLIENT_CREDENTIALS",
     }
 }
+
+/// The same fields as [`ConnectivityParameters`].
+pub type InvocationConnectivityParameters = ConnectivityParameters;

@@ -13,7 +13,7 @@ l1::l1_struct! {
         /// Required.
         data_privacy: req DataPrivacy = "DataPrivacy";
         description: opt l1::Str = "Description" [l1::Rule::Len(0, 2000)];
-        error_log_settings: opt ErrorLogSettings = "ErrorLogSettings";
+        error_log_settings: opt DialogCodeHookSetting = "ErrorLogSettings";
         /// Required.
         idle_session_ttl_in_seconds: req l1::Int = "IdleSessionTTLInSeconds" [l1::Rule::Range(60.0, 86400.0)];
         /// Required.
@@ -125,23 +125,10 @@ impl DescriptiveBotBuilderSpecification {
 }
 
 l1::l1_struct! {
-    /// `SampleUtteranceGenerationSpecification` (of `AWS::Lex::Bot`).
-    SampleUtteranceGenerationSpecification false {
-        bedrock_model_specification: opt BedrockModelSpecification = "BedrockModelSpecification";
-        /// Required.
-        enabled: req l1::Bool = "Enabled";
-    }
-}
-impl SampleUtteranceGenerationSpecification {
-    /// With the required properties: `Enabled`.
-    pub fn new(enabled: impl Into<l1::Bool>) -> Self { Self { enabled: enabled.into(), ..<Self as Default>::default() } }
-}
-
-l1::l1_struct! {
     /// `BuildtimeSettings` (of `AWS::Lex::Bot`).
     BuildtimeSettings false {
         descriptive_bot_builder_specification: opt DescriptiveBotBuilderSpecification = "DescriptiveBotBuilderSpecification";
-        sample_utterance_generation_specification: opt SampleUtteranceGenerationSpecification = "SampleUtteranceGenerationSpecification";
+        sample_utterance_generation_specification: opt DescriptiveBotBuilderSpecification = "SampleUtteranceGenerationSpecification";
     }
 }
 impl BuildtimeSettings {
@@ -178,23 +165,10 @@ impl NluImprovementSpecification {
 }
 
 l1::l1_struct! {
-    /// `SlotResolutionImprovementSpecification` (of `AWS::Lex::Bot`).
-    SlotResolutionImprovementSpecification false {
-        bedrock_model_specification: opt BedrockModelSpecification = "BedrockModelSpecification";
-        /// Required.
-        enabled: req l1::Bool = "Enabled";
-    }
-}
-impl SlotResolutionImprovementSpecification {
-    /// With the required properties: `Enabled`.
-    pub fn new(enabled: impl Into<l1::Bool>) -> Self { Self { enabled: enabled.into(), ..<Self as Default>::default() } }
-}
-
-l1::l1_struct! {
     /// `RuntimeSettings` (of `AWS::Lex::Bot`).
     RuntimeSettings false {
         nlu_improvement_specification: opt NluImprovementSpecification = "NluImprovementSpecification";
-        slot_resolution_improvement_specification: opt SlotResolutionImprovementSpecification = "SlotResolutionImprovementSpecification";
+        slot_resolution_improvement_specification: opt DescriptiveBotBuilderSpecification = "SlotResolutionImprovementSpecification";
     }
 }
 impl RuntimeSettings {
@@ -1454,18 +1428,6 @@ impl DataPrivacy {
 }
 
 l1::l1_struct! {
-    /// `ErrorLogSettings` (of `AWS::Lex::Bot`).
-    ErrorLogSettings false {
-        /// Required.
-        enabled: req l1::Bool = "Enabled";
-    }
-}
-impl ErrorLogSettings {
-    /// With the required properties: `Enabled`.
-    pub fn new(enabled: impl Into<l1::Bool>) -> Self { Self { enabled: enabled.into() } }
-}
-
-l1::l1_struct! {
     /// `Replication` (a definition of `AWS::Lex::Bot`).
     Replication false {
         /// Required.
@@ -1755,3 +1717,10 @@ l1::l1_enum! {
         Generative = "generative",
     }
 }
+
+/// The same fields as [`DescriptiveBotBuilderSpecification`].
+pub type SampleUtteranceGenerationSpecification = DescriptiveBotBuilderSpecification;
+/// The same fields as [`DescriptiveBotBuilderSpecification`].
+pub type SlotResolutionImprovementSpecification = DescriptiveBotBuilderSpecification;
+/// The same fields as [`DialogCodeHookSetting`].
+pub type ErrorLogSettings = DialogCodeHookSetting;

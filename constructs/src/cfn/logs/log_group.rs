@@ -10,10 +10,10 @@ l1::l1_struct! {
         data_protection_policy: opt l1::Json = "DataProtectionPolicy";
         deletion_protection_enabled: opt l1::Bool = "DeletionProtectionEnabled";
         field_index_policies: opt l1::List<l1::Json> = "FieldIndexPolicies";
-        kms_key_id: opt l1::Str = "KmsKeyId" [l1::Rule::Len(0, 256)];
+        kms_key_id: opt l1::Str = "KmsKeyId" [l1::Rule::Len(0, 256), l1::Rule::Pattern("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\z")];
         log_group_class: opt l1::Str = "LogGroupClass" [l1::Rule::Enum(LogGroupClass::VALUES)];
         /// Create-only.
-        log_group_name: opt l1::Str = "LogGroupName" [l1::Rule::Len(1, 512)];
+        log_group_name: opt l1::Str = "LogGroupName" [l1::Rule::Len(1, 512), l1::Rule::Pattern("^[.\\-_/#A-Za-z0-9]{1,512}\\z")];
         resource_policy_document: opt l1::Json = "ResourcePolicyDocument";
         retention_in_days: opt l1::Int = "RetentionInDays" [l1::Rule::IntEnum(&[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653])];
         tags: opt l1::List<Tag> = "Tags";

@@ -378,18 +378,6 @@ impl SubstituteString {
 }
 
 l1::l1_struct! {
-    /// `TrimString` (of `AWS::Logs::Transformer`).
-    TrimString false {
-        /// Required.
-        with_keys: req l1::List<l1::Str> = "WithKeys" [l1::Rule::Items(1, 10), l1::Rule::Each(&[l1::Rule::Len(1, 128)])];
-    }
-}
-impl TrimString {
-    /// With the required properties: `WithKeys`.
-    pub fn new(with_keys: impl Into<l1::List<l1::Str>>) -> Self { Self { with_keys: with_keys.into() } }
-}
-
-l1::l1_struct! {
     /// `TypeConverterEntry` (a definition of `AWS::Logs::Transformer`).
     TypeConverterEntry false {
         /// Required.
@@ -416,18 +404,6 @@ impl TypeConverter {
 }
 
 l1::l1_struct! {
-    /// `UpperCaseString` (of `AWS::Logs::Transformer`).
-    UpperCaseString false {
-        /// Required.
-        with_keys: req l1::List<l1::Str> = "WithKeys" [l1::Rule::Items(1, 10), l1::Rule::Each(&[l1::Rule::Len(1, 128)])];
-    }
-}
-impl UpperCaseString {
-    /// With the required properties: `WithKeys`.
-    pub fn new(with_keys: impl Into<l1::List<l1::Str>>) -> Self { Self { with_keys: with_keys.into() } }
-}
-
-l1::l1_struct! {
     /// `Processor` (a definition of `AWS::Logs::Transformer`).
     Processor false {
         add_keys: opt AddKeys = "AddKeys";
@@ -450,9 +426,9 @@ l1::l1_struct! {
         rename_keys: opt RenameKeys = "RenameKeys";
         split_string: opt SplitString = "SplitString";
         substitute_string: opt SubstituteString = "SubstituteString";
-        trim_string: opt TrimString = "TrimString";
+        trim_string: opt LowerCaseString = "TrimString";
         type_converter: opt TypeConverter = "TypeConverter";
-        upper_case_string: opt UpperCaseString = "UpperCaseString";
+        upper_case_string: opt LowerCaseString = "UpperCaseString";
     }
 }
 impl Processor {
@@ -496,3 +472,8 @@ l1::l1_enum! {
         String = "string",
     }
 }
+
+/// The same fields as [`LowerCaseString`].
+pub type TrimString = LowerCaseString;
+/// The same fields as [`LowerCaseString`].
+pub type UpperCaseString = LowerCaseString;

@@ -173,34 +173,20 @@ impl StandardRouterInputConfiguration {
 }
 
 l1::l1_struct! {
-    /// `FailoverRouterInputProtocolConfiguration` (of `AWS::MediaConnect::RouterInput`).
-    FailoverRouterInputProtocolConfiguration false {
-        rtp: opt RtpRouterInputConfiguration = "Rtp";
-        rist: opt RistRouterInputConfiguration = "Rist";
-        srt_listener: opt SrtListenerRouterInputConfiguration = "SrtListener";
-        srt_caller: opt SrtCallerRouterInputConfiguration = "SrtCaller";
-    }
-}
-impl FailoverRouterInputProtocolConfiguration {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `FailoverRouterInputConfiguration` (a definition of `AWS::MediaConnect::RouterInput`).
     FailoverRouterInputConfiguration false {
         /// Required.
         network_interface_arn: req l1::Str = "NetworkInterfaceArn" [l1::Rule::Pattern("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")];
         primary_source_index: opt l1::Int = "PrimarySourceIndex" [l1::Rule::Range(0.0, 1.0)];
         /// Required.
-        protocol_configurations: req l1::List<FailoverRouterInputProtocolConfiguration> = "ProtocolConfigurations";
+        protocol_configurations: req l1::List<RouterInputProtocolConfiguration> = "ProtocolConfigurations";
         /// Required.
         source_priority_mode: req l1::Str = "SourcePriorityMode" [l1::Rule::Enum(FailoverInputSourcePriorityMode::VALUES)];
     }
 }
 impl FailoverRouterInputConfiguration {
     /// With the required properties: `NetworkInterfaceArn`, `ProtocolConfigurations`, `SourcePriorityMode`.
-    pub fn new(network_interface_arn: impl Into<l1::Str>, protocol_configurations: impl Into<l1::List<FailoverRouterInputProtocolConfiguration>>, source_priority_mode: impl Into<l1::Str>) -> Self { Self { network_interface_arn: network_interface_arn.into(), protocol_configurations: protocol_configurations.into(), source_priority_mode: source_priority_mode.into(), ..<Self as Default>::default() } }
+    pub fn new(network_interface_arn: impl Into<l1::Str>, protocol_configurations: impl Into<l1::List<RouterInputProtocolConfiguration>>, source_priority_mode: impl Into<l1::Str>) -> Self { Self { network_interface_arn: network_interface_arn.into(), protocol_configurations: protocol_configurations.into(), source_priority_mode: source_priority_mode.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -271,28 +257,16 @@ impl MediaConnectFlowRouterInputConfiguration {
 }
 
 l1::l1_struct! {
-    /// `MediaLiveTransitEncryptionKeyConfiguration` (of `AWS::MediaConnect::RouterInput`).
-    MediaLiveTransitEncryptionKeyConfiguration false {
-        secrets_manager: opt SecretsManagerEncryptionKeyConfiguration = "SecretsManager";
-        automatic: opt l1::Json = "Automatic";
-    }
-}
-impl MediaLiveTransitEncryptionKeyConfiguration {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `MediaLiveTransitEncryption` (a definition of `AWS::MediaConnect::RouterInput`).
     MediaLiveTransitEncryption false {
         /// Required.
-        encryption_key_configuration: req MediaLiveTransitEncryptionKeyConfiguration = "EncryptionKeyConfiguration";
+        encryption_key_configuration: req FlowTransitEncryptionKeyConfiguration = "EncryptionKeyConfiguration";
         encryption_key_type: opt l1::Str = "EncryptionKeyType" [l1::Rule::Enum(FlowTransitEncryptionKeyType::VALUES)];
     }
 }
 impl MediaLiveTransitEncryption {
     /// With the required properties: `EncryptionKeyConfiguration`.
-    pub fn new(encryption_key_configuration: impl Into<MediaLiveTransitEncryptionKeyConfiguration>) -> Self { Self { encryption_key_configuration: encryption_key_configuration.into(), ..<Self as Default>::default() } }
+    pub fn new(encryption_key_configuration: impl Into<FlowTransitEncryptionKeyConfiguration>) -> Self { Self { encryption_key_configuration: encryption_key_configuration.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -343,7 +317,7 @@ l1::l1_struct! {
     /// `MaintenanceConfiguration` (of `AWS::MediaConnect::RouterInput`).
     MaintenanceConfiguration false {
         preferred_day_time: opt PreferredDayTimeMaintenanceConfiguration = "PreferredDayTime";
-        default_2: opt l1::Json = "Default";
+        default_: opt l1::Json = "Default";
     }
 }
 impl MaintenanceConfiguration {
@@ -366,28 +340,16 @@ impl Tag {
 }
 
 l1::l1_struct! {
-    /// `RouterInputTransitEncryptionKeyConfiguration` (of `AWS::MediaConnect::RouterInput`).
-    RouterInputTransitEncryptionKeyConfiguration false {
-        secrets_manager: opt SecretsManagerEncryptionKeyConfiguration = "SecretsManager";
-        automatic: opt l1::Json = "Automatic";
-    }
-}
-impl RouterInputTransitEncryptionKeyConfiguration {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `RouterInputTransitEncryption` (a definition of `AWS::MediaConnect::RouterInput`).
     RouterInputTransitEncryption false {
         /// Required.
-        encryption_key_configuration: req RouterInputTransitEncryptionKeyConfiguration = "EncryptionKeyConfiguration";
+        encryption_key_configuration: req FlowTransitEncryptionKeyConfiguration = "EncryptionKeyConfiguration";
         encryption_key_type: opt l1::Str = "EncryptionKeyType" [l1::Rule::Enum(FlowTransitEncryptionKeyType::VALUES)];
     }
 }
 impl RouterInputTransitEncryption {
     /// With the required properties: `EncryptionKeyConfiguration`.
-    pub fn new(encryption_key_configuration: impl Into<RouterInputTransitEncryptionKeyConfiguration>) -> Self { Self { encryption_key_configuration: encryption_key_configuration.into(), ..<Self as Default>::default() } }
+    pub fn new(encryption_key_configuration: impl Into<FlowTransitEncryptionKeyConfiguration>) -> Self { Self { encryption_key_configuration: encryption_key_configuration.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_enum! {
@@ -461,3 +423,10 @@ l1::l1_enum! {
         Input20 = "INPUT_20",
     }
 }
+
+/// The same fields as [`RouterInputProtocolConfiguration`].
+pub type FailoverRouterInputProtocolConfiguration = RouterInputProtocolConfiguration;
+/// The same fields as [`FlowTransitEncryptionKeyConfiguration`].
+pub type MediaLiveTransitEncryptionKeyConfiguration = FlowTransitEncryptionKeyConfiguration;
+/// The same fields as [`FlowTransitEncryptionKeyConfiguration`].
+pub type RouterInputTransitEncryptionKeyConfiguration = FlowTransitEncryptionKeyConfiguration;

@@ -213,28 +213,16 @@ impl MediaConnectFlowRouterOutputConfiguration {
 }
 
 l1::l1_struct! {
-    /// `MediaLiveTransitEncryptionKeyConfiguration` (of `AWS::MediaConnect::RouterOutput`).
-    MediaLiveTransitEncryptionKeyConfiguration false {
-        secrets_manager: opt SecretsManagerEncryptionKeyConfiguration = "SecretsManager";
-        automatic: opt l1::Json = "Automatic";
-    }
-}
-impl MediaLiveTransitEncryptionKeyConfiguration {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `MediaLiveTransitEncryption` (a definition of `AWS::MediaConnect::RouterOutput`).
     MediaLiveTransitEncryption false {
         /// Required.
-        encryption_key_configuration: req MediaLiveTransitEncryptionKeyConfiguration = "EncryptionKeyConfiguration";
+        encryption_key_configuration: req FlowTransitEncryptionKeyConfiguration = "EncryptionKeyConfiguration";
         encryption_key_type: opt l1::Str = "EncryptionKeyType" [l1::Rule::Enum(FlowTransitEncryptionKeyType::VALUES)];
     }
 }
 impl MediaLiveTransitEncryption {
     /// With the required properties: `EncryptionKeyConfiguration`.
-    pub fn new(encryption_key_configuration: impl Into<MediaLiveTransitEncryptionKeyConfiguration>) -> Self { Self { encryption_key_configuration: encryption_key_configuration.into(), ..<Self as Default>::default() } }
+    pub fn new(encryption_key_configuration: impl Into<FlowTransitEncryptionKeyConfiguration>) -> Self { Self { encryption_key_configuration: encryption_key_configuration.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -282,7 +270,7 @@ l1::l1_struct! {
     /// `MaintenanceConfiguration` (of `AWS::MediaConnect::RouterOutput`).
     MaintenanceConfiguration false {
         preferred_day_time: opt PreferredDayTimeMaintenanceConfiguration = "PreferredDayTime";
-        default_2: opt l1::Json = "Default";
+        default_: opt l1::Json = "Default";
     }
 }
 impl MaintenanceConfiguration {
@@ -367,3 +355,6 @@ l1::l1_enum! {
         Output20 = "OUTPUT_20",
     }
 }
+
+/// The same fields as [`FlowTransitEncryptionKeyConfiguration`].
+pub type MediaLiveTransitEncryptionKeyConfiguration = FlowTransitEncryptionKeyConfiguration;

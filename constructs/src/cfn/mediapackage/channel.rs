@@ -10,7 +10,7 @@ l1::l1_struct! {
         egress_access_logs: opt LogConfiguration = "EgressAccessLogs";
         hls_ingest: opt HlsIngest = "HlsIngest";
         /// Required, create-only.
-        id: req l1::Str = "Id" [l1::Rule::Len(1, 256)];
+        id: req l1::Str = "Id" [l1::Rule::Len(1, 256), l1::Rule::Pattern("\\A[0-9a-zA-Z-_]+\\z")];
         ingress_access_logs: opt LogConfiguration = "IngressAccessLogs";
         /// Create-only.
         tags: opt l1::List<Tag> = "Tags";
@@ -35,7 +35,7 @@ l1::l1_cfn_resource! {
 l1::l1_struct! {
     /// `LogConfiguration` (a definition of `AWS::MediaPackage::Channel`).
     LogConfiguration false {
-        log_group_name: opt l1::Str = "LogGroupName" [l1::Rule::Len(1, 256)];
+        log_group_name: opt l1::Str = "LogGroupName" [l1::Rule::Len(1, 256), l1::Rule::Pattern("\\A^(\\/aws\\/MediaPackage\\/)[a-zA-Z0-9_-]+\\z")];
     }
 }
 impl LogConfiguration {

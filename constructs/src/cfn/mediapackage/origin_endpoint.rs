@@ -14,7 +14,7 @@ l1::l1_struct! {
         description: opt l1::Str = "Description";
         hls_package: opt HlsPackage = "HlsPackage";
         /// Required, create-only.
-        id: req l1::Str = "Id" [l1::Rule::Len(1, 256)];
+        id: req l1::Str = "Id" [l1::Rule::Len(1, 256), l1::Rule::Pattern("\\A[0-9a-zA-Z-_]+\\z")];
         manifest_name: opt l1::Str = "ManifestName";
         mss_package: opt MssPackage = "MssPackage";
         origination: opt l1::Str = "Origination" [l1::Rule::Enum(Origination::VALUES)];
@@ -93,7 +93,7 @@ impl SpekeKeyProvider {
 l1::l1_struct! {
     /// `CmafEncryption` (a definition of `AWS::MediaPackage::OriginEndpoint`).
     CmafEncryption false {
-        constant_initialization_vector: opt l1::Str = "ConstantInitializationVector" [l1::Rule::Len(32, 32)];
+        constant_initialization_vector: opt l1::Str = "ConstantInitializationVector" [l1::Rule::Len(32, 32), l1::Rule::Pattern("\\A[0-9a-fA-F]+\\z")];
         encryption_method: opt l1::Str = "EncryptionMethod" [l1::Rule::Enum(EncryptionMethod::VALUES)];
         key_rotation_interval_seconds: opt l1::Int = "KeyRotationIntervalSeconds";
         /// Required.

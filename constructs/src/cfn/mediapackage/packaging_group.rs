@@ -9,7 +9,7 @@ l1::l1_struct! {
         authorization: opt Authorization = "Authorization";
         egress_access_logs: opt LogConfiguration = "EgressAccessLogs";
         /// Required, create-only.
-        id: req l1::Str = "Id" [l1::Rule::Len(1, 256)];
+        id: req l1::Str = "Id" [l1::Rule::Len(1, 256), l1::Rule::Pattern("\\A[0-9a-zA-Z-_]+\\z")];
         /// Create-only.
         tags: opt l1::List<Tag> = "Tags";
     }
@@ -49,7 +49,7 @@ impl Authorization {
 l1::l1_struct! {
     /// `LogConfiguration` (a definition of `AWS::MediaPackage::PackagingGroup`).
     LogConfiguration false {
-        log_group_name: opt l1::Str = "LogGroupName" [l1::Rule::Len(1, 512)];
+        log_group_name: opt l1::Str = "LogGroupName" [l1::Rule::Len(1, 512), l1::Rule::Pattern("\\A\\/aws\\/MediaPackage\\/[0-9a-zA-Z-_\\/\\.#]+\\z")];
     }
 }
 impl LogConfiguration {

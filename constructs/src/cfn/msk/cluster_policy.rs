@@ -7,7 +7,7 @@ l1::l1_struct! {
     /// `AWS::MSK::ClusterPolicy`: its properties (settable ones; read-only ones are `ClusterPolicyRefs`' attributes).
     ClusterPolicy false {
         /// Required, create-only.
-        cluster_arn: req l1::Str = "ClusterArn";
+        cluster_arn: req l1::Str = "ClusterArn" [l1::Rule::Pattern("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")];
         /// Required.
         policy: req l1::Json = "Policy";
     }

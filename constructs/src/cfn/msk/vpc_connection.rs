@@ -9,14 +9,14 @@ l1::l1_struct! {
         /// Required, create-only.
         authentication: req l1::Str = "Authentication" [l1::Rule::Len(3, 10), l1::Rule::Enum(Authentication::VALUES)];
         /// Required, create-only.
-        client_subnets: req l1::List<l1::Str> = "ClientSubnets";
+        client_subnets: req l1::List<l1::Str> = "ClientSubnets" [l1::Rule::Each(&[l1::Rule::Pattern("^(subnet-)([a-z0-9]+)\\z")])];
         /// Required, create-only.
-        security_groups: req l1::List<l1::Str> = "SecurityGroups";
+        security_groups: req l1::List<l1::Str> = "SecurityGroups" [l1::Rule::Each(&[l1::Rule::Pattern("^(sg-)([a-z0-9]+)\\z")])];
         tags: opt l1::Map<l1::Str> = "Tags";
         /// Required, create-only.
-        target_cluster_arn: req l1::Str = "TargetClusterArn";
+        target_cluster_arn: req l1::Str = "TargetClusterArn" [l1::Rule::Pattern("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")];
         /// Required, create-only.
-        vpc_id: req l1::Str = "VpcId";
+        vpc_id: req l1::Str = "VpcId" [l1::Rule::Pattern("^(vpc-)([a-z0-9]+)\\z")];
     }
 }
 impl VpcConnection {

@@ -9,7 +9,7 @@ l1::l1_struct! {
         adm: opt AndroidPushNotificationTemplate = "ADM";
         apns: opt APNSPushNotificationTemplate = "APNS";
         baidu: opt AndroidPushNotificationTemplate = "Baidu";
-        default_2: opt DefaultPushNotificationTemplate = "Default";
+        default_: opt DefaultPushNotificationTemplate = "Default";
         default_substitutions: opt l1::Str = "DefaultSubstitutions";
         gcm: opt AndroidPushNotificationTemplate = "GCM";
         tags: opt l1::Json = "Tags";

@@ -3005,32 +3005,10 @@ impl BarChartFieldWells {
 }
 
 l1::l1_struct! {
-    /// `ContextMenuOption` (of `AWS::QuickSight::Analysis`).
-    ContextMenuOption false {
-        availability_status: opt l1::Str = "AvailabilityStatus" [l1::Rule::Enum(WidgetStatus::VALUES)];
-    }
-}
-impl ContextMenuOption {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
-    /// `VisualMenuOption` (of `AWS::QuickSight::Analysis`).
-    VisualMenuOption false {
-        availability_status: opt l1::Str = "AvailabilityStatus" [l1::Rule::Enum(WidgetStatus::VALUES)];
-    }
-}
-impl VisualMenuOption {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `VisualInteractionOptions` (a definition of `AWS::QuickSight::Analysis`).
     VisualInteractionOptions false {
-        context_menu_option: opt ContextMenuOption = "ContextMenuOption";
-        visual_menu_option: opt VisualMenuOption = "VisualMenuOption";
+        context_menu_option: opt ImageMenuOption = "ContextMenuOption";
+        visual_menu_option: opt ImageMenuOption = "VisualMenuOption";
     }
 }
 impl VisualInteractionOptions {
@@ -8903,3 +8881,8 @@ l1::l1_enum! {
         Lenient = "LENIENT",
     }
 }
+
+/// The same fields as [`ImageMenuOption`].
+pub type ContextMenuOption = ImageMenuOption;
+/// The same fields as [`ImageMenuOption`].
+pub type VisualMenuOption = ImageMenuOption;

@@ -3234,32 +3234,10 @@ impl BarChartFieldWells {
 }
 
 l1::l1_struct! {
-    /// `ContextMenuOption` (of `AWS::QuickSight::Dashboard`).
-    ContextMenuOption false {
-        availability_status: opt l1::Str = "AvailabilityStatus" [l1::Rule::Enum(DashboardBehavior::VALUES)];
-    }
-}
-impl ContextMenuOption {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
-    /// `VisualMenuOption` (of `AWS::QuickSight::Dashboard`).
-    VisualMenuOption2 false {
-        availability_status: opt l1::Str = "AvailabilityStatus" [l1::Rule::Enum(DashboardBehavior::VALUES)];
-    }
-}
-impl VisualMenuOption2 {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `VisualInteractionOptions` (a definition of `AWS::QuickSight::Dashboard`).
     VisualInteractionOptions false {
-        context_menu_option: opt ContextMenuOption = "ContextMenuOption";
-        visual_menu_option: opt VisualMenuOption2 = "VisualMenuOption";
+        context_menu_option: opt AdHocFilteringOption = "ContextMenuOption";
+        visual_menu_option: opt AdHocFilteringOption = "VisualMenuOption";
     }
 }
 impl VisualInteractionOptions {
@@ -9084,3 +9062,6 @@ l1::l1_enum! {
         Lenient = "LENIENT",
     }
 }
+
+/// The same fields as [`AdHocFilteringOption`].
+pub type ContextMenuOption = AdHocFilteringOption;

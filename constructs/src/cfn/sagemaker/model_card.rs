@@ -247,13 +247,13 @@ impl ModelPackageDetails {
 
 l1::l1_struct! {
     /// `Function` (of `AWS::SageMaker::ModelCard`).
-    Function false {
+    Function2 false {
         condition: opt l1::Str = "Condition" [l1::Rule::Len(0, 63)];
         facet: opt l1::Str = "Facet" [l1::Rule::Len(0, 63)];
-        function: opt l1::Str = "Function" [l1::Rule::Enum(Function2::VALUES)];
+        function: opt l1::Str = "Function" [l1::Rule::Enum(Function::VALUES)];
     }
 }
-impl Function {
+impl Function2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -261,7 +261,7 @@ impl Function {
 l1::l1_struct! {
     /// `ObjectiveFunction` (a definition of `AWS::SageMaker::ModelCard`).
     ObjectiveFunction false {
-        function: opt Function = "Function";
+        function: opt Function2 = "Function";
         notes: opt l1::Str = "Notes" [l1::Rule::Len(0, 1024)];
     }
 }
@@ -285,17 +285,6 @@ impl TrainingHyperParameter {
 }
 
 l1::l1_struct! {
-    /// `TrainingEnvironment` (of `AWS::SageMaker::ModelCard`).
-    TrainingEnvironment false {
-        container_image: opt l1::List<l1::Str> = "ContainerImage" [l1::Rule::Items(0, 15), l1::Rule::Each(&[l1::Rule::Len(0, 1024)])];
-    }
-}
-impl TrainingEnvironment {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
-}
-
-l1::l1_struct! {
     /// `TrainingMetric` (a definition of `AWS::SageMaker::ModelCard`).
     TrainingMetric false {
         /// Required.
@@ -316,7 +305,7 @@ l1::l1_struct! {
         hyper_parameters: opt l1::List<TrainingHyperParameter> = "HyperParameters";
         training_arn: opt l1::Str = "TrainingArn" [l1::Rule::Len(0, 1024)];
         training_datasets: opt l1::List<l1::Str> = "TrainingDatasets" [l1::Rule::Items(0, 15), l1::Rule::Each(&[l1::Rule::Len(0, 1024)])];
-        training_environment: opt TrainingEnvironment = "TrainingEnvironment";
+        training_environment: opt InferenceEnvironment = "TrainingEnvironment";
         training_metrics: opt l1::List<TrainingMetric> = "TrainingMetrics";
         user_provided_hyper_parameters: opt l1::List<TrainingHyperParameter> = "UserProvidedHyperParameters";
         user_provided_training_metrics: opt l1::List<TrainingMetric> = "UserProvidedTrainingMetrics";
@@ -423,7 +412,7 @@ l1::l1_enum! {
 
 l1::l1_enum! {
     /// Values of `Function` (of `AWS::SageMaker::ModelCard`).
-    Function2 {
+    Function {
         Maximize = "Maximize",
         Minimize = "Minimize",
     }
@@ -438,3 +427,6 @@ l1::l1_enum! {
         Archived = "Archived",
     }
 }
+
+/// The same fields as [`InferenceEnvironment`].
+pub type TrainingEnvironment = InferenceEnvironment;

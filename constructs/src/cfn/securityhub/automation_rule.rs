@@ -49,26 +49,26 @@ l1::l1_struct! {
         /// Required.
         text: req l1::Str = "Text" [l1::Rule::Len(1, 512), l1::Rule::Pattern("\\S")];
         /// Required.
-        updated_by: req l1::Json = "UpdatedBy";
+        updated_by: req l1::Str = "UpdatedBy" [l1::Rule::Len(12, 2048), l1::Rule::Pattern("^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2}):[A-Za-z0-9]{1,63}:[a-z]+-([a-z]{1,10}-)?[a-z]+-[0-9]+:([0-9]{12})?:.+$")];
     }
 }
 impl NoteUpdate {
     /// With the required properties: `Text`, `UpdatedBy`.
-    pub fn new(text: impl Into<l1::Str>, updated_by: impl Into<l1::Json>) -> Self { Self { text: text.into(), updated_by: updated_by.into() } }
+    pub fn new(text: impl Into<l1::Str>, updated_by: impl Into<l1::Str>) -> Self { Self { text: text.into(), updated_by: updated_by.into() } }
 }
 
 l1::l1_struct! {
     /// `RelatedFinding` (a definition of `AWS::SecurityHub::AutomationRule`).
     RelatedFinding false {
         /// Required.
-        id: req l1::Json = "Id";
+        id: req l1::Str = "Id" [l1::Rule::Len(12, 2048), l1::Rule::Pattern("^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2}):[A-Za-z0-9]{1,63}:[a-z]+-([a-z]{1,10}-)?[a-z]+-[0-9]+:([0-9]{12})?:.+$")];
         /// Required.
         product_arn: req l1::Str = "ProductArn" [l1::Rule::Len(12, 2048), l1::Rule::Pattern("^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2}):[A-Za-z0-9]{1,63}:[a-z]+-([a-z]{1,10}-)?[a-z]+-[0-9]+:([0-9]{12})?:.+$")];
     }
 }
 impl RelatedFinding {
     /// With the required properties: `Id`, `ProductArn`.
-    pub fn new(id: impl Into<l1::Json>, product_arn: impl Into<l1::Str>) -> Self { Self { id: id.into(), product_arn: product_arn.into() } }
+    pub fn new(id: impl Into<l1::Str>, product_arn: impl Into<l1::Str>) -> Self { Self { id: id.into(), product_arn: product_arn.into() } }
 }
 
 l1::l1_struct! {

@@ -7,11 +7,11 @@ l1::l1_struct! {
     /// `AWS::ServiceCatalog::ServiceActionAssociation`: its properties (settable ones; read-only ones are `ServiceActionAssociationRefs`' attributes).
     ServiceActionAssociation false {
         /// Required, create-only.
-        product_id: req l1::Str = "ProductId" [l1::Rule::Len(1, 100)];
+        product_id: req l1::Str = "ProductId" [l1::Rule::Len(1, 100), l1::Rule::Pattern("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")];
         /// Required, create-only.
-        provisioning_artifact_id: req l1::Str = "ProvisioningArtifactId" [l1::Rule::Len(1, 100)];
+        provisioning_artifact_id: req l1::Str = "ProvisioningArtifactId" [l1::Rule::Len(1, 100), l1::Rule::Pattern("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")];
         /// Required, create-only.
-        service_action_id: req l1::Str = "ServiceActionId" [l1::Rule::Len(1, 100)];
+        service_action_id: req l1::Str = "ServiceActionId" [l1::Rule::Len(1, 100), l1::Rule::Pattern("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")];
     }
 }
 impl ServiceActionAssociation {

@@ -86,12 +86,12 @@ l1::l1_struct! {
     /// `PublicNetworkConfiguration` (a definition of `AWS::SES::MailManagerIngressPoint`).
     PublicNetworkConfiguration false {
         /// Required.
-        ip_type: req l1::Json = "IpType";
+        ip_type: req l1::Str = "IpType" [l1::Rule::Enum(IpType::VALUES)];
     }
 }
 impl PublicNetworkConfiguration {
     /// With the required properties: `IpType`.
-    pub fn new(ip_type: impl Into<l1::Json>) -> Self { Self { ip_type: ip_type.into() } }
+    pub fn new(ip_type: impl Into<l1::Str>) -> Self { Self { ip_type: ip_type.into() } }
 }
 
 l1::l1_struct! {
@@ -130,6 +130,14 @@ l1::l1_struct! {
 impl Tag {
     /// With the required properties: `Key`, `Value`.
     pub fn new(key: impl Into<l1::Str>, value: impl Into<l1::Str>) -> Self { Self { key: key.into(), value: value.into() } }
+}
+
+l1::l1_enum! {
+    /// Values of `IpType` (of `AWS::SES::MailManagerIngressPoint`).
+    IpType {
+        Ipv4 = "IPV4",
+        DualStack = "DUAL_STACK",
+    }
 }
 
 l1::l1_enum! {

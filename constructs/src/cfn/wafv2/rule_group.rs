@@ -407,18 +407,6 @@ impl SingleHeader {
 }
 
 l1::l1_struct! {
-    /// `SingleQueryArgument` (of `AWS::WAFv2::RuleGroup`).
-    SingleQueryArgument false {
-        /// Required.
-        name: req l1::Str = "Name" [l1::Rule::Len(1, 64), l1::Rule::Pattern("\\S")];
-    }
-}
-impl SingleQueryArgument {
-    /// With the required properties: `Name`.
-    pub fn new(name: impl Into<l1::Str>) -> Self { Self { name: name.into() } }
-}
-
-l1::l1_struct! {
     /// `UriFragment` (a definition of `AWS::WAFv2::RuleGroup`).
     UriFragment false {
         fallback_behavior: opt l1::Str = "FallbackBehavior" [l1::Rule::Enum(FallbackBehavior::VALUES)];
@@ -443,7 +431,7 @@ l1::l1_struct! {
         method: opt l1::Json = "Method";
         query_string: opt l1::Json = "QueryString";
         single_header: opt SingleHeader = "SingleHeader";
-        single_query_argument: opt SingleQueryArgument = "SingleQueryArgument";
+        single_query_argument: opt SingleHeader = "SingleQueryArgument";
         uri_fragment: opt UriFragment = "UriFragment";
         uri_path: opt l1::Json = "UriPath";
     }
@@ -1251,3 +1239,6 @@ l1::l1_enum! {
         Regional = "REGIONAL",
     }
 }
+
+/// The same fields as [`SingleHeader`].
+pub type SingleQueryArgument = SingleHeader;

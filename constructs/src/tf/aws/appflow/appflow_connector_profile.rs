@@ -381,7 +381,7 @@ impl Datadog2 {
 
 l1::l1_struct! {
     /// `redshift` block (of `aws_appflow_connector_profile`).
-    Redshift false {
+    Redshift2 false {
         /// Required.
         bucket_name: req l1::Str = "bucket_name";
         bucket_prefix: opt l1::Str = "bucket_prefix";
@@ -393,7 +393,7 @@ l1::l1_struct! {
         role_arn: req l1::Str = "role_arn";
     }
 }
-impl Redshift {
+impl Redshift2 {
     /// With the required properties: `bucket_name`, `role_arn`.
     pub fn new(bucket_name: impl Into<l1::Str>, role_arn: impl Into<l1::Str>) -> Self { Self { bucket_name: bucket_name.into(), role_arn: role_arn.into(), ..<Self as Default>::default() } }
 }
@@ -451,7 +451,7 @@ impl SapoData2 {
 
 l1::l1_struct! {
     /// `snowflake` block (of `aws_appflow_connector_profile`).
-    Snowflake false {
+    Snowflake2 false {
         account_name: opt l1::Str = "account_name";
         /// Required.
         bucket_name: req l1::Str = "bucket_name";
@@ -464,7 +464,7 @@ l1::l1_struct! {
         warehouse: req l1::Str = "warehouse";
     }
 }
-impl Snowflake {
+impl Snowflake2 {
     /// With the required properties: `bucket_name`, `stage`, `warehouse`.
     pub fn new(bucket_name: impl Into<l1::Str>, stage: impl Into<l1::Str>, warehouse: impl Into<l1::Str>) -> Self { Self { bucket_name: bucket_name.into(), stage: stage.into(), warehouse: warehouse.into(), ..<Self as Default>::default() } }
 }
@@ -489,7 +489,7 @@ l1::l1_struct! {
         /// A block.
         marketo: opt Datadog2 = "marketo";
         /// A block.
-        redshift: opt Redshift = "redshift";
+        redshift: opt Redshift2 = "redshift";
         /// A block.
         salesforce: opt Salesforce2 = "salesforce";
         /// A block.
@@ -501,7 +501,7 @@ l1::l1_struct! {
         /// A block.
         slack: opt Datadog2 = "slack";
         /// A block.
-        snowflake: opt Snowflake = "snowflake";
+        snowflake: opt Snowflake2 = "snowflake";
         /// A block.
         trendmicro: opt Amplitude2 = "trendmicro";
         /// A block.
@@ -528,3 +528,20 @@ impl ConnectorProfileConfig {
     /// With the required properties: `connector_profile_credentials`, `connector_profile_properties`.
     pub fn new(connector_profile_credentials: impl Into<ConnectorProfileCredentials>, connector_profile_properties: impl Into<ConnectorProfileProperties>) -> Self { Self { connector_profile_credentials: connector_profile_credentials.into(), connector_profile_properties: connector_profile_properties.into() } }
 }
+
+/// The same fields as [`Basic`].
+pub type Redshift = Basic;
+/// The same fields as [`Basic`].
+pub type BasicAuthCredentials = Basic;
+/// The same fields as [`GoogleAnalytics`].
+pub type OauthCredentials = GoogleAnalytics;
+/// The same fields as [`Basic`].
+pub type ServiceNow = Basic;
+/// The same fields as [`Marketo`].
+pub type Slack = Marketo;
+/// The same fields as [`Basic`].
+pub type Snowflake = Basic;
+/// The same fields as [`Basic`].
+pub type Veeva = Basic;
+/// The same fields as [`Marketo`].
+pub type Zendesk = Marketo;

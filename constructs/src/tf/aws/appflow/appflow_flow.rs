@@ -644,3 +644,28 @@ impl TriggerConfig {
     /// With the required properties: `trigger_type`.
     pub fn new(trigger_type: impl Into<l1::Str>) -> Self { Self { trigger_type: trigger_type.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`EventBridge`].
+pub type Honeycode = EventBridge;
+/// The same fields as [`EventBridge`].
+pub type Marketo = EventBridge;
+/// The same fields as [`Redshift`].
+pub type Snowflake = Redshift;
+/// The same fields as [`Amplitude`].
+pub type Datadog = Amplitude;
+/// The same fields as [`Amplitude`].
+pub type Dynatrace = Amplitude;
+/// The same fields as [`Amplitude`].
+pub type GoogleAnalytics = Amplitude;
+/// The same fields as [`Amplitude`].
+pub type InforNexus = Amplitude;
+/// The same fields as [`PaginationConfig`].
+pub type ParallelismConfig = PaginationConfig;
+/// The same fields as [`Amplitude`].
+pub type ServiceNow = Amplitude;
+/// The same fields as [`Amplitude`].
+pub type Singular = Amplitude;
+/// The same fields as [`Amplitude`].
+pub type Slack = Amplitude;
+/// The same fields as [`Amplitude`].
+pub type Trendmicro = Amplitude;

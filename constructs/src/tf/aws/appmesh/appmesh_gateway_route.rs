@@ -309,3 +309,6 @@ impl Spec {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Http2Route`].
+pub type HttpRoute = Http2Route;

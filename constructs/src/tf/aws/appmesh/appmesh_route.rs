@@ -334,3 +334,12 @@ impl Spec {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`PerRetryTimeout`].
+pub type Idle = PerRetryTimeout;
+/// The same fields as [`PerRetryTimeout`].
+pub type PerRequest = PerRetryTimeout;
+/// The same fields as [`Metadata`].
+pub type Header = Metadata;
+/// The same fields as [`Http2Route`].
+pub type HttpRoute = Http2Route;

@@ -438,3 +438,6 @@ impl Spec {
     /// With the required properties: `listener`.
     pub fn new(listener: impl Into<l1::List<Listener>>) -> Self { Self { listener: listener.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Grpc`].
+pub type Http2 = Grpc;

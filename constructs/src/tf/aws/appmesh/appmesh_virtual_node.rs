@@ -605,3 +605,12 @@ impl Spec {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Grpc`].
+pub type Http2 = Grpc;
+/// The same fields as [`BaseEjectionDuration`].
+pub type Interval = BaseEjectionDuration;
+/// The same fields as [`BaseEjectionDuration`].
+pub type Idle = BaseEjectionDuration;
+/// The same fields as [`BaseEjectionDuration`].
+pub type PerRequest = BaseEjectionDuration;

@@ -179,3 +179,6 @@ impl RelationalDatabaseConfig {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ElasticsearchConfig`].
+pub type OpensearchserviceConfig = ElasticsearchConfig;

@@ -249,3 +249,16 @@ impl TargetTrackingConfiguration {
     /// With the required properties: `target_value`.
     pub fn new(target_value: impl Into<l1::Num>) -> Self { Self { target_value: target_value.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CustomizedCapacityMetricSpecification`].
+pub type CustomizedLoadMetricSpecification = CustomizedCapacityMetricSpecification;
+/// The same fields as [`CustomizedCapacityMetricSpecification`].
+pub type CustomizedScalingMetricSpecification = CustomizedCapacityMetricSpecification;
+/// The same fields as [`PredefinedLoadMetricSpecification`].
+pub type PredefinedMetricPairSpecification = PredefinedLoadMetricSpecification;
+/// The same fields as [`PredefinedLoadMetricSpecification`].
+pub type PredefinedScalingMetricSpecification = PredefinedLoadMetricSpecification;
+/// The same fields as [`Dimensions`].
+pub type MetricDimension = Dimensions;
+/// The same fields as [`PredefinedLoadMetricSpecification`].
+pub type PredefinedMetricSpecification = PredefinedLoadMetricSpecification;

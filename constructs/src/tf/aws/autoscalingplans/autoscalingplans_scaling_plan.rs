@@ -148,3 +148,6 @@ impl ScalingInstruction {
     /// With the required properties: `max_capacity`, `min_capacity`, `resource_id`, `scalable_dimension`, `service_namespace`, `target_tracking_configuration`.
     pub fn new(max_capacity: impl Into<l1::Num>, min_capacity: impl Into<l1::Num>, resource_id: impl Into<l1::Str>, scalable_dimension: impl Into<l1::Str>, service_namespace: impl Into<l1::Str>, target_tracking_configuration: impl Into<l1::List<TargetTrackingConfiguration>>) -> Self { Self { max_capacity: max_capacity.into(), min_capacity: min_capacity.into(), resource_id: resource_id.into(), scalable_dimension: scalable_dimension.into(), service_namespace: service_namespace.into(), target_tracking_configuration: target_tracking_configuration.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CustomizedLoadMetricSpecification`].
+pub type CustomizedScalingMetricSpecification = CustomizedLoadMetricSpecification;

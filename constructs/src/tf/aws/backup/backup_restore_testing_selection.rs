@@ -63,3 +63,6 @@ impl ProtectedResourceConditions {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`StringEquals`].
+pub type StringNotEquals = StringEquals;

@@ -80,3 +80,10 @@ impl SelectionTag {
     /// With the required properties: `key`, `type`, `value`.
     pub fn new(key: impl Into<l1::Str>, type_: impl Into<l1::Str>, value: impl Into<l1::Str>) -> Self { Self { key: key.into(), type_: type_.into(), value: value.into() } }
 }
+
+/// The same fields as [`StringEquals`].
+pub type StringLike = StringEquals;
+/// The same fields as [`StringEquals`].
+pub type StringNotEquals = StringEquals;
+/// The same fields as [`StringEquals`].
+pub type StringNotLike = StringEquals;

@@ -274,3 +274,6 @@ impl Timeout {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Containers`].
+pub type InitContainers = Containers;

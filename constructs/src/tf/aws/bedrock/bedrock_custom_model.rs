@@ -98,3 +98,8 @@ impl VpcConfig {
     /// With the required properties: `security_group_ids`, `subnet_ids`.
     pub fn new(security_group_ids: impl Into<l1::List<l1::Str>>, subnet_ids: impl Into<l1::List<l1::Str>>) -> Self { Self { security_group_ids: security_group_ids.into(), subnet_ids: subnet_ids.into() } }
 }
+
+/// The same fields as [`OutputDataConfig`].
+pub type TrainingDataConfig = OutputDataConfig;
+/// The same fields as [`OutputDataConfig`].
+pub type Validator = OutputDataConfig;

@@ -65,3 +65,6 @@ impl LoggingConfig {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`LargeDataDeliveryS3Config`].
+pub type S3Config = LargeDataDeliveryS3Config;

@@ -298,3 +298,8 @@ impl Variant {
     /// With the required properties: `name`, `template_type`.
     pub fn new(name: impl Into<l1::Str>, template_type: impl Into<l1::Str>) -> Self { Self { name: name.into(), template_type: template_type.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Content`].
+pub type System = Content;
+/// The same fields as [`Any`].
+pub type Auto = Any;

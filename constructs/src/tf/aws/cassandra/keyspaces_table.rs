@@ -172,3 +172,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`PartitionKey`].
+pub type StaticColumn = PartitionKey;
+/// The same fields as [`ClientSideTimestamps`].
+pub type Ttl = ClientSideTimestamps;

@@ -98,3 +98,12 @@ impl ThresholdExpression {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`CostCategory`].
+pub type Dimension = CostCategory;
+/// The same fields as [`CostCategory`].
+pub type Tags = CostCategory;
+/// The same fields as [`And`].
+pub type Not = And;
+/// The same fields as [`And`].
+pub type Or = And;

@@ -164,3 +164,12 @@ impl SplitChargeRule {
     /// With the required properties: `method`, `source`, `targets`.
     pub fn new(method: impl Into<l1::Str>, source: impl Into<l1::Str>, targets: impl Into<l1::List<l1::Str>>) -> Self { Self { method: method.into(), source: source.into(), targets: targets.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CostCategory`].
+pub type Dimension = CostCategory;
+/// The same fields as [`CostCategory`].
+pub type Tags = CostCategory;
+/// The same fields as [`And`].
+pub type Not = And;
+/// The same fields as [`And`].
+pub type Or = And;

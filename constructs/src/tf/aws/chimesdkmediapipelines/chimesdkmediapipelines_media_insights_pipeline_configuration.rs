@@ -247,3 +247,10 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`KinesisDataStreamSinkConfiguration`].
+pub type LambdaFunctionSinkConfiguration = KinesisDataStreamSinkConfiguration;
+/// The same fields as [`KinesisDataStreamSinkConfiguration`].
+pub type SnsTopicSinkConfiguration = KinesisDataStreamSinkConfiguration;
+/// The same fields as [`KinesisDataStreamSinkConfiguration`].
+pub type SqsQueueSinkConfiguration = KinesisDataStreamSinkConfiguration;

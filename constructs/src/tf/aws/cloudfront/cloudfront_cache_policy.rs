@@ -99,3 +99,8 @@ impl ParametersInCacheKeyAndForwardedToOrigin {
     /// With the required properties: `cookies_config`, `headers_config`, `query_strings_config`.
     pub fn new(cookies_config: impl Into<CookiesConfig>, headers_config: impl Into<HeadersConfig>, query_strings_config: impl Into<QueryStringsConfig>) -> Self { Self { cookies_config: cookies_config.into(), headers_config: headers_config.into(), query_strings_config: query_strings_config.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Cookies`].
+pub type Headers = Cookies;
+/// The same fields as [`Cookies`].
+pub type QueryStrings = Cookies;

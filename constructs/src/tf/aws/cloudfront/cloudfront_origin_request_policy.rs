@@ -82,3 +82,8 @@ impl QueryStringsConfig {
     /// With the required properties: `query_string_behavior`.
     pub fn new(query_string_behavior: impl Into<l1::Str>) -> Self { Self { query_string_behavior: query_string_behavior.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Cookies`].
+pub type Headers = Cookies;
+/// The same fields as [`Cookies`].
+pub type QueryStrings = Cookies;

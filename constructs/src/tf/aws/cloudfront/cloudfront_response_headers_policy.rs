@@ -243,3 +243,10 @@ impl ServerTimingHeadersConfig {
     /// With the required properties: `enabled`, `sampling_rate`.
     pub fn new(enabled: impl Into<l1::Bool>, sampling_rate: impl Into<l1::Num>) -> Self { Self { enabled: enabled.into(), sampling_rate: sampling_rate.into() } }
 }
+
+/// The same fields as [`AccessControlAllowHeaders`].
+pub type AccessControlAllowMethods = AccessControlAllowHeaders;
+/// The same fields as [`AccessControlAllowHeaders`].
+pub type AccessControlAllowOrigins = AccessControlAllowHeaders;
+/// The same fields as [`AccessControlAllowHeaders`].
+pub type AccessControlExposeHeaders = AccessControlAllowHeaders;

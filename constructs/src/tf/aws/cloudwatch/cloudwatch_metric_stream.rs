@@ -97,3 +97,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ExcludeFilter`].
+pub type IncludeFilter = ExcludeFilter;

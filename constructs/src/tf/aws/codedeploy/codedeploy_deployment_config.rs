@@ -83,3 +83,8 @@ impl ZonalConfig {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`TimeBasedCanary`].
+pub type TimeBasedLinear = TimeBasedCanary;
+/// The same fields as [`MinimumHealthyHosts`].
+pub type MinimumHealthyHostsPerZone = MinimumHealthyHosts;

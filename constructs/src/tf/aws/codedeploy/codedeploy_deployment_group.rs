@@ -263,3 +263,10 @@ impl TriggerConfiguration {
     /// With the required properties: `trigger_events`, `trigger_name`, `trigger_target_arn`.
     pub fn new(trigger_events: impl Into<l1::List<l1::Str>>, trigger_name: impl Into<l1::Str>, trigger_target_arn: impl Into<l1::Str>) -> Self { Self { trigger_events: trigger_events.into(), trigger_name: trigger_name.into(), trigger_target_arn: trigger_target_arn.into() } }
 }
+
+/// The same fields as [`ElbInfo`].
+pub type TargetGroupInfo = ElbInfo;
+/// The same fields as [`ProdTrafficRoute`].
+pub type TestTrafficRoute = ProdTrafficRoute;
+/// The same fields as [`Ec2TagFilter`].
+pub type OnPremisesInstanceTagFilter = Ec2TagFilter;

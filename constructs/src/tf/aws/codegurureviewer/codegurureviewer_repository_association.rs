@@ -120,3 +120,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Bitbucket`].
+pub type GithubEnterpriseServer = Bitbucket;

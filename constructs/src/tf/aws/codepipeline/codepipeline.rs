@@ -289,3 +289,10 @@ impl Variable {
     /// With the required properties: `name`.
     pub fn new(name: impl Into<l1::Str>) -> Self { Self { name: name.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`BeforeEntry`].
+pub type OnSuccess = BeforeEntry;
+/// The same fields as [`Branches`].
+pub type FilePaths = Branches;
+/// The same fields as [`Branches`].
+pub type Tags = Branches;

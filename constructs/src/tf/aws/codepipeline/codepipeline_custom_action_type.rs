@@ -85,3 +85,6 @@ impl Settings {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`InputArtifactDetails`].
+pub type OutputArtifactDetails = InputArtifactDetails;

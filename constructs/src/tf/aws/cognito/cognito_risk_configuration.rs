@@ -145,3 +145,12 @@ impl RiskExceptionConfiguration {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`HighAction`].
+pub type LowAction = HighAction;
+/// The same fields as [`HighAction`].
+pub type MediumAction = HighAction;
+/// The same fields as [`BlockEmail`].
+pub type MfaEmail = BlockEmail;
+/// The same fields as [`BlockEmail`].
+pub type NoActionEmail = BlockEmail;

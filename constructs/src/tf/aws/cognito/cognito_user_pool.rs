@@ -383,3 +383,8 @@ impl WebAuthnConfiguration {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`CustomEmailSender`].
+pub type CustomSmsSender = CustomEmailSender;
+/// The same fields as [`CustomEmailSender`].
+pub type PreTokenGenerationConfig = CustomEmailSender;

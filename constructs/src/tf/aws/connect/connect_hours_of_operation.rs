@@ -61,3 +61,6 @@ impl Config {
     /// With the required properties: `day`, `end_time`, `start_time`.
     pub fn new(day: impl Into<l1::Str>, end_time: impl Into<EndTime>, start_time: impl Into<EndTime>) -> Self { Self { day: day.into(), end_time: end_time.into(), start_time: start_time.into() } }
 }
+
+/// The same fields as [`EndTime`].
+pub type StartTime = EndTime;

@@ -55,3 +55,12 @@ impl HierarchyStructure {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`LevelFive`].
+pub type LevelFour = LevelFive;
+/// The same fields as [`LevelFive`].
+pub type LevelOne = LevelFive;
+/// The same fields as [`LevelFive`].
+pub type LevelThree = LevelFive;
+/// The same fields as [`LevelFive`].
+pub type LevelTwo = LevelFive;

@@ -66,3 +66,10 @@ impl Address {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Address`].
+pub type BillingAddress = Address;
+/// The same fields as [`Address`].
+pub type MailingAddress = Address;
+/// The same fields as [`Address`].
+pub type ShippingAddress = Address;

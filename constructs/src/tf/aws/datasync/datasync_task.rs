@@ -147,3 +147,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Excludes`].
+pub type Includes = Excludes;

@@ -49,3 +49,6 @@ impl LogsAnomalyDetection {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`LogsAnomalyDetection`].
+pub type OpsCenter = LogsAnomalyDetection;

@@ -164,13 +164,13 @@ impl CrossRegionCopyRule {
 
 l1::l1_struct! {
     /// `deprecate_rule` block (of `aws_dlm_lifecycle_policy`).
-    DeprecateRule false {
+    DeprecateRule2 false {
         count: opt l1::Num = "count";
         interval: opt l1::Num = "interval";
         interval_unit: opt l1::Str = "interval_unit";
     }
 }
-impl DeprecateRule {
+impl DeprecateRule2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -217,18 +217,18 @@ l1::l1_struct! {
         /// A block.
         cross_region_copy_rule: opt l1::List<CrossRegionCopyRule> = "cross_region_copy_rule" [l1::Rule::Items(0, 3)];
         /// A block.
-        deprecate_rule: opt DeprecateRule = "deprecate_rule";
+        deprecate_rule: opt DeprecateRule2 = "deprecate_rule";
         /// A block.
         fast_restore_rule: opt FastRestoreRule = "fast_restore_rule";
         /// A block; required.
-        retain_rule: req DeprecateRule = "retain_rule";
+        retain_rule: req DeprecateRule2 = "retain_rule";
         /// A block.
         share_rule: opt ShareRule = "share_rule";
     }
 }
 impl Schedule {
     /// With the required properties: `name`, `create_rule`, `retain_rule`.
-    pub fn new(name: impl Into<l1::Str>, create_rule: impl Into<CreateRule>, retain_rule: impl Into<DeprecateRule>) -> Self { Self { name: name.into(), create_rule: create_rule.into(), retain_rule: retain_rule.into(), ..<Self as Default>::default() } }
+    pub fn new(name: impl Into<l1::Str>, create_rule: impl Into<CreateRule>, retain_rule: impl Into<DeprecateRule2>) -> Self { Self { name: name.into(), create_rule: create_rule.into(), retain_rule: retain_rule.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -252,3 +252,6 @@ impl PolicyDetails {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`RetainRule`].
+pub type DeprecateRule = RetainRule;

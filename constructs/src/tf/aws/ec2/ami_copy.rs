@@ -85,3 +85,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`EbsBlockDevice`].
+pub type EphemeralBlockDevice = EbsBlockDevice;

@@ -54,3 +54,6 @@ impl Egress {
     /// With the required properties: `action`, `from_port`, `protocol`, `rule_no`, `to_port`.
     pub fn new(action: impl Into<l1::Str>, from_port: impl Into<l1::Num>, protocol: impl Into<l1::Str>, rule_no: impl Into<l1::Num>, to_port: impl Into<l1::Num>) -> Self { Self { action: action.into(), from_port: from_port.into(), protocol: protocol.into(), rule_no: rule_no.into(), to_port: to_port.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Egress`].
+pub type Ingress = Egress;

@@ -51,3 +51,6 @@ impl Egress {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Egress`].
+pub type Ingress = Egress;

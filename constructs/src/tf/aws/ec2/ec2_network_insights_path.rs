@@ -63,3 +63,8 @@ impl FilterAtDestination {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`DestinationPortRange`].
+pub type SourcePortRange = DestinationPortRange;
+/// The same fields as [`FilterAtDestination`].
+pub type FilterAtSource = FilterAtDestination;

@@ -50,3 +50,6 @@ impl DestinationPortRange {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`DestinationPortRange`].
+pub type SourcePortRange = DestinationPortRange;

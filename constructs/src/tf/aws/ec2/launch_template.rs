@@ -458,3 +458,22 @@ impl TagSpecifications {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ElasticGpuSpecifications`].
+pub type ElasticInferenceAccelerator = ElasticGpuSpecifications;
+/// The same fields as [`AcceleratorCount`].
+pub type AcceleratorTotalMemoryMib = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type BaselineEbsBandwidthMbps = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type MemoryGibPerVcpu = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type NetworkBandwidthGbps = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type NetworkInterfaceCount = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type TotalLocalStorageGb = AcceleratorCount;
+/// The same fields as [`MemoryMib`].
+pub type VcpuCount = MemoryMib;
+/// The same fields as [`EnclaveOptions`].
+pub type Monitoring = EnclaveOptions;

@@ -67,3 +67,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Egress`].
+pub type Ingress = Egress;

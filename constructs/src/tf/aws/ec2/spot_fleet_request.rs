@@ -276,3 +276,20 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AcceleratorCount`].
+pub type AcceleratorTotalMemoryMib = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type BaselineEbsBandwidthMbps = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type MemoryGibPerVcpu = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type MemoryMib = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type NetworkBandwidthGbps = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type NetworkInterfaceCount = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type TotalLocalStorageGb = AcceleratorCount;
+/// The same fields as [`AcceleratorCount`].
+pub type VcpuCount = AcceleratorCount;

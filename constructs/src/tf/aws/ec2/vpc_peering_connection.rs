@@ -60,3 +60,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Accepter`].
+pub type Requester = Accepter;

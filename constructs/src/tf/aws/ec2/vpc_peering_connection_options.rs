@@ -36,3 +36,6 @@ impl Accepter {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Accepter`].
+pub type Requester = Accepter;

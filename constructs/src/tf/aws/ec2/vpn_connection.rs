@@ -136,3 +136,6 @@ impl Tunnel1LogOptions {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Tunnel1LogOptions`].
+pub type Tunnel2LogOptions = Tunnel1LogOptions;

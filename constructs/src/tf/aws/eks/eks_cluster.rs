@@ -240,3 +240,10 @@ impl VpcConfig {
     /// With the required properties: `subnet_ids`.
     pub fn new(subnet_ids: impl Into<l1::List<l1::Str>>) -> Self { Self { subnet_ids: subnet_ids.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`RemoteNodeNetworks`].
+pub type RemotePodNetworks = RemoteNodeNetworks;
+/// The same fields as [`ElasticLoadBalancing`].
+pub type BlockStorage = ElasticLoadBalancing;
+/// The same fields as [`ElasticLoadBalancing`].
+pub type ZonalShiftConfig = ElasticLoadBalancing;

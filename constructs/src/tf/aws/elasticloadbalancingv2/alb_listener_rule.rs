@@ -233,3 +233,10 @@ impl Condition {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`HostHeader`].
+pub type HttpRequestMethod = HostHeader;
+/// The same fields as [`HostHeader`].
+pub type PathPattern = HostHeader;
+/// The same fields as [`HostHeader`].
+pub type SourceIp = HostHeader;

@@ -133,3 +133,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AccessLogs`].
+pub type ConnectionLogs = AccessLogs;

@@ -78,3 +78,8 @@ impl Notifications {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ContentConfig`].
+pub type ThumbnailConfig = ContentConfig;
+/// The same fields as [`ContentConfigPermissions`].
+pub type ThumbnailConfigPermissions = ContentConfigPermissions;

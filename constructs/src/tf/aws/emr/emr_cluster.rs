@@ -329,3 +329,6 @@ impl MasterInstanceGroup {
     /// With the required properties: `instance_type`.
     pub fn new(instance_type: impl Into<l1::Str>) -> Self { Self { instance_type: instance_type.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CoreInstanceFleet`].
+pub type MasterInstanceFleet = CoreInstanceFleet;

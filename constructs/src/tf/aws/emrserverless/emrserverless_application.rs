@@ -144,3 +144,6 @@ impl NetworkConfiguration {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`WorkerConfiguration`].
+pub type MaximumCapacity = WorkerConfiguration;

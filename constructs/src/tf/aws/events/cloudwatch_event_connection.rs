@@ -162,3 +162,10 @@ impl InvocationConnectivityParameters {
     /// With the required properties: `resource_parameters`.
     pub fn new(resource_parameters: impl Into<ResourceParameters>) -> Self { Self { resource_parameters: resource_parameters.into() } }
 }
+
+/// The same fields as [`Body`].
+pub type Header = Body;
+/// The same fields as [`Body`].
+pub type QueryString = Body;
+/// The same fields as [`InvocationHttpParameters`].
+pub type OauthHttpParameters = InvocationHttpParameters;

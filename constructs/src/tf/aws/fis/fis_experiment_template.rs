@@ -22,7 +22,7 @@ l1::l1_struct! {
         /// A block; required.
         stop_condition: req l1::List<StopCondition> = "stop_condition" [l1::Rule::Items(1, u32::MAX)];
         /// A block.
-        target: opt l1::List<Target> = "target";
+        target: opt l1::List<Target2> = "target";
         /// A block.
         timeouts: opt Timeouts = "timeouts";
     }
@@ -206,7 +206,7 @@ impl Filter {
 
 l1::l1_struct! {
     /// `target` block (of `aws_fis_experiment_template`).
-    Target false {
+    Target2 false {
         /// Required.
         name: req l1::Str = "name";
         parameters: opt l1::Map<l1::Str> = "parameters";
@@ -221,7 +221,7 @@ l1::l1_struct! {
         resource_tag: opt l1::List<Parameter> = "resource_tag" [l1::Rule::Items(0, 50)];
     }
 }
-impl Target {
+impl Target2 {
     /// With the required properties: `name`, `resource_type`, `selection_mode`.
     pub fn new(name: impl Into<l1::Str>, resource_type: impl Into<l1::Str>, selection_mode: impl Into<l1::Str>) -> Self { Self { name: name.into(), resource_type: resource_type.into(), selection_mode: selection_mode.into(), ..<Self as Default>::default() } }
 }
@@ -238,3 +238,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Parameter`].
+pub type Target = Parameter;
+/// The same fields as [`Parameter`].
+pub type ResourceTag = Parameter;

@@ -173,3 +173,10 @@ impl SecurityServicePolicyData {
     /// With the required properties: `type`.
     pub fn new(type_: impl Into<l1::Str>) -> Self { Self { type_: type_.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`ExcludeMap`].
+pub type IncludeMap = ExcludeMap;
+/// The same fields as [`FirstEntry`].
+pub type LastEntry = FirstEntry;
+/// The same fields as [`NetworkFirewallPolicy`].
+pub type ThirdPartyFirewallPolicy = NetworkFirewallPolicy;

@@ -74,3 +74,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AutoExportPolicy`].
+pub type AutoImportPolicy = AutoExportPolicy;

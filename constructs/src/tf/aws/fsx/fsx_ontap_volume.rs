@@ -139,3 +139,10 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AutocommitPeriod`].
+pub type DefaultRetention = AutocommitPeriod;
+/// The same fields as [`AutocommitPeriod`].
+pub type MaximumRetention = AutocommitPeriod;
+/// The same fields as [`AutocommitPeriod`].
+pub type MinimumRetention = AutocommitPeriod;

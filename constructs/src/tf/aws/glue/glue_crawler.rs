@@ -214,3 +214,6 @@ impl SchemaChangePolicy {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`HudiTarget`].
+pub type IcebergTarget = HudiTarget;

@@ -91,3 +91,8 @@ impl Datasources {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AuditLogs`].
+pub type EbsVolumes = AuditLogs;
+/// The same fields as [`AuditLogs`].
+pub type S3Logs = AuditLogs;

@@ -103,3 +103,6 @@ impl Datasources {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`EbsVolumes`].
+pub type S3Logs = EbsVolumes;

@@ -91,3 +91,6 @@ impl Name {
     /// With the required properties: `family_name`, `given_name`.
     pub fn new(family_name: impl Into<l1::Str>, given_name: impl Into<l1::Str>) -> Self { Self { family_name: family_name.into(), given_name: given_name.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Emails`].
+pub type PhoneNumbers = Emails;

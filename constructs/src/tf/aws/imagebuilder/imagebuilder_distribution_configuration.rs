@@ -135,7 +135,7 @@ l1::l1_struct! {
     /// `launch_template_configuration` block (of `aws_imagebuilder_distribution_configuration`).
     LaunchTemplateConfiguration false {
         account_id: opt l1::Str = "account_id";
-        default_2: opt l1::Bool = "default";
+        default_: opt l1::Bool = "default";
         /// Required.
         launch_template_id: req l1::Str = "launch_template_id";
     }

@@ -219,3 +219,92 @@ impl FilterCriteria {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AwsAccountId`].
+pub type CodeVulnerabilityDetectorName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type CodeVulnerabilityDetectorTags = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type CodeVulnerabilityFilePath = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ComponentId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ComponentType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Ec2InstanceImageId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Ec2InstanceSubnetId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Ec2InstanceVpcId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type EcrImageArchitecture = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type EcrImageHash = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type EcrImageRegistry = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type EcrImageRepositoryName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type EcrImageTags = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ExploitAvailable = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingStatus = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingType = AwsAccountId;
+/// The same fields as [`EcrImagePushedAt`].
+pub type FirstObservedAt = EcrImagePushedAt;
+/// The same fields as [`AwsAccountId`].
+pub type FixAvailable = AwsAccountId;
+/// The same fields as [`EpssScore`].
+pub type InspectorScore = EpssScore;
+/// The same fields as [`AwsAccountId`].
+pub type LambdaFunctionExecutionRoleArn = AwsAccountId;
+/// The same fields as [`EcrImagePushedAt`].
+pub type LambdaFunctionLastModifiedAt = EcrImagePushedAt;
+/// The same fields as [`AwsAccountId`].
+pub type LambdaFunctionLayers = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type LambdaFunctionName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type LambdaFunctionRuntime = AwsAccountId;
+/// The same fields as [`EcrImagePushedAt`].
+pub type LastObservedAt = EcrImagePushedAt;
+/// The same fields as [`AwsAccountId`].
+pub type NetworkProtocol = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RelatedVulnerabilities = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Severity = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Title = AwsAccountId;
+/// The same fields as [`EcrImagePushedAt`].
+pub type UpdatedAt = EcrImagePushedAt;
+/// The same fields as [`AwsAccountId`].
+pub type VendorSeverity = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type VulnerabilityId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type VulnerabilitySource = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Architecture = AwsAccountId;
+/// The same fields as [`EpssScore`].
+pub type Epoch = EpssScore;
+/// The same fields as [`AwsAccountId`].
+pub type FilePath = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Name = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Release = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type SourceLambdaLayerArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type SourceLayerHash = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Version = AwsAccountId;

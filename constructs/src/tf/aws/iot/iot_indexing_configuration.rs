@@ -83,3 +83,6 @@ impl ThingIndexingConfiguration {
     /// With the required properties: `thing_indexing_mode`.
     pub fn new(thing_indexing_mode: impl Into<l1::Str>) -> Self { Self { thing_indexing_mode: thing_indexing_mode.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CustomField`].
+pub type ManagedField = CustomField;

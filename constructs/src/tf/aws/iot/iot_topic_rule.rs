@@ -491,3 +491,6 @@ impl ErrorAction {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`HttpHeader`].
+pub type Header = HttpHeader;

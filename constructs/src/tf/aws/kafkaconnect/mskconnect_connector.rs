@@ -273,3 +273,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ScaleInPolicy`].
+pub type ScaleOutPolicy = ScaleInPolicy;
+/// The same fields as [`CustomPlugin`].
+pub type WorkerConfiguration = CustomPlugin;

@@ -321,3 +321,10 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ConditionOnValue`].
+pub type TargetDocumentAttributeValue = ConditionOnValue;
+/// The same fields as [`Condition`].
+pub type InvocationCondition = Condition;
+/// The same fields as [`PostExtractionHookConfiguration`].
+pub type PreExtractionHookConfiguration = PostExtractionHookConfiguration;

@@ -270,3 +270,8 @@ impl ReferenceDataSources {
     /// With the required properties: `table_name`, `s3`, `schema`.
     pub fn new(table_name: impl Into<l1::Str>, s3: impl Into<S3>, schema: impl Into<Schema>) -> Self { Self { table_name: table_name.into(), s3: s3.into(), schema: schema.into() } }
 }
+
+/// The same fields as [`KinesisFirehose`].
+pub type KinesisStream = KinesisFirehose;
+/// The same fields as [`KinesisFirehose`].
+pub type Lambda = KinesisFirehose;

@@ -514,3 +514,16 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`InputLambdaProcessor`].
+pub type KinesisFirehoseInput = InputLambdaProcessor;
+/// The same fields as [`InputLambdaProcessor`].
+pub type KinesisStreamsInput = InputLambdaProcessor;
+/// The same fields as [`InputLambdaProcessor`].
+pub type KinesisFirehoseOutput = InputLambdaProcessor;
+/// The same fields as [`InputLambdaProcessor`].
+pub type KinesisStreamsOutput = InputLambdaProcessor;
+/// The same fields as [`InputLambdaProcessor`].
+pub type LambdaOutput = InputLambdaProcessor;
+/// The same fields as [`InputSchema`].
+pub type ReferenceSchema = InputSchema;

@@ -750,3 +750,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`S3Configuration`].
+pub type S3BackupConfiguration = S3Configuration;

@@ -50,3 +50,6 @@ impl CreateDatabaseDefaultPermissions {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`CreateDatabaseDefaultPermissions`].
+pub type CreateTableDefaultPermissions = CreateDatabaseDefaultPermissions;

@@ -202,3 +202,6 @@ impl ResourceData {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Database`].
+pub type LfTagExpression = Database;

@@ -200,3 +200,6 @@ impl SourceAccessConfiguration {
     /// With the required properties: `type`, `uri`.
     pub fn new(type_: impl Into<l1::Str>, uri: impl Into<l1::Str>) -> Self { Self { type_: type_.into(), uri: uri.into() } }
 }
+
+/// The same fields as [`AmazonManagedKafkaEventSourceConfig`].
+pub type SelfManagedKafkaEventSourceConfig = AmazonManagedKafkaEventSourceConfig;

@@ -52,3 +52,6 @@ impl DestinationConfig {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`OnFailure`].
+pub type OnSuccess = OnFailure;

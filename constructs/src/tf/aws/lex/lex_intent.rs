@@ -167,3 +167,12 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ConfirmationPrompt`].
+pub type Prompt = ConfirmationPrompt;
+/// The same fields as [`ConclusionStatement`].
+pub type RejectionStatement = ConclusionStatement;
+/// The same fields as [`DialogCodeHook`].
+pub type CodeHook = DialogCodeHook;
+/// The same fields as [`ConfirmationPrompt`].
+pub type ValueElicitationPrompt = ConfirmationPrompt;

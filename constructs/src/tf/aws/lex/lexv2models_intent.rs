@@ -663,3 +663,46 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`CustomPayload`].
+pub type PlainTextMessage = CustomPayload;
+/// The same fields as [`CustomPayload`].
+pub type SsmlMessage = CustomPayload;
+/// The same fields as [`Message`].
+pub type Variation = Message;
+/// The same fields as [`ClosingResponse`].
+pub type Response = ClosingResponse;
+/// The same fields as [`Conditional`].
+pub type FailureConditional = Conditional;
+/// The same fields as [`NextStep`].
+pub type FailureNextStep = NextStep;
+/// The same fields as [`ClosingResponse`].
+pub type FailureResponse = ClosingResponse;
+/// The same fields as [`Conditional`].
+pub type SuccessConditional = Conditional;
+/// The same fields as [`NextStep`].
+pub type SuccessNextStep = NextStep;
+/// The same fields as [`ClosingResponse`].
+pub type SuccessResponse = ClosingResponse;
+/// The same fields as [`Conditional`].
+pub type TimeoutConditional = Conditional;
+/// The same fields as [`NextStep`].
+pub type TimeoutNextStep = NextStep;
+/// The same fields as [`ClosingResponse`].
+pub type TimeoutResponse = ClosingResponse;
+/// The same fields as [`Conditional`].
+pub type ConfirmationConditional = Conditional;
+/// The same fields as [`NextStep`].
+pub type ConfirmationNextStep = NextStep;
+/// The same fields as [`ClosingResponse`].
+pub type ConfirmationResponse = ClosingResponse;
+/// The same fields as [`Conditional`].
+pub type DeclinationConditional = Conditional;
+/// The same fields as [`NextStep`].
+pub type DeclinationNextStep = NextStep;
+/// The same fields as [`ClosingResponse`].
+pub type DeclinationResponse = ClosingResponse;
+/// The same fields as [`PostCodeHookSpecification`].
+pub type PostFulfillmentStatusSpecification = PostCodeHookSpecification;
+/// The same fields as [`ClosingResponse`].
+pub type InitialResponse = ClosingResponse;

@@ -428,3 +428,12 @@ impl ValueElicitationSetting2 {
     /// With the required properties: `slot_constraint`.
     pub fn new(slot_constraint: impl Into<l1::Str>) -> Self { Self { slot_constraint: slot_constraint.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CustomPayload`].
+pub type PlainTextMessage = CustomPayload;
+/// The same fields as [`CustomPayload`].
+pub type SsmlMessage = CustomPayload;
+/// The same fields as [`Message`].
+pub type Variation = Message;
+/// The same fields as [`ContinueResponse`].
+pub type WaitingResponse = ContinueResponse;

@@ -184,3 +184,6 @@ impl ValueSelectionSetting {
     /// With the required properties: `resolution_strategy`.
     pub fn new(resolution_strategy: impl Into<l1::Str>) -> Self { Self { resolution_strategy: resolution_strategy.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`SampleValue`].
+pub type Synonyms = SampleValue;

@@ -102,3 +102,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Efs`].
+pub type Fsx = Efs;

@@ -233,3 +233,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Excludes`].
+pub type Includes = Excludes;
+/// The same fields as [`SimpleCriterion`].
+pub type SimpleScopeTerm = SimpleCriterion;

@@ -2062,3 +2062,58 @@ impl Vpc {
     /// With the required properties: `public_address_allocation_ids`, `subnet_ids`.
     pub fn new(public_address_allocation_ids: impl Into<l1::List<l1::Str>>, subnet_ids: impl Into<l1::List<l1::Str>>) -> Self { Self { public_address_allocation_ids: public_address_allocation_ids.into(), subnet_ids: subnet_ids.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`PassThroughSettings`].
+pub type AribDestinationSettings = PassThroughSettings;
+/// The same fields as [`AvailBlankingImage`].
+pub type Font = AvailBlankingImage;
+/// The same fields as [`PassThroughSettings`].
+pub type EmbeddedDestinationSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type EmbeddedPlusScte20DestinationSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type RtmpCaptionInfoDestinationSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type Scte20PlusEmbeddedDestinationSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type Scte27DestinationSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type SmpteTtDestinationSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type TeletextDestinationSettings = PassThroughSettings;
+/// The same fields as [`TtmlDestinationSettings`].
+pub type WebvttDestinationSettings = TtmlDestinationSettings;
+/// The same fields as [`AvailBlankingImage`].
+pub type InputLossImageSlate = AvailBlankingImage;
+/// The same fields as [`PassThroughSettings`].
+pub type HtmlMotionGraphicsSettings = PassThroughSettings;
+/// The same fields as [`ArchiveS3Settings`].
+pub type FrameCaptureS3Settings = ArchiveS3Settings;
+/// The same fields as [`ArchiveS3Settings`].
+pub type HlsS3Settings = ArchiveS3Settings;
+/// The same fields as [`AvailBlankingImage`].
+pub type KeyProviderServer = AvailBlankingImage;
+/// The same fields as [`PassThroughSettings`].
+pub type MultiplexGroupSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type RawSettings = PassThroughSettings;
+/// The same fields as [`AvailBlankingImage`].
+pub type AudioOnlyImage = AvailBlankingImage;
+/// The same fields as [`PassThroughSettings`].
+pub type FrameCaptureHlsSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type MediaPackageOutputSettings = PassThroughSettings;
+/// The same fields as [`MediaPackageGroupSettings`].
+pub type MultiplexOutputSettings = MediaPackageGroupSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type ColorSpacePassthroughSettings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type DolbyVision81Settings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type Rec601Settings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type Rec709Settings = PassThroughSettings;
+/// The same fields as [`PassThroughSettings`].
+pub type AribSourceSettings = PassThroughSettings;
+/// The same fields as [`DvbSubSourceSettings`].
+pub type Scte27SourceSettings = DvbSubSourceSettings;

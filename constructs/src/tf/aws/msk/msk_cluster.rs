@@ -362,3 +362,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`JmxExporter`].
+pub type NodeExporter = JmxExporter;

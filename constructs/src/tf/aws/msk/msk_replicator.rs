@@ -151,3 +151,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`StartingPosition`].
+pub type TopicNameConfiguration = StartingPosition;

@@ -132,3 +132,12 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`DagProcessingLogs`].
+pub type SchedulerLogs = DagProcessingLogs;
+/// The same fields as [`DagProcessingLogs`].
+pub type TaskLogs = DagProcessingLogs;
+/// The same fields as [`DagProcessingLogs`].
+pub type WebserverLogs = DagProcessingLogs;
+/// The same fields as [`DagProcessingLogs`].
+pub type WorkerLogs = DagProcessingLogs;

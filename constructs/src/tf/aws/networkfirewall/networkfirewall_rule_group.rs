@@ -404,3 +404,10 @@ impl RuleGroup {
     /// With the required properties: `rules_source`.
     pub fn new(rules_source: impl Into<RulesSource>) -> Self { Self { rules_source: rules_source.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`IpSet`].
+pub type PortSet = IpSet;
+/// The same fields as [`Destination`].
+pub type Source = Destination;
+/// The same fields as [`DestinationPort`].
+pub type SourcePort = DestinationPort;

@@ -158,3 +158,8 @@ impl TlsInspectionConfiguration {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Destination`].
+pub type Source = Destination;
+/// The same fields as [`DestinationPorts`].
+pub type SourcePorts = DestinationPorts;

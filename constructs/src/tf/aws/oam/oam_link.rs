@@ -73,3 +73,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`LogGroupConfiguration`].
+pub type MetricConfiguration = LogGroupConfiguration;

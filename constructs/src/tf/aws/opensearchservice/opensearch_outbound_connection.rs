@@ -84,3 +84,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`LocalDomainInfo`].
+pub type RemoteDomainInfo = LocalDomainInfo;

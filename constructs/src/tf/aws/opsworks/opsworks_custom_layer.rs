@@ -138,3 +138,6 @@ impl LoadBasedAutoScaling {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Downscaling`].
+pub type Upscaling = Downscaling;

@@ -778,3 +778,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ResourceRequirement`].
+pub type EnvironmentFile = ResourceRequirement;
+/// The same fields as [`LambdaFunctionParameters`].
+pub type StepFunctionStateMachineParameters = LambdaFunctionParameters;

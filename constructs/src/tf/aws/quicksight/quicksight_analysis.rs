@@ -2657,14 +2657,14 @@ impl ReferenceLines {
 
 l1::l1_struct! {
     /// `title` block (of `aws_quicksight_analysis`).
-    Title false {
+    Title2 false {
         horizontal_text_alignment: opt l1::Str = "horizontal_text_alignment";
         visibility: opt l1::Str = "visibility";
         /// A block.
         font_configuration: opt FontConfiguration = "font_configuration";
     }
 }
-impl Title {
+impl Title2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -2681,7 +2681,7 @@ l1::l1_struct! {
         gutter_spacing: opt l1::Str = "gutter_spacing";
         gutter_visibility: opt l1::Str = "gutter_visibility";
         /// A block.
-        title: opt Title = "title";
+        title: opt Title2 = "title";
     }
 }
 impl PanelConfiguration {
@@ -4131,12 +4131,12 @@ impl GeospatialMapVisual {
 
 l1::l1_struct! {
     /// `colors` block (of `aws_quicksight_analysis`).
-    Colors false {
+    Colors2 false {
         color: opt l1::Str = "color";
         data_value: opt l1::Num = "data_value";
     }
 }
-impl Colors {
+impl Colors2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -4147,14 +4147,14 @@ l1::l1_struct! {
         /// Required.
         color_fill_type: req l1::Str = "color_fill_type";
         /// A block; required.
-        colors: req l1::List<Colors> = "colors" [l1::Rule::Items(2, 3)];
+        colors: req l1::List<Colors2> = "colors" [l1::Rule::Items(2, 3)];
         /// A block.
-        null_value_color: opt Colors = "null_value_color";
+        null_value_color: opt Colors2 = "null_value_color";
     }
 }
 impl ColorScale {
     /// With the required properties: `color_fill_type`, `colors`.
-    pub fn new(color_fill_type: impl Into<l1::Str>, colors: impl Into<l1::List<Colors>>) -> Self { Self { color_fill_type: color_fill_type.into(), colors: colors.into(), ..<Self as Default>::default() } }
+    pub fn new(color_fill_type: impl Into<l1::Str>, colors: impl Into<l1::List<Colors2>>) -> Self { Self { color_fill_type: color_fill_type.into(), colors: colors.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_struct! {
@@ -4935,14 +4935,14 @@ impl MissingDataConfiguration {
 
 l1::l1_struct! {
     /// `primary_y_axis_display_options` block (of `aws_quicksight_analysis`).
-    PrimaryYAxisDisplayOptions false {
+    PrimaryYAxisDisplayOptions2 false {
         /// A block.
         axis_options: opt CategoryAxis = "axis_options";
         /// A block.
         missing_data_configuration: opt l1::List<MissingDataConfiguration> = "missing_data_configuration" [l1::Rule::Items(0, 100)];
     }
 }
-impl PrimaryYAxisDisplayOptions {
+impl PrimaryYAxisDisplayOptions2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -5045,13 +5045,13 @@ l1::l1_struct! {
         /// A block.
         legend: opt Legend = "legend";
         /// A block.
-        primary_y_axis_display_options: opt PrimaryYAxisDisplayOptions = "primary_y_axis_display_options";
+        primary_y_axis_display_options: opt PrimaryYAxisDisplayOptions2 = "primary_y_axis_display_options";
         /// A block.
         primary_y_axis_label_options: opt CategoryLabelOptions = "primary_y_axis_label_options";
         /// A block.
         reference_lines: opt l1::List<ReferenceLines> = "reference_lines" [l1::Rule::Items(0, 20)];
         /// A block.
-        secondary_y_axis_display_options: opt PrimaryYAxisDisplayOptions = "secondary_y_axis_display_options";
+        secondary_y_axis_display_options: opt PrimaryYAxisDisplayOptions2 = "secondary_y_axis_display_options";
         /// A block.
         secondary_y_axis_label_options: opt CategoryLabelOptions = "secondary_y_axis_label_options";
         /// A block.
@@ -5330,7 +5330,7 @@ impl DataPath {
 
 l1::l1_struct! {
     /// `sort_by` block (of `aws_quicksight_analysis`).
-    SortBy false {
+    SortBy2 false {
         /// A block.
         column: opt ColumnSort = "column";
         /// A block.
@@ -5339,7 +5339,7 @@ l1::l1_struct! {
         field: opt FieldSort = "field";
     }
 }
-impl SortBy {
+impl SortBy2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -5350,12 +5350,12 @@ l1::l1_struct! {
         /// Required.
         field_id: req l1::Str = "field_id";
         /// A block; required.
-        sort_by: req SortBy = "sort_by";
+        sort_by: req SortBy2 = "sort_by";
     }
 }
 impl FieldSortOptions {
     /// With the required properties: `field_id`, `sort_by`.
-    pub fn new(field_id: impl Into<l1::Str>, sort_by: impl Into<SortBy>) -> Self { Self { field_id: field_id.into(), sort_by: sort_by.into() } }
+    pub fn new(field_id: impl Into<l1::Str>, sort_by: impl Into<SortBy2>) -> Self { Self { field_id: field_id.into(), sort_by: sort_by.into() } }
 }
 
 l1::l1_struct! {
@@ -6776,3 +6776,246 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`RangeMaximum`].
+pub type RangeMinimum = RangeMaximum;
+/// The same fields as [`RangeMaximumValue`].
+pub type RangeMinimumValue = RangeMaximumValue;
+/// The same fields as [`Column`].
+pub type DefaultValueColumn = Column;
+/// The same fields as [`Column`].
+pub type GroupNameColumn = Column;
+/// The same fields as [`Column`].
+pub type UserNameColumn = Column;
+/// The same fields as [`DecimalParameterDeclaration`].
+pub type IntegerParameterDeclaration = DecimalParameterDeclaration;
+/// The same fields as [`Column`].
+pub type ColumnToMatch = Column;
+/// The same fields as [`SelectAllOptions`].
+pub type SearchOptions = SelectAllOptions;
+/// The same fields as [`SelectAllOptions`].
+pub type PlaceholderOptions = SelectAllOptions;
+/// The same fields as [`BackgroundStyle`].
+pub type BorderStyle = BackgroundStyle;
+/// The same fields as [`SelectAllOptions`].
+pub type LoadingAnimation = SelectAllOptions;
+/// The same fields as [`SelectAllOptions`].
+pub type ConfigurationOverrides = SelectAllOptions;
+/// The same fields as [`BackgroundStyle`].
+pub type SelectedBorderStyle = BackgroundStyle;
+/// The same fields as [`PaperMargin`].
+pub type Padding = PaperMargin;
+/// The same fields as [`FooterSections`].
+pub type HeaderSections = FooterSections;
+/// The same fields as [`Column`].
+pub type LinkToDataSetColumn = Column;
+/// The same fields as [`TitleOptions`].
+pub type LabelOptions = TitleOptions;
+/// The same fields as [`CategoryLabelOptions`].
+pub type ColorLabelOptions = CategoryLabelOptions;
+/// The same fields as [`Column`].
+pub type ContributorDimensions = Column;
+/// The same fields as [`SelectAllOptions`].
+pub type MaximumLabelType = SelectAllOptions;
+/// The same fields as [`SelectAllOptions`].
+pub type MinimumLabelType = SelectAllOptions;
+/// The same fields as [`SelectAllOptions`].
+pub type RangeEndsLabelType = SelectAllOptions;
+/// The same fields as [`FontConfiguration`].
+pub type LabelFontConfiguration = FontConfiguration;
+/// The same fields as [`Category`].
+pub type Colors = Category;
+/// The same fields as [`Category`].
+pub type SmallMultiples = Category;
+/// The same fields as [`TitleOptions`].
+pub type Title = TitleOptions;
+/// The same fields as [`NumericalAggregationFunction`].
+pub type Calculation = NumericalAggregationFunction;
+/// The same fields as [`AggregationFunction`].
+pub type MeasureAggregationFunction = AggregationFunction;
+/// The same fields as [`Column`].
+pub type SortBy = Column;
+/// The same fields as [`CategoryItemsLimit`].
+pub type ColorItemsLimit = CategoryItemsLimit;
+/// The same fields as [`CategorySort`].
+pub type ColorSort = CategorySort;
+/// The same fields as [`CategoryItemsLimit`].
+pub type SmallMultiplesLimitConfiguration = CategoryItemsLimit;
+/// The same fields as [`CategorySort`].
+pub type SmallMultiplesSort = CategorySort;
+/// The same fields as [`AggregationFunction`].
+pub type Aggregation = AggregationFunction;
+/// The same fields as [`CategoryAxis`].
+pub type ValueAxis = CategoryAxis;
+/// The same fields as [`CategoryLabelOptions`].
+pub type ValueLabelOptions = CategoryLabelOptions;
+/// The same fields as [`Column`].
+pub type Columns = Column;
+/// The same fields as [`Category`].
+pub type GroupBy = Category;
+/// The same fields as [`CategoryAxis`].
+pub type PrimaryYAxisDisplayOptions = CategoryAxis;
+/// The same fields as [`CategoryLabelOptions`].
+pub type PrimaryYAxisLabelOptions = CategoryLabelOptions;
+/// The same fields as [`DataLabels`].
+pub type BarDataLabels = DataLabels;
+/// The same fields as [`Values`].
+pub type BarValues = Values;
+/// The same fields as [`Values`].
+pub type LineValues = Values;
+/// The same fields as [`DataLabels`].
+pub type LineDataLabels = DataLabels;
+/// The same fields as [`CategoryAxis`].
+pub type SecondaryYAxisDisplayOptions = CategoryAxis;
+/// The same fields as [`CategoryLabelOptions`].
+pub type SecondaryYAxisLabelOptions = CategoryLabelOptions;
+/// The same fields as [`Category`].
+pub type Geospatial = Category;
+/// The same fields as [`Values`].
+pub type TargetValues = Values;
+/// The same fields as [`FontConfiguration`].
+pub type PrimaryValueFontConfiguration = FontConfiguration;
+/// The same fields as [`BackgroundColor`].
+pub type ForegroundColor = BackgroundColor;
+/// The same fields as [`BackgroundColor`].
+pub type TextColor = BackgroundColor;
+/// The same fields as [`Colors2`].
+pub type NullValueColor = Colors2;
+/// The same fields as [`CategoryLabelOptions`].
+pub type ColumnLabelOptions = CategoryLabelOptions;
+/// The same fields as [`Category`].
+pub type Rows = Category;
+/// The same fields as [`CategoryLabelOptions`].
+pub type RowLabelOptions = CategoryLabelOptions;
+/// The same fields as [`CategoryItemsLimit`].
+pub type HeatMapColumnItemsLimitConfiguration = CategoryItemsLimit;
+/// The same fields as [`CategorySort`].
+pub type HeatMapColumnSort = CategorySort;
+/// The same fields as [`CategoryItemsLimit`].
+pub type HeatMapRowItemsLimitConfiguration = CategoryItemsLimit;
+/// The same fields as [`CategorySort`].
+pub type HeatMapRowSort = CategorySort;
+/// The same fields as [`CategoryAxis`].
+pub type XAxisDisplayOptions = CategoryAxis;
+/// The same fields as [`CategoryLabelOptions`].
+pub type XAxisLabelOptions = CategoryLabelOptions;
+/// The same fields as [`CategoryAxis`].
+pub type YAxisDisplayOptions = CategoryAxis;
+/// The same fields as [`Category`].
+pub type Time = Category;
+/// The same fields as [`Values`].
+pub type FromValue = Values;
+/// The same fields as [`Values`].
+pub type TargetValue = Values;
+/// The same fields as [`Category`].
+pub type TrendGroups = Category;
+/// The same fields as [`SelectAllOptions`].
+pub type ProgressBar = SelectAllOptions;
+/// The same fields as [`SelectAllOptions`].
+pub type SecondaryValue = SelectAllOptions;
+/// The same fields as [`FontConfiguration`].
+pub type SecondaryValueFontConfiguration = FontConfiguration;
+/// The same fields as [`SelectAllOptions`].
+pub type TrendArrows = SelectAllOptions;
+/// The same fields as [`CategorySort`].
+pub type TrendGroupSort = CategorySort;
+/// The same fields as [`PrimaryValue`].
+pub type ActualValue = PrimaryValue;
+/// The same fields as [`PrimaryValue`].
+pub type ComparisonValue = PrimaryValue;
+/// The same fields as [`BarChartAggregatedFieldWells`].
+pub type LineChartAggregatedFieldWells = BarChartAggregatedFieldWells;
+/// The same fields as [`CategoryAxis`].
+pub type AxisOptions = CategoryAxis;
+/// The same fields as [`CategoryItemsLimit`].
+pub type CategoryItemsLimitConfiguration = CategoryItemsLimit;
+/// The same fields as [`CategoryItemsLimit`].
+pub type ColorItemsLimitConfiguration = CategoryItemsLimit;
+/// The same fields as [`Element`].
+pub type DataPathList = Element;
+/// The same fields as [`Element`].
+pub type SortPaths = Element;
+/// The same fields as [`FieldSort`].
+pub type Field = FieldSort;
+/// The same fields as [`Bottom`].
+pub type InnerHorizontal = Bottom;
+/// The same fields as [`Bottom`].
+pub type InnerVertical = Bottom;
+/// The same fields as [`Bottom`].
+pub type Left = Bottom;
+/// The same fields as [`Bottom`].
+pub type Right = Bottom;
+/// The same fields as [`Bottom`].
+pub type Top = Bottom;
+/// The same fields as [`Bottom`].
+pub type UniformBorder = Bottom;
+/// The same fields as [`CellStyle`].
+pub type ColumnHeaderStyle = CellStyle;
+/// The same fields as [`CellStyle`].
+pub type RowFieldNamesStyle = CellStyle;
+/// The same fields as [`CellStyle`].
+pub type RowHeaderStyle = CellStyle;
+/// The same fields as [`CellStyle`].
+pub type MetricHeaderCellStyle = CellStyle;
+/// The same fields as [`CellStyle`].
+pub type TotalCellStyle = CellStyle;
+/// The same fields as [`CellStyle`].
+pub type ValueCellStyle = CellStyle;
+/// The same fields as [`ColumnSubtotalOptions`].
+pub type RowSubtotalOptions = ColumnSubtotalOptions;
+/// The same fields as [`ColumnTotalOptions`].
+pub type RowTotalOptions = ColumnTotalOptions;
+/// The same fields as [`SelectAllOptions`].
+pub type AreaStyleSettings = SelectAllOptions;
+/// The same fields as [`CategoryAxis`].
+pub type ColorAxis = CategoryAxis;
+/// The same fields as [`Category`].
+pub type Destination = Category;
+/// The same fields as [`Category`].
+pub type Source = Category;
+/// The same fields as [`Values`].
+pub type Weight = Values;
+/// The same fields as [`CategoryItemsLimit`].
+pub type DestinationItemsLimit = CategoryItemsLimit;
+/// The same fields as [`CategoryItemsLimit`].
+pub type SourceItemsLimit = CategoryItemsLimit;
+/// The same fields as [`CategorySort`].
+pub type WeightSort = CategorySort;
+/// The same fields as [`Values`].
+pub type Size = Values;
+/// The same fields as [`Values`].
+pub type XAxis = Values;
+/// The same fields as [`Values`].
+pub type YAxis = Values;
+/// The same fields as [`CategoryLabelOptions`].
+pub type YAxisLabelOptions = CategoryLabelOptions;
+/// The same fields as [`CategorySort`].
+pub type RowSort = CategorySort;
+/// The same fields as [`CellStyle`].
+pub type HeaderStyle = CellStyle;
+/// The same fields as [`Category`].
+pub type Groups = Category;
+/// The same fields as [`Values`].
+pub type Sizes = Values;
+/// The same fields as [`CategoryLabelOptions`].
+pub type GroupLabelOptions = CategoryLabelOptions;
+/// The same fields as [`CategoryLabelOptions`].
+pub type SizeLabelOptions = CategoryLabelOptions;
+/// The same fields as [`CategoryItemsLimit`].
+pub type TreeMapGroupItemsLimitConfiguration = CategoryItemsLimit;
+/// The same fields as [`CategorySort`].
+pub type TreeMapSort = CategorySort;
+/// The same fields as [`CategoryAxis`].
+pub type CategoryAxisDisplayOptions = CategoryAxis;
+/// The same fields as [`CategoryLabelOptions`].
+pub type CategoryAxisLabelOptions = CategoryLabelOptions;
+/// The same fields as [`Category`].
+pub type Breakdowns = Category;
+/// The same fields as [`Category`].
+pub type Categories = Category;
+/// The same fields as [`CategoryItemsLimit`].
+pub type BreakdownItemsLimit = CategoryItemsLimit;
+/// The same fields as [`DecimalParameters`].
+pub type IntegerParameters = DecimalParameters;
+/// The same fields as [`DateTimeParameters`].
+pub type StringParameters = DateTimeParameters;

@@ -549,3 +549,8 @@ impl RowLevelPermissionTagConfiguration {
     /// With the required properties: `tag_rules`.
     pub fn new(tag_rules: impl Into<l1::List<TagRules>>) -> Self { Self { tag_rules: tag_rules.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`LeftJoinKeyProperties`].
+pub type RightJoinKeyProperties = LeftJoinKeyProperties;
+/// The same fields as [`Columns2`].
+pub type InputColumns = Columns2;

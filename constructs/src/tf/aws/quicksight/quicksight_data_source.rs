@@ -352,3 +352,20 @@ impl VpcConnectionProperties {
     /// With the required properties: `vpc_connection_arn`.
     pub fn new(vpc_connection_arn: impl Into<l1::Str>) -> Self { Self { vpc_connection_arn: vpc_connection_arn.into() } }
 }
+
+/// The same fields as [`Aurora`].
+pub type AuroraPostgresql = Aurora;
+/// The same fields as [`Aurora`].
+pub type MariaDb = Aurora;
+/// The same fields as [`Aurora`].
+pub type Mysql = Aurora;
+/// The same fields as [`Aurora`].
+pub type Oracle = Aurora;
+/// The same fields as [`Aurora`].
+pub type Postgresql = Aurora;
+/// The same fields as [`Jira`].
+pub type ServiceNow = Jira;
+/// The same fields as [`Aurora`].
+pub type SqlServer = Aurora;
+/// The same fields as [`Aurora`].
+pub type Teradata = Aurora;

@@ -198,3 +198,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Border`].
+pub type Gutter = Border;
+/// The same fields as [`Border`].
+pub type Margin = Border;

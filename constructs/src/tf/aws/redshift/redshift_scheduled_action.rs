@@ -75,3 +75,6 @@ impl TargetAction {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`PauseCluster`].
+pub type ResumeCluster = PauseCluster;

@@ -90,3 +90,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Az`].
+pub type Hardware = Az;
+/// The same fields as [`Az`].
+pub type Software = Az;

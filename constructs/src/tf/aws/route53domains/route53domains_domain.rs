@@ -158,3 +158,8 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AdminContact`].
+pub type RegistrantContact = AdminContact;
+/// The same fields as [`AdminContact`].
+pub type TechContact = AdminContact;

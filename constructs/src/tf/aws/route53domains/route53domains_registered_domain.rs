@@ -99,3 +99,10 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AdminContact`].
+pub type BillingContact = AdminContact;
+/// The same fields as [`AdminContact`].
+pub type RegistrantContact = AdminContact;
+/// The same fields as [`AdminContact`].
+pub type TechContact = AdminContact;

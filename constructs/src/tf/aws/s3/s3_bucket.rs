@@ -417,3 +417,6 @@ impl Website {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Metrics`].
+pub type ReplicationTime = Metrics;

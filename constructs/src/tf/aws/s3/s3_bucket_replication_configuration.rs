@@ -204,3 +204,12 @@ impl Rule {
     /// With the required properties: `status`, `destination`.
     pub fn new(status: impl Into<l1::Str>, destination: impl Into<Destination>) -> Self { Self { status: status.into(), destination: destination.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`EventThreshold`].
+pub type Time = EventThreshold;
+/// The same fields as [`DeleteMarkerReplication`].
+pub type ExistingObjectReplication = DeleteMarkerReplication;
+/// The same fields as [`DeleteMarkerReplication`].
+pub type ReplicaModifications = DeleteMarkerReplication;
+/// The same fields as [`DeleteMarkerReplication`].
+pub type SseKmsEncryptedObjects = DeleteMarkerReplication;

@@ -245,3 +245,12 @@ impl StorageLensConfiguration {
     /// With the required properties: `enabled`, `account_level`.
     pub fn new(enabled: impl Into<l1::Bool>, account_level: impl Into<AccountLevel>) -> Self { Self { enabled: enabled.into(), account_level: account_level.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`ActivityMetrics`].
+pub type AdvancedCostOptimizationMetrics = ActivityMetrics;
+/// The same fields as [`ActivityMetrics`].
+pub type AdvancedDataProtectionMetrics = ActivityMetrics;
+/// The same fields as [`ActivityMetrics`].
+pub type DetailedStatusCodeMetrics = ActivityMetrics;
+/// The same fields as [`Exclude`].
+pub type Include = Exclude;

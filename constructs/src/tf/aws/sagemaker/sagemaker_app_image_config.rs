@@ -96,3 +96,6 @@ impl KernelGatewayImageConfig {
     /// With the required properties: `kernel_spec`.
     pub fn new(kernel_spec: impl Into<l1::List<KernelSpec>>) -> Self { Self { kernel_spec: kernel_spec.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`CodeEditorAppImageConfig`].
+pub type JupyterLabImageConfig = CodeEditorAppImageConfig;

@@ -268,3 +268,6 @@ impl StoppingCondition {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`ConstraintsResource`].
+pub type StatisticsResource = ConstraintsResource;

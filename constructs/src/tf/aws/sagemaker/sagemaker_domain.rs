@@ -558,3 +558,6 @@ impl RetentionPolicy {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`DirectDeploySettings`].
+pub type KendraSettings = DirectDeploySettings;

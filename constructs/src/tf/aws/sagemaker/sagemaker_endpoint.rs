@@ -130,3 +130,10 @@ impl DeploymentConfig {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`CanarySize`].
+pub type LinearStepSize = CanarySize;
+/// The same fields as [`CanarySize`].
+pub type MaximumBatchSize = CanarySize;
+/// The same fields as [`CanarySize`].
+pub type RollbackMaximumBatchSize = CanarySize;

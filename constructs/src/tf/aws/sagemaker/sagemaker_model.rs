@@ -162,3 +162,6 @@ impl VpcConfig {
     /// With the required properties: `security_group_ids`, `subnets`.
     pub fn new(security_group_ids: impl Into<l1::List<l1::Str>>, subnets: impl Into<l1::List<l1::Str>>) -> Self { Self { security_group_ids: security_group_ids.into(), subnets: subnets.into() } }
 }
+
+/// The same fields as [`Container`].
+pub type PrimaryContainer = Container;

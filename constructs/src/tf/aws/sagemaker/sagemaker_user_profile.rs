@@ -461,3 +461,6 @@ impl UserSettings {
     /// With the required properties: `execution_role`.
     pub fn new(execution_role: impl Into<l1::Str>) -> Self { Self { execution_role: execution_role.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`DirectDeploySettings`].
+pub type KendraSettings = DirectDeploySettings;

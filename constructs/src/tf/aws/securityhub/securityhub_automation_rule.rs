@@ -281,3 +281,72 @@ impl Criteria {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AwsAccountId`].
+pub type AwsAccountName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type CompanyName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ComplianceAssociatedStandardsId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ComplianceSecurityControlId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ComplianceStatus = AwsAccountId;
+/// The same fields as [`Confidence`].
+pub type Criticality = Confidence;
+/// The same fields as [`AwsAccountId`].
+pub type Description = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type FirstObservedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type GeneratorId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Id = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type LastObservedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type NoteText = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type NoteUpdatedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type NoteUpdatedBy = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ProductArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ProductName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RecordState = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RelatedFindingsId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RelatedFindingsProductArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceApplicationArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceApplicationName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourcePartition = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceRegion = AwsAccountId;
+/// The same fields as [`ResourceDetailsOther`].
+pub type ResourceTags = ResourceDetailsOther;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type SeverityLabel = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type SourceUrl = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Title = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Type = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type UpdatedAt = CreatedAt;
+/// The same fields as [`ResourceDetailsOther`].
+pub type UserDefinedFields = ResourceDetailsOther;
+/// The same fields as [`AwsAccountId`].
+pub type VerificationState = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type WorkflowStatus = AwsAccountId;

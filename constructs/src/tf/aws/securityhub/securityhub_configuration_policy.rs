@@ -158,3 +158,10 @@ impl ConfigurationPolicy {
     /// With the required properties: `service_enabled`.
     pub fn new(service_enabled: impl Into<l1::Bool>) -> Self { Self { service_enabled: service_enabled.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Double`].
+pub type Int = Double;
+/// The same fields as [`Enum`].
+pub type StringBlock = Enum;
+/// The same fields as [`EnumList`].
+pub type StringList = EnumList;

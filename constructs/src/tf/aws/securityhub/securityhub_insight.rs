@@ -307,3 +307,168 @@ impl Filters {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AwsAccountId`].
+pub type CompanyName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ComplianceStatus = AwsAccountId;
+/// The same fields as [`Confidence`].
+pub type Criticality = Confidence;
+/// The same fields as [`AwsAccountId`].
+pub type Description = AwsAccountId;
+/// The same fields as [`Confidence`].
+pub type FindingProviderFieldsConfidence = Confidence;
+/// The same fields as [`Confidence`].
+pub type FindingProviderFieldsCriticality = Confidence;
+/// The same fields as [`AwsAccountId`].
+pub type FindingProviderFieldsRelatedFindingsId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingProviderFieldsRelatedFindingsProductArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingProviderFieldsSeverityLabel = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingProviderFieldsSeverityOriginal = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type FindingProviderFieldsTypes = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type FirstObservedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type GeneratorId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Id = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type LastObservedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type MalwareName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type MalwarePath = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type MalwareState = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type MalwareType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type NetworkDestinationDomain = AwsAccountId;
+/// The same fields as [`NetworkDestinationIpv4`].
+pub type NetworkDestinationIpv6 = NetworkDestinationIpv4;
+/// The same fields as [`Confidence`].
+pub type NetworkDestinationPort = Confidence;
+/// The same fields as [`AwsAccountId`].
+pub type NetworkDirection = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type NetworkProtocol = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type NetworkSourceDomain = AwsAccountId;
+/// The same fields as [`NetworkDestinationIpv4`].
+pub type NetworkSourceIpv4 = NetworkDestinationIpv4;
+/// The same fields as [`NetworkDestinationIpv4`].
+pub type NetworkSourceIpv6 = NetworkDestinationIpv4;
+/// The same fields as [`AwsAccountId`].
+pub type NetworkSourceMac = AwsAccountId;
+/// The same fields as [`Confidence`].
+pub type NetworkSourcePort = Confidence;
+/// The same fields as [`AwsAccountId`].
+pub type NoteText = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type NoteUpdatedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type NoteUpdatedBy = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type ProcessLaunchedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type ProcessName = AwsAccountId;
+/// The same fields as [`Confidence`].
+pub type ProcessParentPid = Confidence;
+/// The same fields as [`AwsAccountId`].
+pub type ProcessPath = AwsAccountId;
+/// The same fields as [`Confidence`].
+pub type ProcessPid = Confidence;
+/// The same fields as [`CreatedAt`].
+pub type ProcessTerminatedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type ProductArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ProductName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RecommendationText = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RecordState = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RelatedFindingsId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type RelatedFindingsProductArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsEc2InstanceIamInstanceProfileArn = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsEc2InstanceImageId = AwsAccountId;
+/// The same fields as [`NetworkDestinationIpv4`].
+pub type ResourceAwsEc2InstanceIpv4Addresses = NetworkDestinationIpv4;
+/// The same fields as [`NetworkDestinationIpv4`].
+pub type ResourceAwsEc2InstanceIpv6Addresses = NetworkDestinationIpv4;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsEc2InstanceKeyName = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type ResourceAwsEc2InstanceLaunchedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsEc2InstanceSubnetId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsEc2InstanceType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsEc2InstanceVpcId = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type ResourceAwsIamAccessKeyCreatedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsIamAccessKeyStatus = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsIamAccessKeyUserName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsS3BucketOwnerId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceAwsS3BucketOwnerName = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceContainerImageId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceContainerImageName = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type ResourceContainerLaunchedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceContainerName = AwsAccountId;
+/// The same fields as [`ProductFields`].
+pub type ResourceDetailsOther = ProductFields;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceId = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourcePartition = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceRegion = AwsAccountId;
+/// The same fields as [`ProductFields`].
+pub type ResourceTags = ProductFields;
+/// The same fields as [`AwsAccountId`].
+pub type ResourceType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type SeverityLabel = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type SourceUrl = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ThreatIntelIndicatorCategory = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type ThreatIntelIndicatorLastObservedAt = CreatedAt;
+/// The same fields as [`AwsAccountId`].
+pub type ThreatIntelIndicatorSource = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ThreatIntelIndicatorSourceUrl = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ThreatIntelIndicatorType = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type ThreatIntelIndicatorValue = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Title = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type Type = AwsAccountId;
+/// The same fields as [`CreatedAt`].
+pub type UpdatedAt = CreatedAt;
+/// The same fields as [`ProductFields`].
+pub type UserDefinedValues = ProductFields;
+/// The same fields as [`AwsAccountId`].
+pub type VerificationState = AwsAccountId;
+/// The same fields as [`AwsAccountId`].
+pub type WorkflowStatus = AwsAccountId;

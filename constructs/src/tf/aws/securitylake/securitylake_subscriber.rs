@@ -91,3 +91,6 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AwsLogSourceResource`].
+pub type CustomLogSourceResource = AwsLogSourceResource;

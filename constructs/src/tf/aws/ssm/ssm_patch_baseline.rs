@@ -84,3 +84,6 @@ impl Source {
     /// With the required properties: `configuration`, `name`, `products`.
     pub fn new(configuration: impl Into<l1::Str>, name: impl Into<l1::Str>, products: impl Into<l1::List<l1::Str>>) -> Self { Self { configuration: configuration.into(), name: name.into(), products: products.into() } }
 }
+
+/// The same fields as [`PatchFilter`].
+pub type GlobalFilter = PatchFilter;

@@ -122,3 +122,10 @@ impl Recurrence {
     /// With the required properties: `number_of_on_calls`, `recurrence_multiplier`.
     pub fn new(number_of_on_calls: impl Into<l1::Num>, recurrence_multiplier: impl Into<l1::Num>) -> Self { Self { number_of_on_calls: number_of_on_calls.into(), recurrence_multiplier: recurrence_multiplier.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`DailySettings`].
+pub type HandOffTime = DailySettings;
+/// The same fields as [`DailySettings`].
+pub type End = DailySettings;
+/// The same fields as [`DailySettings`].
+pub type Start = DailySettings;

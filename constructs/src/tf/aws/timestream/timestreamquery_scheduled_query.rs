@@ -279,3 +279,12 @@ impl Timeouts {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`S3ReportLocation`].
+pub type ExecutionStats = S3ReportLocation;
+/// The same fields as [`S3ReportLocation`].
+pub type Max = S3ReportLocation;
+/// The same fields as [`QuerySpatialCoverage`].
+pub type QueryTemporalRange = QuerySpatialCoverage;
+/// The same fields as [`LastRunSummary`].
+pub type RecentlyFailedRuns = LastRunSummary;

@@ -118,3 +118,6 @@ impl WorkflowDetails {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`OnPartialUpload`].
+pub type OnUpload = OnPartialUpload;

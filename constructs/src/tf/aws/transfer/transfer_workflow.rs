@@ -172,3 +172,6 @@ impl OnExceptionSteps {
     /// With the required properties: `type`.
     pub fn new(type_: impl Into<l1::Str>) -> Self { Self { type_: type_.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`OnExceptionSteps`].
+pub type Steps = OnExceptionSteps;

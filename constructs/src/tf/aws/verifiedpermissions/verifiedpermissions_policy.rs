@@ -82,3 +82,6 @@ impl Definition {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Principal`].
+pub type Resource = Principal;

@@ -101,3 +101,8 @@ impl Rule {
     /// With the required properties: `priority`, `rule_id`.
     pub fn new(priority: impl Into<l1::Num>, rule_id: impl Into<l1::Str>) -> Self { Self { priority: priority.into(), rule_id: rule_id.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`DefaultAction`].
+pub type Action = DefaultAction;
+/// The same fields as [`DefaultAction`].
+pub type OverrideAction = DefaultAction;

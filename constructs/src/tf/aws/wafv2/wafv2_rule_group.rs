@@ -720,12 +720,12 @@ impl LabelNamespace {
 
 l1::l1_struct! {
     /// `query_string` block (of `aws_wafv2_rule_group`).
-    QueryString false {
+    QueryString2 false {
         /// A block; required.
         text_transformation: req l1::List<TextTransformation> = "text_transformation" [l1::Rule::Items(1, u32::MAX)];
     }
 }
-impl QueryString {
+impl QueryString2 {
     /// With the required properties: `text_transformation`.
     pub fn new(text_transformation: impl Into<l1::List<TextTransformation>>) -> Self { Self { text_transformation: text_transformation.into() } }
 }
@@ -752,9 +752,9 @@ l1::l1_struct! {
         /// A block.
         query_argument: opt Cookie = "query_argument";
         /// A block.
-        query_string: opt QueryString = "query_string";
+        query_string: opt QueryString2 = "query_string";
         /// A block.
-        uri_path: opt QueryString = "uri_path";
+        uri_path: opt QueryString2 = "uri_path";
     }
 }
 impl CustomKey {
@@ -859,3 +859,42 @@ impl Rule {
     /// With the required properties: `name`, `priority`, `action`, `statement`, `visibility_config`.
     pub fn new(name: impl Into<l1::Str>, priority: impl Into<l1::Num>, action: impl Into<Action>, statement: impl Into<Statement4>, visibility_config: impl Into<VisibilityConfig>) -> Self { Self { name: name.into(), priority: priority.into(), action: action.into(), statement: statement.into(), visibility_config: visibility_config.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`InsertHeader`].
+pub type ResponseHeader = InsertHeader;
+/// The same fields as [`Allow`].
+pub type Captcha = Allow;
+/// The same fields as [`Allow`].
+pub type Challenge = Allow;
+/// The same fields as [`Allow`].
+pub type Count = Allow;
+/// The same fields as [`AllQueryArguments`].
+pub type All = AllQueryArguments;
+/// The same fields as [`Ja3Fingerprint`].
+pub type Ja4Fingerprint = Ja3Fingerprint;
+/// The same fields as [`AllQueryArguments`].
+pub type Method = AllQueryArguments;
+/// The same fields as [`AllQueryArguments`].
+pub type QueryString = AllQueryArguments;
+/// The same fields as [`RuleLabel`].
+pub type SingleHeader = RuleLabel;
+/// The same fields as [`RuleLabel`].
+pub type SingleQueryArgument = RuleLabel;
+/// The same fields as [`AllQueryArguments`].
+pub type UriPath = AllQueryArguments;
+/// The same fields as [`AndStatement`].
+pub type NotStatement = AndStatement;
+/// The same fields as [`AndStatement`].
+pub type OrStatement = AndStatement;
+/// The same fields as [`AllQueryArguments`].
+pub type ForwardedIp = AllQueryArguments;
+/// The same fields as [`Cookie`].
+pub type Header = Cookie;
+/// The same fields as [`AllQueryArguments`].
+pub type HttpMethod = AllQueryArguments;
+/// The same fields as [`AllQueryArguments`].
+pub type Ip = AllQueryArguments;
+/// The same fields as [`Cookie`].
+pub type QueryArgument = Cookie;
+/// The same fields as [`Statement3`].
+pub type ScopeDownStatement = Statement3;

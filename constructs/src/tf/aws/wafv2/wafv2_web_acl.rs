@@ -275,10 +275,10 @@ impl Action {
 
 l1::l1_struct! {
     /// `count` block (of `aws_wafv2_web_acl`).
-    Count false {
+    Count2 false {
     }
 }
-impl Count {
+impl Count2 {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
@@ -287,9 +287,9 @@ l1::l1_struct! {
     /// `override_action` block (of `aws_wafv2_web_acl`).
     OverrideAction false {
         /// A block.
-        count: opt Count = "count";
+        count: opt Count2 = "count";
         /// A block.
-        none: opt Count = "none";
+        none: opt Count2 = "none";
     }
 }
 impl OverrideAction {
@@ -354,7 +354,7 @@ l1::l1_struct! {
         excluded_cookies: opt l1::List<l1::Str> = "excluded_cookies";
         included_cookies: opt l1::List<l1::Str> = "included_cookies";
         /// A block.
-        all: opt Count = "all";
+        all: opt Count2 = "all";
     }
 }
 impl MatchPattern {
@@ -396,7 +396,7 @@ l1::l1_struct! {
         excluded_headers: opt l1::List<l1::Str> = "excluded_headers";
         included_headers: opt l1::List<l1::Str> = "included_headers";
         /// A block.
-        all: opt Count = "all";
+        all: opt Count2 = "all";
     }
 }
 impl MatchPattern2 {
@@ -437,7 +437,7 @@ l1::l1_struct! {
     MatchPattern3 false {
         included_paths: opt l1::List<l1::Str> = "included_paths";
         /// A block.
-        all: opt Count = "all";
+        all: opt Count2 = "all";
     }
 }
 impl MatchPattern3 {
@@ -476,7 +476,7 @@ l1::l1_struct! {
     /// `field_to_match` block (of `aws_wafv2_web_acl`).
     FieldToMatch false {
         /// A block.
-        all_query_arguments: opt Count = "all_query_arguments";
+        all_query_arguments: opt Count2 = "all_query_arguments";
         /// A block.
         body: opt Body = "body";
         /// A block.
@@ -492,9 +492,9 @@ l1::l1_struct! {
         /// A block.
         json_body: opt JsonBody = "json_body";
         /// A block.
-        method: opt Count = "method";
+        method: opt Count2 = "method";
         /// A block.
-        query_string: opt Count = "query_string";
+        query_string: opt Count2 = "query_string";
         /// A block.
         single_header: opt RuleLabel = "single_header";
         /// A block.
@@ -502,7 +502,7 @@ l1::l1_struct! {
         /// A block.
         uri_fragment: opt UriFragment = "uri_fragment";
         /// A block.
-        uri_path: opt Count = "uri_path";
+        uri_path: opt Count2 = "uri_path";
     }
 }
 impl FieldToMatch {
@@ -1091,12 +1091,12 @@ impl LabelNamespace {
 
 l1::l1_struct! {
     /// `query_string` block (of `aws_wafv2_web_acl`).
-    QueryString false {
+    QueryString2 false {
         /// A block; required.
         text_transformation: req l1::List<TextTransformation> = "text_transformation" [l1::Rule::Items(1, u32::MAX)];
     }
 }
-impl QueryString {
+impl QueryString2 {
     /// With the required properties: `text_transformation`.
     pub fn new(text_transformation: impl Into<l1::List<TextTransformation>>) -> Self { Self { text_transformation: text_transformation.into() } }
 }
@@ -1107,13 +1107,13 @@ l1::l1_struct! {
         /// A block.
         cookie: opt Cookie = "cookie";
         /// A block.
-        forwarded_ip: opt Count = "forwarded_ip";
+        forwarded_ip: opt Count2 = "forwarded_ip";
         /// A block.
         header: opt Cookie = "header";
         /// A block.
-        http_method: opt Count = "http_method";
+        http_method: opt Count2 = "http_method";
         /// A block.
-        ip: opt Count = "ip";
+        ip: opt Count2 = "ip";
         /// A block.
         ja3_fingerprint: opt Ja3Fingerprint = "ja3_fingerprint";
         /// A block.
@@ -1123,9 +1123,9 @@ l1::l1_struct! {
         /// A block.
         query_argument: opt Cookie = "query_argument";
         /// A block.
-        query_string: opt QueryString = "query_string";
+        query_string: opt QueryString2 = "query_string";
         /// A block.
-        uri_path: opt QueryString = "uri_path";
+        uri_path: opt QueryString2 = "uri_path";
     }
 }
 impl CustomKey {
@@ -1252,3 +1252,62 @@ impl Rule {
     /// With the required properties: `name`, `priority`, `statement`, `visibility_config`.
     pub fn new(name: impl Into<l1::Str>, priority: impl Into<l1::Num>, statement: impl Into<Statement4>, visibility_config: impl Into<VisibilityConfig>) -> Self { Self { name: name.into(), priority: priority.into(), statement: statement.into(), visibility_config: visibility_config.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`ApiGateway`].
+pub type AppRunnerService = ApiGateway;
+/// The same fields as [`ApiGateway`].
+pub type Cloudfront = ApiGateway;
+/// The same fields as [`ApiGateway`].
+pub type CognitoUserPool = ApiGateway;
+/// The same fields as [`ApiGateway`].
+pub type VerifiedAccessInstance = ApiGateway;
+/// The same fields as [`CaptchaConfig`].
+pub type ChallengeConfig = CaptchaConfig;
+/// The same fields as [`InsertHeader`].
+pub type ResponseHeader = InsertHeader;
+/// The same fields as [`Allow`].
+pub type Captcha = Allow;
+/// The same fields as [`Allow`].
+pub type Challenge = Allow;
+/// The same fields as [`Allow`].
+pub type Count = Allow;
+/// The same fields as [`Count2`].
+pub type NoneBlock = Count2;
+/// The same fields as [`Count2`].
+pub type AllQueryArguments = Count2;
+/// The same fields as [`Count2`].
+pub type All = Count2;
+/// The same fields as [`Ja3Fingerprint`].
+pub type Ja4Fingerprint = Ja3Fingerprint;
+/// The same fields as [`Count2`].
+pub type Method = Count2;
+/// The same fields as [`Count2`].
+pub type QueryString = Count2;
+/// The same fields as [`RuleLabel`].
+pub type SingleHeader = RuleLabel;
+/// The same fields as [`RuleLabel`].
+pub type SingleQueryArgument = RuleLabel;
+/// The same fields as [`Count2`].
+pub type UriPath = Count2;
+/// The same fields as [`AndStatement`].
+pub type NotStatement = AndStatement;
+/// The same fields as [`AndStatement`].
+pub type OrStatement = AndStatement;
+/// The same fields as [`EmailField`].
+pub type PasswordField = EmailField;
+/// The same fields as [`AddressFields`].
+pub type PhoneNumberFields = AddressFields;
+/// The same fields as [`EmailField`].
+pub type UsernameField = EmailField;
+/// The same fields as [`Action`].
+pub type ActionToUse = Action;
+/// The same fields as [`Statement3`].
+pub type ScopeDownStatement = Statement3;
+/// The same fields as [`Count2`].
+pub type ForwardedIp = Count2;
+/// The same fields as [`Count2`].
+pub type HttpMethod = Count2;
+/// The same fields as [`Count2`].
+pub type Ip = Count2;
+/// The same fields as [`Cookie`].
+pub type QueryArgument = Cookie;

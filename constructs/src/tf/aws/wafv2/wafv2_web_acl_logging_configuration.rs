@@ -135,3 +135,8 @@ impl RedactedFields {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Method`].
+pub type QueryString = Method;
+/// The same fields as [`Method`].
+pub type UriPath = Method;

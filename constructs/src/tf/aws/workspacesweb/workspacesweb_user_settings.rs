@@ -84,3 +84,6 @@ impl ToolbarConfiguration {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Allowlist`].
+pub type Blocklist = Allowlist;

@@ -105,3 +105,12 @@ impl TimePeriod {
     /// With the required properties: `end`, `start`.
     pub fn new(end: impl Into<l1::Str>, start: impl Into<l1::Str>) -> Self { Self { end: end.into(), start: start.into() } }
 }
+
+/// The same fields as [`CostCategory`].
+pub type Dimension = CostCategory;
+/// The same fields as [`CostCategory`].
+pub type Tags = CostCategory;
+/// The same fields as [`And`].
+pub type Not = And;
+/// The same fields as [`And`].
+pub type Or = And;

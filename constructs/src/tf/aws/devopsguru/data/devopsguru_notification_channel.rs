@@ -33,3 +33,6 @@ impl Filters {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Filters`].
+pub type Sns = Filters;

@@ -35,3 +35,6 @@ impl Cloudformation {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`Cloudformation`].
+pub type Tags = Cloudformation;

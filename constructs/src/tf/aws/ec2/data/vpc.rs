@@ -7,7 +7,7 @@ l1::l1_struct! {
     /// `aws_vpc` data source: its arguments (computed attributes are `VpcRefs`' methods).
     Vpc false {
         cidr_block: opt l1::Str = "cidr_block";
-        default_2: opt l1::Bool = "default";
+        default_: opt l1::Bool = "default";
         dhcp_options_id: opt l1::Str = "dhcp_options_id";
         state: opt l1::Str = "state";
         tags: opt l1::Map<l1::Str> = "tags";

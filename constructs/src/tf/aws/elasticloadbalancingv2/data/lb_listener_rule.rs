@@ -108,3 +108,26 @@ impl Condition {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`AuthenticateCognito`].
+pub type AuthenticateOidc = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type FixedResponse = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type Stickiness = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type TargetGroup = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type Redirect = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type HostHeader = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type HttpHeader = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type HttpRequestMethod = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type PathPattern = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type Values = AuthenticateCognito;
+/// The same fields as [`AuthenticateCognito`].
+pub type SourceIp = AuthenticateCognito;

@@ -81,3 +81,6 @@ impl Statement {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`NotPrincipals`].
+pub type Principals = NotPrincipals;

@@ -83,3 +83,6 @@ impl AlternateIdentifier {
     /// With no property set.
     pub fn new() -> Self { <Self as Default>::default() }
 }
+
+/// The same fields as [`UniqueAttribute`].
+pub type Filter = UniqueAttribute;

@@ -145,3 +145,6 @@ impl Rule {
     /// With the required properties: `id`.
     pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into(), ..<Self as Default>::default() } }
 }
+
+/// The same fields as [`Primary`].
+pub type Secondary = Primary;
