@@ -189,6 +189,10 @@ impl TypeCx<'_> {
             }
             return self.map_or_json(s, hint);
         }
+        // "Any JSON value" (Lambda environment variables): strings in practice.
+        if types.len() >= 3 && types.contains(&"string") {
+            return (Ty::Str, Vec::new());
+        }
         if types.contains(&"object") {
             return self.map_or_json(s, hint);
         }

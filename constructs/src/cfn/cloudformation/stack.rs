@@ -7,7 +7,7 @@ l1::l1_struct! {
     /// `AWS::CloudFormation::Stack`: its properties (settable ones; read-only ones are `StackRefs`' attributes).
     Stack false {
         notification_arns: opt l1::List<l1::Str> = "NotificationARNs" [l1::Rule::Items(0, 5)];
-        parameters: opt l1::Json = "Parameters";
+        parameters: opt l1::Map<l1::Str> = "Parameters";
         tags: opt l1::List<Tag> = "Tags" [l1::Rule::Items(0, 50)];
         /// Required.
         template_url: req l1::Str = "TemplateURL" [l1::Rule::Len(1, 1024)];

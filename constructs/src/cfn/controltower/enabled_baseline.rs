@@ -36,7 +36,7 @@ l1::l1_struct! {
     /// `Parameter` (a definition of `AWS::ControlTower::EnabledBaseline`).
     Parameter false {
         key: opt l1::Str = "Key" [l1::Rule::Len(1, 256)];
-        value: opt l1::Json = "Value";
+        value: opt l1::Str = "Value";
     }
 }
 impl Parameter {

@@ -34,12 +34,12 @@ l1::l1_struct! {
         /// Required.
         key: req l1::Str = "Key";
         /// Required.
-        value: req l1::Json = "Value";
+        value: req l1::Str = "Value";
     }
 }
 impl EnabledControlParameter {
     /// With the required properties: `Key`, `Value`.
-    pub fn new(key: impl Into<l1::Str>, value: impl Into<l1::Json>) -> Self { Self { key: key.into(), value: value.into() } }
+    pub fn new(key: impl Into<l1::Str>, value: impl Into<l1::Str>) -> Self { Self { key: key.into(), value: value.into() } }
 }
 
 l1::l1_struct! {

@@ -136,7 +136,7 @@ impl DurableConfig {
 l1::l1_struct! {
     /// `Environment` (a definition of `AWS::Lambda::Function`).
     Environment false {
-        variables: opt l1::Json = "Variables";
+        variables: opt l1::Map<l1::Str> = "Variables";
     }
 }
 impl Environment {
