@@ -69,7 +69,10 @@ fn cloudformation_app() -> App {
             dynamodb::table::PointInTimeRecoverySpecification::new().point_in_time_recovery_enabled(true),
         ),
     );
-    let vpc = stack.add("VpcId", Parameter::string("The VPC to put the function's security group in"));
+    let vpc = stack.add(
+        "VpcId",
+        Parameter::string("The VPC to put the function's security group in"),
+    );
     stack.add(
         "Sg",
         ec2::SecurityGroup::new("Orders function")
@@ -82,11 +85,7 @@ fn cloudformation_app() -> App {
     let role = stack.add(
         "Role",
         iam::Role::new(&trust("lambda.amazonaws.com")).policies([iam::role::Policy::new(
-            &PolicyDocument::new().statement(
-                Statement::allow()
-                    .action("sqs:SendMessage")
-                    .resource(queue.attr_arn()),
-            ),
+            &PolicyDocument::new().statement(Statement::allow().action("sqs:SendMessage").resource(queue.attr_arn())),
             "send",
         )]),
     );
@@ -135,7 +134,9 @@ fn terraform_app() -> App {
                 aws::dynamodb::dynamodb_table::Attribute::new("status", "S"),
             ])
             .global_secondary_index([aws::dynamodb::dynamodb_table::GlobalSecondaryIndex::new(
-                "status", "by-status", "ALL",
+                "status",
+                "by-status",
+                "ALL",
             )]),
     );
     let vpc = stack.add(
@@ -161,11 +162,9 @@ fn terraform_app() -> App {
     stack.add(
         "SendPolicy",
         aws::IamRolePolicy::new(
-            Json::from(&PolicyDocument::new().statement(
-                Statement::allow()
-                    .action("sqs:SendMessage")
-                    .resource(queue.arn()),
-            )),
+            Json::from(
+                &PolicyDocument::new().statement(Statement::allow().action("sqs:SendMessage").resource(queue.arn())),
+            ),
             role.name(),
         )
         .name("send"),
@@ -233,7 +232,9 @@ fn l1_apps_synthesize_deterministically_with_references() {
 
 #[test]
 fn the_cloudformation_l1_app_passes_cfn_lint() {
-    let Some(tool) = tools::require(tools::cfn_lint(), "cfn-lint") else { return };
+    let Some(tool) = tools::require(tools::cfn_lint(), "cfn-lint") else {
+        return;
+    };
     let artifacts = synth(&cloudformation_app(), &[Backend::CloudFormation]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let paths = write(&artifacts, dir.path());
@@ -244,7 +245,9 @@ fn the_cloudformation_l1_app_passes_cfn_lint() {
 
 #[test]
 fn the_terraform_l1_app_passes_init_and_validate() {
-    let Some(tool) = tools::require(tools::terraform(), "terraform validate") else { return };
+    let Some(tool) = tools::require(tools::terraform(), "terraform validate") else {
+        return;
+    };
     let artifacts = synth(&terraform_app(), &[Backend::Terraform]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = tools::TerraformConfig::new(dir.path()).unwrap();

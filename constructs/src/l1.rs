@@ -139,6 +139,20 @@ scalar! {
     PolicyDocument => |d: PolicyDocument| Expr::json(d.to_expr())
 }
 
+/// A generated enum: its variants are the values the schema lists, and a
+/// [`Str`] takes any of them.
+pub trait EnumValue {
+    fn as_value(&self) -> &'static str;
+}
+
+/// One impl for every generated enum (rather than one per enum, which makes
+/// coherence checking quadratic in the number of enums).
+impl<E: EnumValue> From<E> for Str {
+    fn from(v: E) -> Self {
+        Str(Expr::Str(v.as_value().to_string()))
+    }
+}
+
 impl Json {
     /// A document built from an expression that may hold references, e.g. a
     /// map with an ARN in it (`Expr::map([("Resource", queue.attr_arn().into())])`).
@@ -609,6 +623,7 @@ pub fn props(value: &impl Field) -> IndexMap<String, Expr> {
 /// `Option`, reported by validation if left unset), `opt`, or `req_box` /
 /// `opt_box` (boxed, for recursive types). `true` after the name makes
 /// rendering write `null` for unset fields (Terraform object types need every key).
+#[allow(unused_macros)]
 macro_rules! l1_struct {
     (
         $(#[$meta:meta])*
@@ -640,16 +655,20 @@ macro_rules! l1_struct {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_struct;
 
+#[allow(unused_macros)]
 macro_rules! l1_field_ty {
     (req $ty:ty) => { $ty };
     (opt $ty:ty) => { Option<$ty> };
     (req_box $ty:ty) => { Box<$ty> };
     (opt_box $ty:ty) => { Option<Box<$ty>> };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_field_ty;
 
+#[allow(unused_macros)]
 macro_rules! l1_setter {
     (req $field:ident $ty:ty = $key:literal) => {
         #[doc = concat!("Sets `", $key, "`.")]
@@ -680,8 +699,10 @@ macro_rules! l1_setter {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_setter;
 
+#[allow(unused_macros)]
 macro_rules! l1_rules {
     (req) => { &[$crate::l1::Rule::Required] };
     (req_box) => { &[$crate::l1::Rule::Required] };
@@ -690,11 +711,13 @@ macro_rules! l1_rules {
     (req_box [$($rule:expr),*]) => { &[$crate::l1::Rule::Required, $($rule),*] };
     ($mode:ident [$($rule:expr),*]) => { &[$($rule),*] };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_rules;
 
 /// Declares a generated enum: the values the schema lists for a string
 /// property. Setters take a variant or any string (AWS adds values; the
 /// schema's list is what validation checks).
+#[allow(unused_macros)]
 macro_rules! l1_enum {
     ($(#[$meta:meta])* $name:ident { $( $variant:ident = $value:literal ),* $(,)? }) => {
         $(#[$meta])*
@@ -712,18 +735,20 @@ macro_rules! l1_enum {
             }
         }
 
-        impl From<$name> for $crate::l1::Str {
-            fn from(v: $name) -> Self {
-                $crate::l1::Str($crate::Expr::Str(v.as_str().to_string()))
+        impl $crate::l1::EnumValue for $name {
+            fn as_value(&self) -> &'static str {
+                self.as_str()
             }
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_enum;
 
 /// Declares a CloudFormation resource type: its `Refs` (the `Ref` value and
 /// the `Fn::GetAtt` attributes), its [`crate::Resource`] impl (CloudFormation
 /// only) and its conversion into a [`crate::CfnResource`].
+#[allow(unused_macros)]
 macro_rules! l1_cfn_resource {
     (
         $name:ident, $refs:ident, $type_name:literal, taggable: $taggable:literal,
@@ -777,8 +802,10 @@ macro_rules! l1_cfn_resource {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_cfn_resource;
 
+#[allow(unused_macros)]
 macro_rules! l1_cfn_attr {
     (Ref) => {
         $crate::CfnAttr::Ref
@@ -787,11 +814,13 @@ macro_rules! l1_cfn_attr {
         $crate::CfnAttr::GetAtt($name)
     };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_cfn_attr;
 
 /// Declares a Terraform resource or data source: its `Refs` (its attributes,
 /// `id` always), its [`crate::Resource`] impl (Terraform only) and its
 /// conversion into a [`crate::TfBlock`].
+#[allow(unused_macros)]
 macro_rules! l1_tf_block {
     (
         $name:ident, $refs:ident, $section:ident $type_name:literal, taggable: $taggable:literal,
@@ -842,4 +871,5 @@ macro_rules! l1_tf_block {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use l1_tf_block;

@@ -44,12 +44,14 @@ fn cloudformation_l1s_render_with_references_tags_and_parameters() {
     let days = stack.add("Days", Parameter::string("Retention in days").default_value("365"));
     let key = stack.add(
         "Key",
-        kms::Key::new().enable_key_rotation(true).key_policy(PolicyDocument::new().statement(
-            Statement::allow()
-                .principal(Principal::account("123456789012"))
-                .action("kms:*")
-                .any_resource(),
-        )),
+        kms::Key::new().enable_key_rotation(true).key_policy(
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .principal(Principal::account("123456789012"))
+                    .action("kms:*")
+                    .any_resource(),
+            ),
+        ),
     );
     let logs = stack.add(
         "Logs",
@@ -80,7 +82,11 @@ fn the_create_only_list_matches_the_schema_metadata() {
         (iam::Role::TYPE_NAME, iam::Role::CREATE_ONLY),
     ] {
         let from_schema = constructs::schema::cloudformation::create_only(ty).unwrap();
-        assert_eq!(create_only, from_schema.iter().map(String::as_str).collect::<Vec<_>>(), "{ty}");
+        assert_eq!(
+            create_only,
+            from_schema.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{ty}"
+        );
     }
     assert!(dynamodb::Table::CREATE_ONLY.contains(&"/properties/TableName"));
 }
@@ -93,7 +99,10 @@ fn a_type_whose_tags_are_a_map_is_not_given_the_stacks_tag_list() {
     app.set_backends(&[Backend::CloudFormation]);
     let stack = app.stack("S");
     stack.add_tag("team", "payments");
-    stack.add("Ddb", dynamodb::Table::new([dynamodb::table::KeySchema::new("pk", "HASH")]));
+    stack.add(
+        "Ddb",
+        dynamodb::Table::new([dynamodb::table::KeySchema::new("pk", "HASH")]),
+    );
     let t = synth(&app, Backend::CloudFormation);
     assert_eq!(cfn_resource(&t, "Ddb")["Properties"]["Tags"][0]["Key"], "team");
 }
@@ -122,11 +131,13 @@ fn terraform_l1s_render_with_data_sources_and_object_attributes() {
     stack.tag(&sg, "tier", "web");
     let role = stack.add(
         "Role",
-        aws::IamRole::new(constructs::l1::Json::from(PolicyDocument::new().statement(
-            Statement::allow()
-                .principal(Principal::service("lambda.amazonaws.com"))
-                .action("sts:AssumeRole"),
-        ))),
+        aws::IamRole::new(constructs::l1::Json::from(
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .principal(Principal::service("lambda.amazonaws.com"))
+                    .action("sts:AssumeRole"),
+            ),
+        )),
     );
     stack.output("SgId", sg.id(), "the group");
     stack.output("RoleArn", role.arn(), "the role");
@@ -141,7 +152,10 @@ fn terraform_l1s_render_with_data_sources_and_object_attributes() {
     assert_eq!(rule["self"], Json::Null);
     assert_eq!(rule.as_object().unwrap().len(), 9);
     let trust = tf_json_string(&tf_resource(&m, "aws_iam_role", "role")["assume_role_policy"]);
-    assert_eq!(trust["Statement"][0]["Principal"]["Service"], json!(["lambda.amazonaws.com"]));
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        json!(["lambda.amazonaws.com"])
+    );
     assert_eq!(m["output"]["role_arn"]["value"], "${aws_iam_role.role.arn}");
 }
 
@@ -180,7 +194,10 @@ fn schema_constraints_are_reported_with_the_property_path_and_a_rule_id() {
                 dynamodb::table::Projection::new().projection_type("ALL"),
             )]),
     );
-    stack.add("Logs", logs::LogGroup::new().retention_in_days(2).log_group_name("bad name!"));
+    stack.add(
+        "Logs",
+        logs::LogGroup::new().retention_in_days(2).log_group_name("bad name!"),
+    );
     // References are known only at deploy time: not checked.
     let days = stack.add("Days", Parameter::string("days"));
     stack.add("Logs2", logs::LogGroup::new().retention_in_days(days.value()));
@@ -197,13 +214,17 @@ fn schema_constraints_are_reported_with_the_property_path_and_a_rule_id() {
         "{found:#?}"
     );
     assert!(
-        found[0].2.contains("AWS::DynamoDB::Table property `AttributeDefinitions[0].AttributeType` is \"STRING\""),
+        found[0]
+            .2
+            .contains("AWS::DynamoDB::Table property `AttributeDefinitions[0].AttributeType` is \"STRING\""),
         "{}",
         found[0].2
     );
     assert!(found[0].2.contains("one of \"B\", \"N\", \"S\""), "{}", found[0].2);
     assert!(
-        found[1].2.contains("`LocalSecondaryIndexes[0].IndexName` is 300 characters long"),
+        found[1]
+            .2
+            .contains("`LocalSecondaryIndexes[0].IndexName` is 300 characters long"),
         "{}",
         found[1].2
     );
@@ -217,7 +238,11 @@ fn a_required_property_left_at_its_default_is_reported() {
     let found = problems(&app, Backend::Terraform);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1, "schema-required");
-    assert!(found[0].2.contains("`assume_role_policy` is required"), "{}", found[0].2);
+    assert!(
+        found[0].2.contains("`assume_role_policy` is required"),
+        "{}",
+        found[0].2
+    );
 }
 
 #[test]
@@ -235,7 +260,11 @@ fn overrides_apply_to_l1s_and_are_checked_against_the_schema() {
     stack_of(&mut app).override_property(&lg, Backend::CloudFormation, "Properties.RetentionDays", 1u32);
     let found = problems(&app, Backend::CloudFormation);
     assert_eq!(found[0].1, "invalid-override", "{found:?}");
-    assert!(found[0].2.contains("did you mean \"RetentionInDays\""), "{}", found[0].2);
+    assert!(
+        found[0].2.contains("did you mean \"RetentionInDays\""),
+        "{}",
+        found[0].2
+    );
 }
 
 fn stack_of(app: &mut App) -> &mut constructs::Stack {
@@ -252,11 +281,51 @@ fn l1s_render_without_the_tree_for_hand_written_constructs() {
     assert!(r.taggable && r.suffix.is_empty());
     assert_eq!(group.kind(), "AWS::Logs::LogGroup");
 
-    let b = aws::CloudwatchLogGroup::new().name("/app").retention_in_days(365).into_tf_block();
+    let b = aws::CloudwatchLogGroup::new()
+        .name("/app")
+        .retention_in_days(365)
+        .into_tf_block();
     assert_eq!(b.type_name, "aws_cloudwatch_log_group");
     assert_eq!(b.body["retention_in_days"], Expr::Int(365));
     assert!(b.taggable);
     let d = aws::data::Vpc::new().default_(true).into_tf_block();
     assert_eq!(d.section, constructs::resource::TfSection::Data);
     assert!(!d.taggable);
+}
+
+#[test]
+fn tags_set_on_an_l1_are_merged_with_inherited_ones() {
+    let mut app = App::new();
+    app.set_backends(&[Backend::CloudFormation]);
+    let stack = app.stack("S");
+    stack.add_tag("team", "payments");
+    stack.add_tag("env", "dev");
+    stack.add(
+        "Logs",
+        logs::LogGroup::new().tags([
+            logs::log_group::Tag::new("env", "prod"),
+            logs::log_group::Tag::new("app", "x"),
+        ]),
+    );
+    let t = synth(&app, Backend::CloudFormation);
+    assert_eq!(
+        cfn_resource(&t, "Logs")["Properties"]["Tags"],
+        json!([
+            {"Key": "team", "Value": "payments"},
+            {"Key": "env", "Value": "prod"},
+            {"Key": "app", "Value": "x"}
+        ])
+    );
+
+    let mut app = App::new();
+    app.set_backends(&[Backend::Terraform]);
+    let stack = app.stack("S");
+    let lg = stack.add("Logs", aws::CloudwatchLogGroup::new().tags([("env", "prod")]));
+    stack.tag(&lg, "env", "dev");
+    stack.tag(&lg, "team", "payments");
+    let m = synth(&app, Backend::Terraform);
+    assert_eq!(
+        tf_resource(&m, "aws_cloudwatch_log_group", "logs")["tags"],
+        json!({"env": "prod", "team": "payments"})
+    );
 }

@@ -149,7 +149,10 @@ fn type_text(t: &TypeDef, source: &str) -> String {
         out.push('\n');
     }
     for (alias, target) in &t.aliases {
-        let _ = writeln!(out, "/// The same fields as [`{target}`].\npub type {alias} = {target};");
+        let _ = writeln!(
+            out,
+            "/// The same fields as [`{target}`].\npub type {alias} = {target};"
+        );
     }
     out
 }
