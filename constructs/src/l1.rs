@@ -11,7 +11,7 @@
 //! | [`Int`] | integers, any [`Attr`] or [`Value`] (e.g. a [`crate::parameter::Parameter`]'s value) |
 //! | [`Num`] | numbers, any [`Attr`] or [`Value`] |
 //! | [`Bool`] | `bool`, any [`Attr`] or [`Value`] |
-//! | [`Json`] | a `serde_json::Value`, a [`PolicyDocument`], an [`Expr`] |
+//! | [`Json`] | a `serde_json::Value`, a [`PolicyDocument`], JSON text (`&str`, `String`) |
 //! | [`List<T>`] | a `Vec` or an array of anything that becomes `T`, or a list-valued reference (subnet ids) |
 //! | [`Map<T>`] | pairs `(key, value)` in a `Vec` or an array, an `IndexMap`/`BTreeMap`, or a reference |
 //!
@@ -135,6 +135,8 @@ scalar! {
     /// in CloudFormation, a canonical JSON string in Terraform.
     Json,
     serde_json::Value => |v: serde_json::Value| Expr::json(Expr::from(v)),
+    &str => |s: &str| Expr::Str(s.to_string()),
+    String => Expr::Str,
     &PolicyDocument => |d: &PolicyDocument| Expr::json(d.to_expr()),
     PolicyDocument => |d: PolicyDocument| Expr::json(d.to_expr())
 }

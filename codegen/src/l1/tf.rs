@@ -36,6 +36,11 @@ struct TypeCx<'a> {
     aliases: Vec<(String, String)>,
 }
 
+/// An object member of a schema node (`attributes`, `block_types`), or none.
+fn members(j: &Json, key: &str) -> serde_json::Map<String, Json> {
+    j.get(key).and_then(Json::as_object).cloned().unwrap_or_default()
+}
+
 fn flag(a: &Json, key: &str) -> bool {
     a.get(key).and_then(Json::as_bool).unwrap_or(false)
 }
@@ -103,11 +108,7 @@ impl TypeCx<'_> {
     fn fields(&mut self, block: &Json, top: Option<bool>) -> Vec<Field> {
         let mut names = Namespace::default();
         let mut fields = Vec::new();
-        let attrs = block
-            .get("attributes")
-            .and_then(Json::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let attrs = members(block, "attributes");
         for (key, a) in &attrs {
             let required = flag(a, "required");
             if !required && !flag(a, "optional") {
@@ -140,11 +141,7 @@ impl TypeCx<'_> {
                 doc: if required { "Required.".into() } else { String::new() },
             });
         }
-        let blocks = block
-            .get("block_types")
-            .and_then(Json::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let blocks = members(block, "block_types");
         for (key, b) in &blocks {
             let inner_block = b.get("block").cloned().unwrap_or(Json::Null);
             let inner = self.fields(&inner_block, None);
@@ -216,11 +213,7 @@ fn convert(name: &str, schema: &Json, data_source: bool) -> TypeDef {
     box_recursive(&mut structs);
     let root = structs.pop().expect("just pushed");
 
-    let attrs_json = block
-        .get("attributes")
-        .and_then(Json::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let attrs_json = members(&block, "attributes");
     let mut methods = Namespace::with(&["node", "attr"]);
     let mut attrs = vec![AttrDef {
         method: methods.claim("id", "_"),
