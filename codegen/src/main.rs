@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use codegen::{generate, stale, workspace_root};
+use codegen::{generate, leftovers, stale, workspace_root};
 
 fn main() -> ExitCode {
     let mut check = false;
@@ -69,6 +69,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         println!("wrote {}", o.path.display());
+    }
+    for gone in leftovers(&outputs) {
+        if let Err(e) = std::fs::remove_file(root.join(&gone)) {
+            eprintln!("error: {}: {e}", gone.display());
+            return ExitCode::FAILURE;
+        }
+        println!("removed {}", gone.display());
     }
     ExitCode::SUCCESS
 }

@@ -15,6 +15,7 @@
 pub mod expr;
 pub mod grants;
 pub mod ids;
+pub mod l1;
 pub mod lookup;
 pub mod parameter;
 pub mod patterns;
@@ -27,6 +28,12 @@ pub mod synth;
 pub mod tags;
 pub mod testing;
 pub mod tree;
+
+// Generated L1 bindings (`cargo run -p codegen`): rustfmt leaves them as generated.
+#[rustfmt::skip]
+pub mod cfn;
+#[rustfmt::skip]
+pub mod tf;
 
 pub mod checks;
 pub mod dynamodb;

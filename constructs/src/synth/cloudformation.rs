@@ -195,10 +195,20 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
                 let mut props = std::mem::take(&mut res.properties);
                 let tags = stack.tags.merged(&p.tags[i]);
                 if res.taggable && !tags.is_empty() {
-                    let list = tags
+                    let mut list: Vec<Expr> = tags
                         .iter()
                         .map(|(k, v)| Expr::map([("Key", Expr::str(k)), ("Value", Expr::str(v))]))
                         .collect();
+                    // Tags the resource sets itself (an L1's `Tags`) win over inherited ones.
+                    if let Some(Expr::List(own)) = props.get("Tags") {
+                        let key = |t: &Expr| match t {
+                            Expr::Map(m) => m.get("Key").and_then(Expr::as_literal).map(str::to_string),
+                            _ => None,
+                        };
+                        let own_keys: Vec<String> = own.iter().filter_map(key).collect();
+                        list.retain(|t| key(t).is_none_or(|k| !own_keys.contains(&k)));
+                        list.extend(own.iter().cloned());
+                    }
                     props.insert("Tags".into(), Expr::List(list));
                 }
                 entry.insert("Properties".into(), Expr::Map(props));

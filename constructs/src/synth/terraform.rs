@@ -295,7 +295,12 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
         body.extend(std::mem::take(&mut block.body));
         let tags = &p.tags[i];
         if block.taggable && !tags.is_empty() {
-            body.insert("tags".into(), Expr::map(tags.iter().map(|(k, v)| (k, Expr::str(v)))));
+            let mut merged: Props = tags.iter().map(|(k, v)| (k.to_string(), Expr::str(v))).collect();
+            // Tags the block sets itself (an L1's `tags`) win over inherited ones.
+            if let Some(Expr::Map(own)) = body.get("tags") {
+                merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            body.insert("tags".into(), Expr::Map(merged));
         }
         let mut deps: Vec<String> = Vec::new();
         let mut dep_nodes: Vec<NodeRef> = Vec::new();
