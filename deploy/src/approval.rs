@@ -27,7 +27,9 @@ pub fn reason(rule: Approval, diff: &StackDiff) -> Option<String> {
     let mut why = Vec::new();
     match rule {
         Approval::Never => return None,
-        Approval::AnyChange if !diff.is_empty() => why.push("it changes the stack (--require-approval any-change)".to_string()),
+        Approval::AnyChange if !diff.is_empty() => {
+            why.push("it changes the stack (--require-approval any-change)".to_string())
+        }
         _ => {}
     }
     if diff.broadening() {

@@ -88,13 +88,27 @@ mod tests {
         let b = &t["Resources"]["Templates"];
         assert_eq!(b["Properties"]["BucketName"], "deploy-staging-123456789012-eu-west-2");
         assert_eq!(b["DeletionPolicy"], "Retain");
-        assert_eq!(b["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"], true);
+        assert_eq!(
+            b["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"],
+            true
+        );
         assert!(b["Properties"]["BucketEncryption"].is_object());
-        assert_eq!(b["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"], 30);
-        let policy = t["Resources"].as_object().unwrap().values().find(|r| r["Type"] == "AWS::S3::BucketPolicy").unwrap();
+        assert_eq!(
+            b["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"],
+            30
+        );
+        let policy = t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == "AWS::S3::BucketPolicy")
+            .unwrap();
         assert!(policy.to_string().contains("aws:SecureTransport"));
         assert_eq!(a.account.as_deref(), Some("123456789012"));
         // The project's own checks pass on it.
-        assert!(constructs::checks::check(&app("123456789012", "eu-west-2")).findings.iter().all(|f| f.severity != constructs::checks::Severity::Error));
+        assert!(constructs::checks::check(&app("123456789012", "eu-west-2"))
+            .findings
+            .iter()
+            .all(|f| f.severity != constructs::checks::Severity::Error));
     }
 }

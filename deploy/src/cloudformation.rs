@@ -42,9 +42,18 @@ pub async fn describe(aws: &Aws, name: &str) -> Result<Option<Deployed>, Error> 
             outputs: s
                 .outputs()
                 .iter()
-                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value().unwrap_or_default().to_string())))
+                .filter_map(|o| {
+                    Some((
+                        o.output_key()?.to_string(),
+                        o.output_value().unwrap_or_default().to_string(),
+                    ))
+                })
                 .collect(),
-            parameters: s.parameters().iter().filter_map(|p| p.parameter_key().map(str::to_string)).collect(),
+            parameters: s
+                .parameters()
+                .iter()
+                .filter_map(|p| p.parameter_key().map(str::to_string))
+                .collect(),
         })),
         Err(e) => {
             let e = sdk_error("DescribeStacks", e);
@@ -217,7 +226,9 @@ pub fn planned_rules(template: &Json, parameters: &BTreeMap<String, String>) -> 
             },
             _ => String::new(),
         };
-        let priority = p["Priority"].as_u64().or_else(|| p["Priority"].as_str().and_then(|s| s.parse().ok()));
+        let priority = p["Priority"]
+            .as_u64()
+            .or_else(|| p["Priority"].as_str().and_then(|s| s.parse().ok()));
         if let Some(priority) = priority {
             out.push(PlannedRule {
                 id: id.clone(),
@@ -253,7 +264,13 @@ impl ChangeSet {
 }
 
 /// Runs `command` for one stack; returns whether there were changes.
-pub async fn run(command: Command, aws: &Aws, a: &Artifact, settings: &Settings, console: &mut Console<'_>) -> Result<bool, Error> {
+pub async fn run(
+    command: Command,
+    aws: &Aws,
+    a: &Artifact,
+    settings: &Settings,
+    console: &mut Console<'_>,
+) -> Result<bool, Error> {
     let deployed = describe(aws, &a.stack).await?;
     if let Some(d) = &deployed {
         if let Some(msg) = blocked(&a.stack, &d.status, command) {
@@ -386,7 +403,11 @@ async fn change_set(
         .create_change_set()
         .stack_name(&a.stack)
         .change_set_name(&name)
-        .change_set_type(if exists { ChangeSetType::Update } else { ChangeSetType::Create })
+        .change_set_type(if exists {
+            ChangeSetType::Update
+        } else {
+            ChangeSetType::Create
+        })
         .set_parameters(Some(parameters))
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
@@ -454,7 +475,10 @@ async fn change_set(
             }
             _ if std::time::Instant::now() > deadline => {
                 cs.discard(aws).await;
-                return Err(Error::new(format!("the change set for {} was not ready within 10 minutes", a.stack)));
+                return Err(Error::new(format!(
+                    "the change set for {} was not ready within 10 minutes",
+                    a.stack
+                )));
             }
             _ => tokio::time::sleep(Duration::from_secs(1)).await,
         }
@@ -590,9 +614,15 @@ pub fn summary(stack: &str, verb: &str, ending: &Ending, elapsed: Duration) -> S
         text.push_str(&format!("\n  reason: {reason}"));
     }
     let next = match ending.status.as_str() {
-        "UPDATE_ROLLBACK_COMPLETE" => "the update was rolled back: the stack is as it was before. Fix the cause and deploy again.",
-        "ROLLBACK_COMPLETE" => "the creation was rolled back: remove the stack with destroy, fix the cause and deploy again.",
-        "UPDATE_ROLLBACK_FAILED" => "the rollback failed too: fix the resource by hand, then `aws cloudformation continue-update-rollback`.",
+        "UPDATE_ROLLBACK_COMPLETE" => {
+            "the update was rolled back: the stack is as it was before. Fix the cause and deploy again."
+        }
+        "ROLLBACK_COMPLETE" => {
+            "the creation was rolled back: remove the stack with destroy, fix the cause and deploy again."
+        }
+        "UPDATE_ROLLBACK_FAILED" => {
+            "the rollback failed too: fix the resource by hand, then `aws cloudformation continue-update-rollback`."
+        }
         "DELETE_FAILED" => "some resources could not be deleted: see the cause, fix it and run destroy again.",
         _ => "see the events above.",
     };
@@ -608,7 +638,14 @@ fn progress_for<'a>(console: &'a mut Console<'_>, stack: &str, total: usize) -> 
     }
 }
 
-async fn execute(aws: &Aws, a: &Artifact, cs: &ChangeSet, diff: &StackDiff, settings: &Settings, console: &mut Console<'_>) -> Result<(), Error> {
+async fn execute(
+    aws: &Aws,
+    a: &Artifact,
+    cs: &ChangeSet,
+    diff: &StackDiff,
+    settings: &Settings,
+    console: &mut Console<'_>,
+) -> Result<(), Error> {
     let mut cursor = EventCursor::default();
     let deployed = describe(aws, &a.stack).await?;
     let id = deployed.map(|d| d.id).unwrap_or_else(|| a.stack.clone());
@@ -636,14 +673,25 @@ async fn execute(aws: &Aws, a: &Artifact, cs: &ChangeSet, diff: &StackDiff, sett
     finish_outputs(&a.stack, &outputs, settings, console)
 }
 
-fn finish_outputs(stack: &str, outputs: &BTreeMap<String, String>, settings: &Settings, console: &mut Console<'_>) -> Result<(), Error> {
+fn finish_outputs(
+    stack: &str,
+    outputs: &BTreeMap<String, String>,
+    settings: &Settings,
+    console: &mut Console<'_>,
+) -> Result<(), Error> {
     console.say(&outputs::render(stack, outputs));
     let path = outputs::write(&settings.out_dir, stack, outputs)?;
     console.say(&format!("Outputs written to {}", path.display()));
     Ok(())
 }
 
-async fn destroy(aws: &Aws, a: &Artifact, deployed: Option<Deployed>, settings: &Settings, console: &mut Console<'_>) -> Result<bool, Error> {
+async fn destroy(
+    aws: &Aws,
+    a: &Artifact,
+    deployed: Option<Deployed>,
+    settings: &Settings,
+    console: &mut Console<'_>,
+) -> Result<bool, Error> {
     let Some(deployed) = deployed else {
         console.say(&format!(
             "Stack {} does not exist in account {} in {}; nothing to destroy.",
@@ -681,7 +729,10 @@ async fn destroy(aws: &Aws, a: &Artifact, deployed: Option<Deployed>, settings: 
     for l in &deleted {
         console.say(&format!("  [-] {l}"));
     }
-    console.say(&format!("Retained, left in the account and no longer managed ({}):", retained.len()));
+    console.say(&format!(
+        "Retained, left in the account and no longer managed ({}):",
+        retained.len()
+    ));
     for l in &retained {
         console.say(&format!("  {l}"));
     }
@@ -730,9 +781,16 @@ mod tests {
     #[test]
     fn blocked_states_say_what_to_do() {
         let m = blocked("Vault", "ROLLBACK_COMPLETE", Command::Deploy).unwrap();
-        assert!(m.contains("ROLLBACK_COMPLETE") && m.contains("destroy --stack Vault"), "{m}");
-        assert!(blocked("Vault", "UPDATE_ROLLBACK_FAILED", Command::Diff).unwrap().contains("continue-update-rollback"));
-        assert!(blocked("Vault", "UPDATE_IN_PROGRESS", Command::Destroy).unwrap().contains("Wait"));
+        assert!(
+            m.contains("ROLLBACK_COMPLETE") && m.contains("destroy --stack Vault"),
+            "{m}"
+        );
+        assert!(blocked("Vault", "UPDATE_ROLLBACK_FAILED", Command::Diff)
+            .unwrap()
+            .contains("continue-update-rollback"));
+        assert!(blocked("Vault", "UPDATE_IN_PROGRESS", Command::Destroy)
+            .unwrap()
+            .contains("Wait"));
         assert_eq!(blocked("Vault", "ROLLBACK_COMPLETE", Command::Destroy), None);
         assert_eq!(blocked("Vault", "UPDATE_ROLLBACK_COMPLETE", Command::Deploy), None);
         assert_eq!(blocked("Vault", "REVIEW_IN_PROGRESS", Command::Deploy), None);
@@ -741,12 +799,15 @@ mod tests {
     #[test]
     fn planned_rules_resolve_listener_parameters() {
         let t: Json = serde_json::json!({
-            "Parameters": {"L": {"Type": "String"}, "D": {"Type": "String", "Default": "arn:aws:elasticloadbalancing:x:1:listener/d"}},
-            "Resources": {
-                "R": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": {"Ref": "L"}, "Priority": 1}},
-                "S": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": {"Ref": "D"}, "Priority": 7}}
-            }});
-        let values = BTreeMap::from([("L".to_string(), "arn:aws:elasticloadbalancing:x:1:listener/l".to_string())]);
+        "Parameters": {"L": {"Type": "String"}, "D": {"Type": "String", "Default": "arn:aws:elasticloadbalancing:x:1:listener/d"}},
+        "Resources": {
+            "R": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": {"Ref": "L"}, "Priority": 1}},
+            "S": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": {"Ref": "D"}, "Priority": 7}}
+        }});
+        let values = BTreeMap::from([(
+            "L".to_string(),
+            "arn:aws:elasticloadbalancing:x:1:listener/l".to_string(),
+        )]);
         let rules = planned_rules(&t, &values);
         assert_eq!(rules[0].listener, "arn:aws:elasticloadbalancing:x:1:listener/l");
         assert_eq!(rules[1].listener, "arn:aws:elasticloadbalancing:x:1:listener/d");

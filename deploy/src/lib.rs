@@ -122,7 +122,7 @@ pub struct Console<'a> {
 
 impl Console<'_> {
     pub fn say(&mut self, text: &str) {
-        let _ = writeln!(self.out, "{text}");
+        let _ = writeln!(self.out, "{}", text.trim_end());
     }
     pub fn warn(&mut self, text: &str) {
         let _ = writeln!(self.err, "{text}");
@@ -177,7 +177,12 @@ async fn run_async(command: Command, artifacts: &[Artifact], settings: &Settings
     }
     // Guard every stack before touching any.
     for a in &stacks {
-        if let Err(e) = aws.guard(&a.stack, a.account.as_deref(), a.region.as_deref(), &settings.environment_source) {
+        if let Err(e) = aws.guard(
+            &a.stack,
+            a.account.as_deref(),
+            a.region.as_deref(),
+            &settings.environment_source,
+        ) {
             console.warn(&format!("error: {e}"));
             return exit::ERROR;
         }
@@ -204,6 +209,40 @@ async fn run_async(command: Command, artifacts: &[Artifact], settings: &Settings
     }
 }
 
+/// Deploys the template staging stack ([`bootstrap`]) into the credentials'
+/// account and region. Returns the exit code.
+pub fn bootstrap(settings: &Settings, console: &mut Console<'_>) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            console.warn(&format!("error: cannot start the async runtime: {e}"));
+            return exit::ERROR;
+        }
+    };
+    runtime.block_on(async {
+        let result = async {
+            let aws = aws::Aws::connect(None).await?;
+            console.say(&format!(
+                "Bootstrapping account {} in {}: stack {}, bucket {}",
+                aws.account,
+                aws.region,
+                bootstrap::STACK,
+                bootstrap::bucket_name(&aws.account, &aws.region)
+            ));
+            let artifact = bootstrap::artifact(&aws.account, &aws.region)?;
+            cloudformation::run(Command::Deploy, &aws, &artifact, settings, console).await
+        }
+        .await;
+        match result {
+            Ok(_) => exit::OK,
+            Err(e) => {
+                console.warn(&format!("error: {e}"));
+                exit::ERROR
+            }
+        }
+    })
+}
+
 /// The CloudFormation output ids of `stack` (the names given to
 /// `stack.output`), which the outputs file uses for both backends.
 fn cloudformation_output_names(artifacts: &[Artifact], stack: &str) -> Vec<String> {
@@ -211,6 +250,10 @@ fn cloudformation_output_names(artifacts: &[Artifact], stack: &str) -> Vec<Strin
         .iter()
         .find(|a| a.stack == stack && a.backend == Backend::CloudFormation)
         .and_then(|a| serde_json::from_str::<serde_json::Value>(&a.text).ok())
-        .and_then(|t| t.get("Outputs").and_then(|o| o.as_object()).map(|o| o.keys().cloned().collect()))
+        .and_then(|t| {
+            t.get("Outputs")
+                .and_then(|o| o.as_object())
+                .map(|o| o.keys().cloned().collect())
+        })
         .unwrap_or_default()
 }

@@ -41,7 +41,10 @@ pub async fn resolve(signed: &Signed, lookups: &[ParameterLookup], place: &str) 
         };
         let query = l.query.clone().try_map(|i| input(&i))?;
         let (searched, value) = resolve_one(signed, &query).await.map_err(|e| {
-            Error::new(format!("parameter {}: {e} (in {place}). Nothing was changed.", l.parameter))
+            Error::new(format!(
+                "parameter {}: {e} (in {place}). Nothing was changed.",
+                l.parameter
+            ))
         })?;
         values.insert(l.parameter.clone(), value.clone());
         out.push(Resolved {
@@ -79,7 +82,13 @@ fn filter_params(filters: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// An EC2 `Describe*` call with filters, following `nextToken`; returns each
 /// item's `id_field`.
-async fn ec2_ids(signed: &Signed, action: &str, list: &str, id_field: &str, filters: &[(&str, &str)]) -> Result<Vec<String>, Error> {
+async fn ec2_ids(
+    signed: &Signed,
+    action: &str,
+    list: &str,
+    id_field: &str,
+    filters: &[(&str, &str)],
+) -> Result<Vec<String>, Error> {
     let mut ids = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -89,7 +98,11 @@ async fn ec2_ids(signed: &Signed, action: &str, list: &str, id_field: &str, filt
         }
         let text = signed.query(Service::Ec2, action, &params).await?;
         let doc = xml::parse(&text)?;
-        ids.extend(xml::items(&doc, list).into_iter().filter_map(|i| xml::child(i, id_field)));
+        ids.extend(
+            xml::items(&doc, list)
+                .into_iter()
+                .filter_map(|i| xml::child(i, id_field)),
+        );
         token = doc
             .root_element()
             .children()
@@ -139,7 +152,10 @@ pub async fn resolve_one(signed: &Signed, q: &LookupQuery<String>) -> Result<(St
                 &[("group-name", name), ("vpc-id", vpc)],
             )
             .await?;
-            Ok((searched.clone(), exactly_one("security group", &searched, ids, "give the group by id")?))
+            Ok((
+                searched.clone(),
+                exactly_one("security group", &searched, ids, "give the group by id")?,
+            ))
         }
         LookupQuery::LoadBalancerByName { name } => {
             let searched = format!("load balancer named {name}");
@@ -155,13 +171,23 @@ pub async fn resolve_one(signed: &Signed, q: &LookupQuery<String>) -> Result<(St
                 Err(e) if e.code() == Some("LoadBalancerNotFound") => Vec::new(),
                 Err(e) => return Err(e),
             };
-            Ok((searched.clone(), exactly_one("load balancer", &searched, arns, "check the name, or give the ARN")?))
+            Ok((
+                searched.clone(),
+                exactly_one("load balancer", &searched, arns, "check the name, or give the ARN")?,
+            ))
         }
         LookupQuery::ListenerByPort { load_balancer, port } => {
             let searched = format!("listener on port {port} of {load_balancer}");
             let listeners = describe_listeners(signed, load_balancer).await?;
-            let arns: Vec<String> = listeners.into_iter().filter(|(_, p)| p == port).map(|(a, _)| a).collect();
-            Ok((searched.clone(), exactly_one("listener", &searched, arns, "check the port, or give the listener ARN")?))
+            let arns: Vec<String> = listeners
+                .into_iter()
+                .filter(|(_, p)| p == port)
+                .map(|(a, _)| a)
+                .collect();
+            Ok((
+                searched.clone(),
+                exactly_one("listener", &searched, arns, "check the port, or give the listener ARN")?,
+            ))
         }
         LookupQuery::IamRoleByName { name } => {
             let searched = format!("IAM role named {name}");
@@ -171,7 +197,10 @@ pub async fn resolve_one(signed: &Signed, q: &LookupQuery<String>) -> Result<(St
                 Err(e) if e.code() == Some("NoSuchEntity") => Vec::new(),
                 Err(e) => return Err(e),
             };
-            Ok((searched.clone(), exactly_one("IAM role", &searched, arns, "check the name, or give the ARN")?))
+            Ok((
+                searched.clone(),
+                exactly_one("IAM role", &searched, arns, "check the name, or give the ARN")?,
+            ))
         }
     }
 }
@@ -241,7 +270,11 @@ pub struct PlannedRule {
 
 /// Warnings for planned rules whose priority is already taken on their
 /// listener by a rule the stack does not own (`owned`: rule ARNs of the stack).
-pub async fn priority_clashes(signed: &Signed, planned: &[PlannedRule], owned: &[String]) -> Result<Vec<String>, Error> {
+pub async fn priority_clashes(
+    signed: &Signed,
+    planned: &[PlannedRule],
+    owned: &[String],
+) -> Result<Vec<String>, Error> {
     let mut warnings = Vec::new();
     let mut cache: BTreeMap<String, Vec<ListenerRule>> = BTreeMap::new();
     for p in planned {

@@ -12,7 +12,12 @@ use crate::Error;
 /// Maps a Terraform output name (`bucket_name`) to the stack's output id
 /// (`BucketName`) by comparing letters and digits only; unknown names stay.
 pub fn output_id(terraform_name: &str, ids: &[String]) -> String {
-    let key = |s: &str| -> String { s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect() };
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
     let wanted = key(terraform_name);
     ids.iter()
         .find(|id| key(id) == wanted)

@@ -166,8 +166,10 @@ impl<'a> Progress<'a> {
     pub fn terminal(stack: &str, total: usize) -> Progress<'a> {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{prefix} [{elapsed_precise}] {bar:30} {pos}/{len} resources {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{elapsed_precise}] {bar:30} {pos}/{len} resources {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.set_prefix(stack.to_string());
         bar.enable_steady_tick(Duration::from_millis(250));
@@ -249,7 +251,11 @@ mod tests {
     fn the_cursor_returns_unseen_events_oldest_first() {
         let mut c = EventCursor::default();
         c.skip(&[ev("Old", 1, "CREATE_COMPLETE", None)]);
-        let page = [ev("A", 3, "CREATE_COMPLETE", None), ev("A", 2, "CREATE_IN_PROGRESS", None), ev("Old", 1, "CREATE_COMPLETE", None)];
+        let page = [
+            ev("A", 3, "CREATE_COMPLETE", None),
+            ev("A", 2, "CREATE_IN_PROGRESS", None),
+            ev("Old", 1, "CREATE_COMPLETE", None),
+        ];
         let ids: Vec<String> = c.take_new(&page).into_iter().map(|e| e.event_id).collect();
         assert_eq!(ids, ["A-2", "A-3"]);
         assert!(c.take_new(&page).is_empty());

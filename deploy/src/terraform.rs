@@ -141,14 +141,18 @@ pub async fn run(
     let binary = find_terraform()?;
     let dir = settings.out_dir.join("terraform").join(&a.stack);
     if !dir.join("main.tf.json").is_file() {
-        return Err(Error::new(format!("{} has no main.tf.json: synthesize first", dir.display())));
+        return Err(Error::new(format!(
+            "{} has no main.tf.json: synthesize first",
+            dir.display()
+        )));
     }
     let tf = Tf { binary, dir: &dir };
     let state_path = local_state_path(settings, &a.stack);
     match &settings.terraform_state {
         TerraformState::Local => {
             let parent = state_path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(parent).map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
         }
         TerraformState::S3 { bucket, .. } => {
             let version: Json = serde_json::from_str(&tf.run(&["version", "-json"])?).unwrap_or_default();
@@ -168,20 +172,33 @@ pub async fn run(
     }
     let state_abs = std::path::absolute(&state_path).unwrap_or(state_path.clone());
     let backend = backend_config(settings, &a.stack, &state_abs, &aws.region);
-    std::fs::write(dir.join(BACKEND_FILE), serde_json::to_string_pretty(&backend).unwrap_or_default() + "\n")
-        .map_err(|e| Error::new(format!("cannot write {}: {e}", dir.join(BACKEND_FILE).display())))?;
+    std::fs::write(
+        dir.join(BACKEND_FILE),
+        serde_json::to_string_pretty(&backend).unwrap_or_default() + "\n",
+    )
+    .map_err(|e| Error::new(format!("cannot write {}: {e}", dir.join(BACKEND_FILE).display())))?;
     match &settings.terraform_state {
         TerraformState::Local => console.say(&format!("Terraform state: {}", state_path.display())),
         TerraformState::S3 { .. } => console.say(&format!(
             "Terraform state: s3://{}/{}",
-            backend["terraform"]["backend"]["s3"]["bucket"].as_str().unwrap_or_default(),
-            backend["terraform"]["backend"]["s3"]["key"].as_str().unwrap_or_default()
+            backend["terraform"]["backend"]["s3"]["bucket"]
+                .as_str()
+                .unwrap_or_default(),
+            backend["terraform"]["backend"]["s3"]["key"]
+                .as_str()
+                .unwrap_or_default()
         )),
     }
     tf.run(&["init", "-input=false", "-no-color"])?;
     let plan_path = dir.join(PLAN_FILE);
     let out_arg = format!("-out={PLAN_FILE}");
-    let mut plan_args = vec!["plan", "-input=false", "-no-color", "-lock-timeout=60s", out_arg.as_str()];
+    let mut plan_args = vec![
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock-timeout=60s",
+        out_arg.as_str(),
+    ];
     if command == Command::Destroy {
         plan_args.push("-destroy");
     }
@@ -263,7 +280,11 @@ async fn apply_if_wanted(
         progress.finish();
         (ok, progress.root_cause.describe())
     };
-    let verb = if command == Command::Destroy { "destroyed" } else { "deployed" };
+    let verb = if command == Command::Destroy {
+        "destroyed"
+    } else {
+        "deployed"
+    };
     if !ok {
         let text = format!(
             "{}: {} failed\n  cause: {}\n  next: Terraform does not roll back: what was changed before the failure stays, recorded in the state. Fix the cause and run it again.",
@@ -273,7 +294,11 @@ async fn apply_if_wanted(
         );
         return Err(Error::new(text));
     }
-    console.say(&format!("{}: {verb} in {:.0} s", a.stack, started.elapsed().as_secs_f64()));
+    console.say(&format!(
+        "{}: {verb} in {:.0} s",
+        a.stack,
+        started.elapsed().as_secs_f64()
+    ));
     if command == Command::Destroy {
         outputs::remove(&settings.out_dir, &a.stack);
         Ok(())
@@ -319,7 +344,10 @@ pub fn apply_line(line: &Json, errored: &mut BTreeMap<String, Event>) -> Vec<Eve
     let make = |status: String, reason: Option<String>| Event {
         timestamp: line["@timestamp"].as_str().unwrap_or_default().to_string(),
         id: address.clone(),
-        resource_type: hook["resource"]["resource_type"].as_str().unwrap_or_default().to_string(),
+        resource_type: hook["resource"]["resource_type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         status,
         reason,
         is_stack: false,
@@ -330,7 +358,13 @@ pub fn apply_line(line: &Json, errored: &mut BTreeMap<String, Event>) -> Vec<Eve
         "update" => "UPDATE",
         "delete" => "DELETE",
         "replace" => "REPLACE",
-        _ => return if kind == "diagnostic" { diagnostic(line, errored) } else { Vec::new() },
+        _ => {
+            return if kind == "diagnostic" {
+                diagnostic(line, errored)
+            } else {
+                Vec::new()
+            }
+        }
     };
     match kind {
         "apply_start" => vec![make(format!("{verb}_IN_PROGRESS"), None)],
@@ -352,7 +386,12 @@ fn diagnostic(line: &Json, errored: &mut BTreeMap<String, Event>) -> Vec<Event> 
         return Vec::new();
     }
     let summary = d["summary"].as_str().unwrap_or_default();
-    let detail = d["detail"].as_str().unwrap_or_default().lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let detail = d["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     let reason = if detail.is_empty() {
         summary.to_string()
     } else {
@@ -367,7 +406,11 @@ fn diagnostic(line: &Json, errored: &mut BTreeMap<String, Event>) -> Vec<Event> 
         }
         None => vec![Event {
             timestamp: line["@timestamp"].as_str().unwrap_or_default().to_string(),
-            id: if address.is_empty() { "terraform".into() } else { address.into() },
+            id: if address.is_empty() {
+                "terraform".into()
+            } else {
+                address.into()
+            },
             resource_type: String::new(),
             status: "Error".into(),
             reason: Some(reason),
@@ -417,7 +460,13 @@ fn apply(tf: &Tf<'_>, progress: &mut Progress<'_>) -> Result<bool, Error> {
     Ok(status.success())
 }
 
-fn write_outputs(tf: &Tf<'_>, a: &Artifact, cfn_outputs: &[String], settings: &Settings, console: &mut Console<'_>) -> Result<(), Error> {
+fn write_outputs(
+    tf: &Tf<'_>,
+    a: &Artifact,
+    cfn_outputs: &[String],
+    settings: &Settings,
+    console: &mut Console<'_>,
+) -> Result<(), Error> {
     let text = tf.run(&["output", "-json", "-no-color"])?;
     let json: Json = serde_json::from_str(&text).unwrap_or_default();
     let mut values = BTreeMap::new();

@@ -36,11 +36,9 @@ impl Aws {
         let (region, region_source) = match (config.region(), fallback_region) {
             (Some(r), _) => (r.to_string(), "the AWS configuration (AWS_REGION or the profile)"),
             (None, Some(r)) => (r.to_string(), "the stack (no region is configured)"),
-            (None, None) => {
-                return Err(Error::new(
-                    "no AWS region is configured and the stack does not name one: set AWS_REGION (or a profile's region)",
-                ))
-            }
+            (None, None) => return Err(Error::new(
+                "no AWS region is configured and the stack does not name one: set AWS_REGION (or a profile's region)",
+            )),
         };
         let config = config.into_builder().region(Region::new(region.clone())).build();
         if config.credentials_provider().is_none() {
@@ -153,7 +151,10 @@ mod tests {
     #[test]
     fn guard_names_both_accounts_and_both_regions() {
         // The guard needs no network: build an Aws around a dummy config.
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let aws = rt.block_on(async {
             let config = aws_config::SdkConfig::builder()
                 .region(aws_config::Region::new("us-east-1"))
@@ -172,7 +173,9 @@ mod tests {
                 caller: "arn:aws:iam::999999999999:user/me".into(),
             }
         });
-        assert!(aws.guard("Vault", Some("999999999999"), Some("us-east-1"), "env dev").is_ok());
+        assert!(aws
+            .guard("Vault", Some("999999999999"), Some("us-east-1"), "env dev")
+            .is_ok());
         assert!(aws.guard("Vault", None, None, "env dev").is_ok());
         let e = aws
             .guard("Vault", Some("123456789012"), Some("eu-west-2"), "environment dev")

@@ -217,7 +217,12 @@ impl Signed {
         if (200..300).contains(&status) {
             Ok(())
         } else {
-            Err(service_error(Service::S3, "PutObject", status, &String::from_utf8_lossy(&answer)))
+            Err(service_error(
+                Service::S3,
+                "PutObject",
+                status,
+                &String::from_utf8_lossy(&answer),
+            ))
         }
     }
 

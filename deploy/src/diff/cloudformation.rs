@@ -94,11 +94,19 @@ pub fn build(stack: &str, old: Option<&Json>, new: &Json, changes: &[ChangeSetCh
     if let (Some(Json::Object(_)), _) | (_, Some(Json::Object(_))) = (&old_out, &new_out) {
         let empty = Json::Object(Default::default());
         let (a, b) = (old_out.unwrap_or(empty.clone()), new_out.unwrap_or(empty));
-        for (name, _) in a.as_object().into_iter().flatten().chain(b.as_object().into_iter().flatten()) {
+        for (name, _) in a
+            .as_object()
+            .into_iter()
+            .flatten()
+            .chain(b.as_object().into_iter().flatten())
+        {
             if out_changes.iter().any(|c| &c.path == name) {
                 continue;
             }
-            let (x, y) = (a.get(name).map(|o| o.get("Value").cloned().unwrap_or_default()), b.get(name).map(|o| o.get("Value").cloned().unwrap_or_default()));
+            let (x, y) = (
+                a.get(name).map(|o| o.get("Value").cloned().unwrap_or_default()),
+                b.get(name).map(|o| o.get("Value").cloned().unwrap_or_default()),
+            );
             if x != y {
                 out_changes.push(PropertyChange {
                     path: name.clone(),
@@ -131,7 +139,12 @@ mod tests {
     fn a_renamed_table_is_replaced_by_its_create_only_name_when_the_change_set_is_silent() {
         let old = json!({"Resources": {"Items": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {"TableName": "a", "BillingMode": "PAY_PER_REQUEST"}}}});
         let new = json!({"Resources": {"Items": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {"TableName": "b", "BillingMode": "PAY_PER_REQUEST"}}}});
-        let d = build("S", Some(&old), &new, &[change("Modify", "Items", "AWS::DynamoDB::Table")]);
+        let d = build(
+            "S",
+            Some(&old),
+            &new,
+            &[change("Modify", "Items", "AWS::DynamoDB::Table")],
+        );
         let c = &d.changes[0];
         assert_eq!(c.action, Action::Replace);
         assert_eq!(c.replacement, Replacement::Yes(vec!["TableName".into()]));

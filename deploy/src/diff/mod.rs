@@ -357,7 +357,8 @@ mod tests {
 
     #[test]
     fn terraform_policy_text_and_security_group_rules_count_as_grants() {
-        let policy = json!({"policy": "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sqs:*\",\"Resource\":\"*\"}]}"});
+        let policy =
+            json!({"policy": "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sqs:*\",\"Resource\":\"*\"}]}"});
         assert_eq!(grants("aws_iam_role_policy", &policy).len(), 1);
         let sg = json!({"SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "SourceSecurityGroupId": {"Ref": "Lb"}}]});
         assert_eq!(grants("AWS::EC2::SecurityGroup", &sg).len(), 1);

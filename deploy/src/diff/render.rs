@@ -52,7 +52,11 @@ fn headline(c: &ResourceChange) -> String {
 
 /// Why replacing or removing `c` loses data.
 fn data_loss_line(c: &ResourceChange) -> String {
-    let what = if c.action == Action::Remove { "removing" } else { "replacing" };
+    let what = if c.action == Action::Remove {
+        "removing"
+    } else {
+        "replacing"
+    };
     if c.retained {
         format!(
             "{}: retained (DeletionPolicy Retain): {what} it leaves the old one in the account, no longer managed by this stack",

@@ -90,7 +90,12 @@ mod tests {
             Replacement::No
         );
         assert_eq!(
-            decide(Some("True"), (&s(&["KeySchema"]), &[]), &s(&["BillingMode"]), Some(only)),
+            decide(
+                Some("True"),
+                (&s(&["KeySchema"]), &[]),
+                &s(&["BillingMode"]),
+                Some(only)
+            ),
             Replacement::Yes(s(&["KeySchema"]))
         );
         assert_eq!(
@@ -117,11 +122,25 @@ mod tests {
             Replacement::Yes(s(&["GroupDescription"]))
         );
         let nested: &[&str] = &["/properties/Config/Name"];
-        assert!(matches!(decide(None, (&[], &[]), &s(&["Config"]), Some(nested)), Replacement::Yes(_)));
-        assert!(matches!(decide(None, (&[], &[]), &s(&["Config.Name"]), Some(nested)), Replacement::Yes(_)));
-        assert_eq!(decide(None, (&[], &[]), &s(&["Config.Other"]), Some(nested)), Replacement::No);
         assert!(matches!(
-            decide(None, (&[], &[]), &s(&["Items[2].Name"]), Some(&["/properties/Items/*/Name"])),
+            decide(None, (&[], &[]), &s(&["Config"]), Some(nested)),
+            Replacement::Yes(_)
+        ));
+        assert!(matches!(
+            decide(None, (&[], &[]), &s(&["Config.Name"]), Some(nested)),
+            Replacement::Yes(_)
+        ));
+        assert_eq!(
+            decide(None, (&[], &[]), &s(&["Config.Other"]), Some(nested)),
+            Replacement::No
+        );
+        assert!(matches!(
+            decide(
+                None,
+                (&[], &[]),
+                &s(&["Items[2].Name"]),
+                Some(&["/properties/Items/*/Name"])
+            ),
             Replacement::Yes(_)
         ));
         // Unknown type: no claim.

@@ -6,7 +6,9 @@
 
 use serde_json::Value as Json;
 
-use super::{classify_security, property_changes, Action, PropertyChange, Replacement, ResourceChange, StackDiff, UNKNOWN};
+use super::{
+    classify_security, property_changes, Action, PropertyChange, Replacement, ResourceChange, StackDiff, UNKNOWN,
+};
 
 /// Marks values only known after apply (`after_unknown` is a mirror of `after`
 /// with `true` where the value is unknown).
@@ -100,9 +102,9 @@ pub fn build(stack: &str, plan: &Json) -> StackDiff {
             property_changes("", before.as_ref(), after.as_ref(), &mut properties);
             let forcing = replace_paths(&rc["change"]);
             for p in &mut properties {
-                p.forces_replacement = forcing
-                    .iter()
-                    .any(|f| p.path == *f || p.path.starts_with(&format!("{f}.")) || p.path.starts_with(&format!("{f}[")));
+                p.forces_replacement = forcing.iter().any(|f| {
+                    p.path == *f || p.path.starts_with(&format!("{f}.")) || p.path.starts_with(&format!("{f}["))
+                });
             }
             if action == Action::Replace {
                 change.replacement = Replacement::Yes(forcing);
