@@ -35,26 +35,31 @@ pub struct Deployed {
 /// Describes the stack named `name`, or `None` if there is none.
 pub async fn describe(aws: &Aws, name: &str) -> Result<Option<Deployed>, Error> {
     match aws.cfn.describe_stacks().stack_name(name).send().await {
-        Ok(out) => Ok(out.stacks().first().map(|s| Deployed {
-            id: s.stack_id().unwrap_or(name).to_string(),
-            status: s.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
-            reason: s.stack_status_reason().map(str::to_string),
-            outputs: s
-                .outputs()
-                .iter()
-                .filter_map(|o| {
-                    Some((
-                        o.output_key()?.to_string(),
-                        o.output_value().unwrap_or_default().to_string(),
-                    ))
-                })
-                .collect(),
-            parameters: s
-                .parameters()
-                .iter()
-                .filter_map(|p| p.parameter_key().map(str::to_string))
-                .collect(),
-        })),
+        // A deleted stack is described by its id (ARN) only; moto also answers by name.
+        Ok(out) => Ok(out
+            .stacks()
+            .first()
+            .filter(|s| s.stack_status().map(|s| s.as_str()) != Some("DELETE_COMPLETE") || name.starts_with("arn:"))
+            .map(|s| Deployed {
+                id: s.stack_id().unwrap_or(name).to_string(),
+                status: s.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                reason: s.stack_status_reason().map(str::to_string),
+                outputs: s
+                    .outputs()
+                    .iter()
+                    .filter_map(|o| {
+                        Some((
+                            o.output_key()?.to_string(),
+                            o.output_value().unwrap_or_default().to_string(),
+                        ))
+                    })
+                    .collect(),
+                parameters: s
+                    .parameters()
+                    .iter()
+                    .filter_map(|p| p.parameter_key().map(str::to_string))
+                    .collect(),
+            })),
         Err(e) => {
             let e = sdk_error("DescribeStacks", e);
             if e.message().contains("does not exist") {

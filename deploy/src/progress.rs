@@ -54,7 +54,12 @@ impl Event {
 
     /// The line shown for this event (without the clock).
     pub fn line(&self) -> String {
-        let mut line = format!("{:<28} {:<44} {}", self.status, self.resource_type, self.id);
+        // A Terraform address already names its type.
+        let mut line = if self.resource_type.is_empty() || self.id.starts_with(&format!("{}.", self.resource_type)) {
+            format!("{:<20} {}", self.status, self.id)
+        } else {
+            format!("{:<20} {} {}", self.status, self.resource_type, self.id)
+        };
         if let Some(r) = self.reason.as_deref().filter(|r| !r.is_empty()) {
             line.push_str("  ");
             line.push_str(r);

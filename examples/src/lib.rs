@@ -6,6 +6,7 @@ use constructs::App;
 pub mod blog;
 pub mod minimal;
 pub mod scale;
+pub mod storage;
 pub mod suppressions;
 
 /// A function building an app.
@@ -19,6 +20,7 @@ pub fn all_apps() -> Vec<(&'static str, AppBuilder)> {
         ("vault-prod", vault_prod),
         ("blog", blog::app),
         ("minimal", minimal::app),
+        ("storage", storage::app),
         ("suppressions", suppressions::app),
         ("orders", orders::app),
     ]

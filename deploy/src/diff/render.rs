@@ -46,8 +46,13 @@ fn replacement_note(c: &ResourceChange) -> String {
     }
 }
 
+/// `[~] AWS::ECS::Service ApiService`; a Terraform address already names its type.
 fn headline(c: &ResourceChange) -> String {
-    format!("{} {} {}", c.action.marker(), c.resource_type, c.id)
+    if c.id.starts_with(&format!("{}.", c.resource_type)) {
+        format!("{} {}", c.action.marker(), c.id)
+    } else {
+        format!("{} {} {}", c.action.marker(), c.resource_type, c.id)
+    }
 }
 
 /// Why replacing or removing `c` loses data.
