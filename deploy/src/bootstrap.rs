@@ -109,6 +109,6 @@ mod tests {
         assert!(constructs::checks::check(&app("123456789012", "eu-west-2"))
             .findings
             .iter()
-            .all(|f| f.severity != constructs::checks::Severity::Error));
+            .all(|f| f.severity() != constructs::checks::Severity::Error));
     }
 }

@@ -607,10 +607,15 @@ pub async fn watch(
     }
 }
 
-/// The final lines for an [`Ending`].
-pub fn summary(stack: &str, verb: &str, ending: &Ending, elapsed: Duration) -> String {
+/// The final lines for an [`Ending`] of a deploy (or, `destroy`, a destroy).
+pub fn summary(stack: &str, destroy: bool, ending: &Ending, elapsed: Duration) -> String {
+    let (verb, done) = if destroy {
+        ("destroy", "destroyed")
+    } else {
+        ("deploy", "deployed")
+    };
     if ending.ok {
-        return format!("{stack}: {verb} ({}) in {:.0} s", ending.status, elapsed.as_secs_f64());
+        return format!("{stack}: {done} ({}) in {:.0} s", ending.status, elapsed.as_secs_f64());
     }
     let mut text = format!("{stack}: {verb} failed; the stack is {}", ending.status);
     if let Some(cause) = &ending.root_cause {
@@ -669,7 +674,7 @@ async fn execute(
         let elapsed = progress.elapsed();
         (ending, elapsed)
     };
-    let text = summary(&a.stack, "deployed", &ending.0, ending.1);
+    let text = summary(&a.stack, false, &ending.0, ending.1);
     if !ending.0.ok {
         return Err(Error::new(text));
     }
@@ -770,7 +775,7 @@ async fn destroy(
         let elapsed = progress.elapsed();
         (ending, elapsed)
     };
-    let text = summary(&a.stack, "destroyed", &ending, elapsed);
+    let text = summary(&a.stack, true, &ending, elapsed);
     if !ending.ok {
         return Err(Error::new(text));
     }
