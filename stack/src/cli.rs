@@ -316,7 +316,10 @@ impl<'a> Interaction<'a> {
         #[cfg(not(feature = "deploy"))]
         {
             let _ = stdin;
-            Interaction::none()
+            Interaction {
+                progress_bar: false,
+                input: None,
+            }
         }
     }
 }
@@ -720,7 +723,7 @@ fn run_deploy(
 
 /// What a binary built without the `deploy` feature says.
 #[cfg(not(feature = "deploy"))]
-const WITHOUT_DEPLOY: &str = "this binary was built without the `deploy` feature of the `stack` crate (it keeps the AWS SDK out of the build); build it with the feature on (the default) to use diff, deploy, destroy and bootstrap";
+const WITHOUT_DEPLOY: &str = "diff, deploy, destroy and bootstrap need the `deploy` feature of the `stack` crate, which this binary was built without (it keeps the AWS SDK out of the synth build): run `cargo run -p stack --features deploy -- <command>`, or depend on stack with `features = [\"deploy\"]` in your own crate";
 
 #[cfg(feature = "deploy")]
 fn bootstrap_command(
