@@ -197,7 +197,12 @@ async fn resources(aws: &Aws, stack: &str) -> Result<Vec<(String, String, String
             .send()
             .await
             .map_err(|e| sdk_error("ListStackResources", e))?;
-        for r in page.stack_resource_summaries() {
+        // moto lists some resources without a logical id; AWS never does.
+        for r in page
+            .stack_resource_summaries()
+            .iter()
+            .filter(|r| r.logical_resource_id().is_some_and(|l| !l.is_empty()))
+        {
             out.push((
                 r.logical_resource_id().unwrap_or_default().to_string(),
                 r.resource_type().unwrap_or_default().to_string(),

@@ -73,7 +73,7 @@ impl World {
     /// Runs a boto3 snippet against moto (`cfn`, `ec2` clients are defined).
     fn python(&self, code: &str) {
         let prelude = format!(
-            "import boto3, json\ns = boto3.session.Session(aws_access_key_id='testing', aws_secret_access_key='testing', region_name='eu-west-2')\ncfn = s.client('cloudformation', endpoint_url='{0}')\nec2 = s.client('ec2', endpoint_url='{0}')\n",
+            "import boto3, json\ns = boto3.session.Session(aws_access_key_id='testing', aws_secret_access_key='testing', region_name='eu-west-2')\ncfn = s.client('cloudformation', endpoint_url='{0}')\nec2 = s.client('ec2', endpoint_url='{0}')\nelbv2 = s.client('elbv2', endpoint_url='{0}')\n",
             self.server.endpoint
         );
         let out = Command::new(&self.python.path)
@@ -443,4 +443,37 @@ fn terraform_refusals_name_what_is_missing() {
         !w.dir.path().join("out/terraform/Vault/.terraform").exists(),
         "terraform did not run"
     );
+}
+
+#[test]
+fn a_listener_priority_taken_by_another_rule_is_reported_and_blocks_the_deploy() {
+    let Some(w) = World::start("listener priority clash on moto", true) else {
+        return;
+    };
+    let listener = w.network["listener_arn"].as_str().unwrap();
+    w.python(&format!(
+        "elbv2.create_rule(ListenerArn='{listener}', Priority=1, Conditions=[{{'Field': 'path-pattern', 'Values': ['/other*']}}], Actions=[{{'Type': 'fixed-response', 'FixedResponseConfig': {{'StatusCode': '404'}}}}])"
+    ));
+    let diff = w.stack(&["diff"]);
+    assert_eq!(diff.code, 2, "{}", diff.all());
+    let warning = format!(
+        "! ApiListenerRule: priority 1 on listener {listener} is already used by rule arn:aws:elasticloadbalancing:"
+    );
+    assert!(diff.stdout.contains(&warning), "{}", diff.all());
+    assert!(
+        diff.stdout
+            .contains("which this stack does not own; the deploy would fail. Choose a free priority."),
+        "{}",
+        diff.all()
+    );
+    let deploy = w.stack(&["deploy", "--yes"]);
+    assert_eq!(deploy.code, 1, "{}", deploy.all());
+    assert!(
+        deploy
+            .stderr
+            .contains("error: 1 listener rule priority clash(es) (see Warnings above); nothing was changed"),
+        "{}",
+        deploy.all()
+    );
+    w.python("try:\n    cfn.describe_stacks(StackName='Vault')\n    raise SystemExit('a Vault stack exists')\nexcept cfn.exceptions.ClientError:\n    pass");
 }
