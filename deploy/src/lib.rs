@@ -28,7 +28,6 @@ mod error;
 pub mod lookups;
 pub mod outputs;
 pub mod progress;
-pub mod schema;
 pub mod terraform;
 
 use std::io::{BufRead, Write};

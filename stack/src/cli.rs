@@ -605,7 +605,11 @@ fn deploy_command(
     };
     let backend: Backend = args.target.into();
     if !app.backends().contains(&backend) {
-        let _ = writeln!(err, "error: this app is not rendered for {}; choose another --target", backend.name());
+        let _ = writeln!(
+            err,
+            "error: this app is not rendered for {}; choose another --target",
+            backend.name()
+        );
         return ExitCode::FAILURE;
     }
     let Some(artifacts) = synth_checked(&app, &app.backends(), false, err) else {

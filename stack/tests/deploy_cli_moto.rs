@@ -22,6 +22,7 @@ use serde_json::Value as Json;
 use stack::tools::{self, MotoServer, Run};
 
 const STACK: &str = env!("CARGO_BIN_EXE_stack");
+const SHIPPED_ENVIRONMENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/environments");
 
 /// A moto_server with the seed's network, and a scratch directory to run in.
 struct World {
@@ -66,6 +67,8 @@ impl World {
 
     fn run_with(&self, args: &[&str], extra: &[(String, String)]) -> Run {
         let mut env = self.server.aws_env();
+        // The binary runs in a scratch directory: point it at the shipped environments.
+        env.push((stack::environment::ENV_DIR_VARIABLE.into(), SHIPPED_ENVIRONMENTS.into()));
         env.extend(extra.iter().cloned());
         tools::run_cli(Path::new(STACK), args, self.dir.path(), &env)
     }
@@ -104,7 +107,7 @@ impl World {
         let dir = self.dir.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         let mut env: Json =
-            serde_json::from_str(&std::fs::read_to_string(stack::vault::environments_dir().join("dev.json")).unwrap())
+            serde_json::from_str(&std::fs::read_to_string(Path::new(SHIPPED_ENVIRONMENTS).join("dev.json")).unwrap())
                 .unwrap();
         env.as_object_mut().unwrap().remove("$schema");
         edit(&mut env);

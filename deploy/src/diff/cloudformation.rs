@@ -62,17 +62,17 @@ pub fn build(stack: &str, old: Option<&Json>, new: &Json, changes: &[ChangeSetCh
                 &mut properties,
             );
             let paths: Vec<String> = properties.iter().map(|p| p.path.clone()).collect();
+            let create_only = replacement::create_only(&c.resource_type).unwrap_or_default();
             change.replacement = replacement::decide(
                 c.replacement.as_deref(),
                 (&c.recreate_always, &c.recreate_conditionally),
                 &paths,
-                replacement::create_only(&c.resource_type),
+                replacement::create_only(&c.resource_type).as_deref(),
             );
             let forcing: Vec<String> = match &change.replacement {
                 Replacement::Yes(p) | Replacement::Maybe(p) => p.clone(),
                 Replacement::No => Vec::new(),
             };
-            let create_only = replacement::create_only(&c.resource_type).unwrap_or(&[]);
             for p in &mut properties {
                 let top = p.path.split(['.', '[']).next().unwrap_or(&p.path);
                 p.forces_replacement = forcing.iter().any(|f| f == &p.path || f == top)

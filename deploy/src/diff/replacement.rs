@@ -10,12 +10,11 @@
 use super::Replacement;
 
 /// The create-only property paths of a CloudFormation resource type, as the
-/// resource schema writes them (`/properties/TableName`), when known.
-///
-/// This is the one place the schema is consulted; `constructs::schema` (the
-/// registry's createOnlyProperties per type) is wired in here when present.
-pub fn create_only(resource_type: &str) -> Option<&'static [&'static str]> {
-    crate::schema::create_only(resource_type)
+/// resource schema writes them (`/properties/TableName`), when known: the one
+/// place the schemas (`constructs::schema`, generated from the registry's
+/// resource provider schemas) are consulted.
+pub fn create_only(resource_type: &str) -> Option<Vec<String>> {
+    constructs::schema::cloudformation::create_only(resource_type)
 }
 
 /// Decides replacement for a modification.
@@ -31,7 +30,7 @@ pub fn decide(
     change_set: Option<&str>,
     recreated: (&[String], &[String]),
     changed: &[String],
-    create_only: Option<&[&str]>,
+    create_only: Option<&[String]>,
 ) -> Replacement {
     match change_set {
         Some("True") => return Replacement::Yes(recreated.0.to_vec()),
@@ -84,7 +83,7 @@ mod tests {
 
     #[test]
     fn the_change_set_answer_wins_over_the_schema() {
-        let only: &[&str] = &["/properties/TableName"];
+        let only = &s(&["/properties/TableName"])[..];
         assert_eq!(
             decide(Some("False"), (&[], &[]), &s(&["TableName"]), Some(only)),
             Replacement::No
@@ -106,7 +105,7 @@ mod tests {
 
     #[test]
     fn without_a_change_set_answer_create_only_properties_decide() {
-        let table: &[&str] = &["/properties/TableName"];
+        let table = &s(&["/properties/TableName"])[..];
         assert_eq!(
             decide(None, (&[], &[]), &s(&["TableName", "BillingMode"]), Some(table)),
             Replacement::Yes(s(&["TableName"]))
@@ -116,12 +115,12 @@ mod tests {
             Replacement::No
         );
         // Nested create-only paths, and a whole object replaced above one.
-        let sg: &[&str] = &["/properties/GroupDescription", "/properties/VpcId"];
+        let sg = &s(&["/properties/GroupDescription", "/properties/VpcId"])[..];
         assert_eq!(
             decide(None, (&[], &[]), &s(&["GroupDescription"]), Some(sg)),
             Replacement::Yes(s(&["GroupDescription"]))
         );
-        let nested: &[&str] = &["/properties/Config/Name"];
+        let nested = &s(&["/properties/Config/Name"])[..];
         assert!(matches!(
             decide(None, (&[], &[]), &s(&["Config"]), Some(nested)),
             Replacement::Yes(_)
@@ -139,7 +138,7 @@ mod tests {
                 None,
                 (&[], &[]),
                 &s(&["Items[2].Name"]),
-                Some(&["/properties/Items/*/Name"])
+                Some(&s(&["/properties/Items/*/Name"])[..])
             ),
             Replacement::Yes(_)
         ));
