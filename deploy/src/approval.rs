@@ -42,15 +42,21 @@ pub fn reason(rule: Approval, diff: &StackDiff) -> Option<String> {
 }
 
 /// Gets approval for `what` (a sentence: "deploying Vault: it broadens …"),
-/// from `--yes` or the terminal; otherwise refuses.
-pub fn obtain(console: &mut Console<'_>, settings: &Settings, what: &str) -> Result<(), Error> {
+/// from `--yes` or the terminal; otherwise refuses. `rule_applies`: the
+/// question comes from `--require-approval` (deploy), not from destroy.
+pub fn obtain(console: &mut Console<'_>, settings: &Settings, what: &str, rule_applies: bool) -> Result<(), Error> {
     if settings.yes {
         console.say(&format!("Approved by --yes: {what}."));
         return Ok(());
     }
     if !console.terminal.can_ask {
+        let never = if rule_applies {
+            " (or --require-approval never)"
+        } else {
+            ""
+        };
         return Err(Error::new(format!(
-            "approval needed ({what}) but there is no terminal to ask on. Nothing was changed: review the diff above, then rerun with --yes (or --require-approval never)."
+            "approval needed ({what}) but there is no terminal to ask on. Nothing was changed: review the diff above, then rerun with --yes{never}."
         )));
     }
     if console.confirm(&format!("{what}. Proceed?")) {

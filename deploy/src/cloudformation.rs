@@ -383,7 +383,7 @@ pub async fn run(
         )));
     }
     if let Some(why) = approval::reason(settings.approval, &diff) {
-        if let Err(e) = approval::obtain(console, settings, &format!("deploying {}: {why}", a.stack)) {
+        if let Err(e) = approval::obtain(console, settings, &format!("deploying {}: {why}", a.stack), true) {
             cs.discard(aws).await;
             return Err(e);
         }
@@ -761,6 +761,7 @@ async fn destroy(
         console,
         settings,
         &format!("destroying stack {} deletes {} resources", a.stack, deleted.len()),
+        false,
     )?;
     let mut source = Api {
         aws,

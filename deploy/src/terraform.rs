@@ -267,7 +267,7 @@ async fn apply_if_wanted(
         _ => approval::reason(settings.approval, diff).map(|w| format!("deploying {}: {w}", a.stack)),
     };
     if let Some(why) = why {
-        approval::obtain(console, settings, &why)?;
+        approval::obtain(console, settings, &why, command == Command::Deploy)?;
     }
     let started = Instant::now();
     let (ok, root_cause) = {

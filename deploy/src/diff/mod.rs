@@ -277,7 +277,17 @@ pub fn classify_security(change: &mut ResourceChange, before: &Json, after: &Jso
     }
     let old = grants(&change.resource_type, before);
     let new = grants(&change.resource_type, after);
-    change.broadening = new.difference(&old).next().is_some();
+    // A policy or rule only known after apply (Terraform: it names a resource
+    // not created yet) cannot be shown not to broaden: count it as broadening.
+    let unknown = before != after && after.to_string().contains(UNKNOWN) && grants_unknown(&change.resource_type);
+    change.broadening = unknown || new.difference(&old).next().is_some();
+}
+
+/// Types whose grants live in values Terraform may know only after apply.
+fn grants_unknown(resource_type: &str) -> bool {
+    resource_type.starts_with("aws_iam_")
+        || resource_type.ends_with("_policy")
+        || resource_type.contains("security_group_")
 }
 
 /// Property-level differences between two JSON values: objects are compared
@@ -353,6 +363,16 @@ mod tests {
             {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}}]});
         classify_security(&mut c, &before, &deny);
         assert!(!c.broadening);
+    }
+
+    #[test]
+    fn a_terraform_policy_known_only_after_apply_counts_as_broadening() {
+        let mut c = ResourceChange::new("aws_iam_role_policy.p", "aws_iam_role_policy", Action::Add);
+        classify_security(&mut c, &Json::Null, &json!({"name": "p", "policy": UNKNOWN}));
+        assert!(c.broadening);
+        let mut sg = ResourceChange::new("aws_security_group.g", "aws_security_group", Action::Add);
+        classify_security(&mut sg, &Json::Null, &json!({"name": "g", "id": UNKNOWN}));
+        assert!(!sg.broadening, "a group without rules grants nothing");
     }
 
     #[test]
