@@ -184,6 +184,19 @@ fn change(c: &aws_sdk_cloudformation::types::Change) -> Option<ChangeSetChange> 
     })
 }
 
+/// The template the stack was deployed with, if it is JSON (GetTemplate).
+async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<Json>, Error> {
+    let t = aws
+        .cfn
+        .get_template()
+        .stack_name(stack)
+        .template_stage(TemplateStage::Original)
+        .send()
+        .await
+        .map_err(|e| sdk_error("GetTemplate", e))?;
+    Ok(t.template_body().and_then(|b| serde_json::from_str::<Json>(b).ok()))
+}
+
 /// The stack's logical ids and physical ids (ListStackResources).
 async fn resources(aws: &Aws, stack: &str) -> Result<Vec<(String, String, String)>, Error> {
     let mut out = Vec::new();
@@ -494,15 +507,7 @@ async fn change_set(
         }
     }
     let old = if exists {
-        let t = aws
-            .cfn
-            .get_template()
-            .stack_name(&a.stack)
-            .template_stage(TemplateStage::Original)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetTemplate", e))?;
-        t.template_body().and_then(|b| serde_json::from_str::<Json>(b).ok())
+        deployed_template(aws, &a.stack).await?
     } else {
         None
     };
@@ -714,17 +719,7 @@ async fn destroy(
         ));
         return Ok(false);
     };
-    let template = aws
-        .cfn
-        .get_template()
-        .stack_name(&a.stack)
-        .template_stage(TemplateStage::Original)
-        .send()
-        .await
-        .map_err(|e| sdk_error("GetTemplate", e))?
-        .template_body()
-        .and_then(|b| serde_json::from_str::<Json>(b).ok())
-        .unwrap_or(Json::Null);
+    let template = deployed_template(aws, &a.stack).await?.unwrap_or(Json::Null);
     let listed = resources(aws, &a.stack).await?;
     let (mut deleted, mut retained, mut protected) = (Vec::new(), Vec::new(), Vec::new());
     for (id, t, physical) in &listed {

@@ -205,20 +205,28 @@ pub async fn resolve_one(signed: &Signed, q: &LookupQuery<String>) -> Result<(St
     }
 }
 
-/// `(listener ARN, port)` of a load balancer's listeners, following `NextMarker`.
-async fn describe_listeners(signed: &Signed, load_balancer: &str) -> Result<Vec<(String, u16)>, Error> {
+/// An ELBv2 `Describe*` call for one parent (`param` = `value`), following
+/// `NextMarker`; returns `fields` of each entry of `list`.
+async fn elbv2_paged(
+    signed: &Signed,
+    action: &str,
+    param: &str,
+    value: &str,
+    list: &str,
+    fields: [&str; 2],
+) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let mut params = vec![("LoadBalancerArn".to_string(), load_balancer.to_string())];
+        let mut params = vec![(param.to_string(), value.to_string())];
         if let Some(m) = &marker {
             params.push(("Marker".into(), m.clone()));
         }
-        let text = signed.query(Service::Elbv2, "DescribeListeners", &params).await?;
+        let text = signed.query(Service::Elbv2, action, &params).await?;
         let doc = xml::parse(&text)?;
-        for item in xml::items(&doc, "Listeners") {
-            if let (Some(arn), Some(port)) = (xml::child(item, "ListenerArn"), xml::child(item, "Port")) {
-                out.push((arn, port.parse().unwrap_or(0)));
+        for item in xml::items(&doc, list) {
+            if let (Some(a), Some(b)) = (xml::child(item, fields[0]), xml::child(item, fields[1])) {
+                out.push((a, b));
             }
         }
         marker = xml::first(&doc, "NextMarker");
@@ -226,6 +234,23 @@ async fn describe_listeners(signed: &Signed, load_balancer: &str) -> Result<Vec<
             return Ok(out);
         }
     }
+}
+
+/// `(listener ARN, port)` of a load balancer's listeners.
+async fn describe_listeners(signed: &Signed, load_balancer: &str) -> Result<Vec<(String, u16)>, Error> {
+    let listeners = elbv2_paged(
+        signed,
+        "DescribeListeners",
+        "LoadBalancerArn",
+        load_balancer,
+        "Listeners",
+        ["ListenerArn", "Port"],
+    )
+    .await?;
+    Ok(listeners
+        .into_iter()
+        .map(|(arn, port)| (arn, port.parse().unwrap_or(0)))
+        .collect())
 }
 
 /// An existing rule on a listener.
@@ -236,27 +261,21 @@ pub struct ListenerRule {
     pub priority: String,
 }
 
-/// Every rule on `listener` (`DescribeRules`, following `NextMarker`).
+/// Every rule on `listener` (`DescribeRules`).
 pub async fn describe_rules(signed: &Signed, listener: &str) -> Result<Vec<ListenerRule>, Error> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let mut params = vec![("ListenerArn".to_string(), listener.to_string())];
-        if let Some(m) = &marker {
-            params.push(("Marker".into(), m.clone()));
-        }
-        let text = signed.query(Service::Elbv2, "DescribeRules", &params).await?;
-        let doc = xml::parse(&text)?;
-        for item in xml::items(&doc, "Rules") {
-            if let (Some(arn), Some(priority)) = (xml::child(item, "RuleArn"), xml::child(item, "Priority")) {
-                out.push(ListenerRule { arn, priority });
-            }
-        }
-        marker = xml::first(&doc, "NextMarker");
-        if marker.is_none() {
-            return Ok(out);
-        }
-    }
+    let rules = elbv2_paged(
+        signed,
+        "DescribeRules",
+        "ListenerArn",
+        listener,
+        "Rules",
+        ["RuleArn", "Priority"],
+    )
+    .await?;
+    Ok(rules
+        .into_iter()
+        .map(|(arn, priority)| ListenerRule { arn, priority })
+        .collect())
 }
 
 /// A rule this stack adds: on which listener, at which priority.

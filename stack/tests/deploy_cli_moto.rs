@@ -21,6 +21,8 @@ use std::process::Command;
 use serde_json::Value as Json;
 use stack::tools::{self, MotoServer, Run};
 
+mod moto;
+
 const STACK: &str = env!("CARGO_BIN_EXE_stack");
 const SHIPPED_ENVIRONMENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/environments");
 
@@ -38,17 +40,7 @@ impl World {
         let python = tools::require(tools::python_with_boto3(), check)?;
         let server = MotoServer::start(&moto).expect("moto_server starts");
         let network = if with_network {
-            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/network.py");
-            let out = Command::new(&python.path)
-                .args([script, &server.endpoint])
-                .output()
-                .expect("network.py runs");
-            assert!(
-                out.status.success(),
-                "network.py failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            serde_json::from_slice(&out.stdout).unwrap()
+            moto::create_network(&python, &server.endpoint)
         } else {
             Json::Null
         };

@@ -15,6 +15,8 @@ use constructs::{synth, Backend};
 use serde_json::Value as Json;
 use stack::tools::{self, MotoServer};
 
+mod moto;
+
 fn template() -> (String, Json) {
     let files = synth(
         &stack::vault::app_for_environment("dev").unwrap(),
@@ -85,17 +87,7 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
         return;
     };
     let server = MotoServer::start(&moto).expect("moto_server starts");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/network.py");
-    let out = Command::new(&python.path)
-        .args([script, &server.endpoint])
-        .output()
-        .expect("network.py runs");
-    assert!(
-        out.status.success(),
-        "network.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let network: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let network = moto::create_network(&python, &server.endpoint);
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = tools::TerraformConfig::new(dir.path()).unwrap();
