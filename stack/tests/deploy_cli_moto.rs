@@ -472,3 +472,61 @@ fn a_listener_priority_taken_by_another_rule_is_reported_and_blocks_the_deploy()
     );
     w.python("try:\n    cfn.describe_stacks(StackName='Vault')\n    raise SystemExit('a Vault stack exists')\nexcept cfn.exceptions.ClientError:\n    pass");
 }
+
+#[test]
+fn vault_terraform_diff_plans_every_resource_against_the_looked_up_network() {
+    let Some(w) = World::start("vault terraform diff on moto", true) else {
+        return;
+    };
+    let Some(_) = tools::require(tools::terraform(), "vault terraform diff on moto") else {
+        return;
+    };
+    // The provider crashes applying aws_ecs_service against moto: plan only.
+    let cfg = tools::TerraformConfig::new(w.dir.path()).unwrap();
+    let module = w.dir.path().join("out/terraform/Vault");
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(module.join("moto_override.tf.json"), tools::TERRAFORM_MOTO_OVERRIDE).unwrap();
+    let tf_env = [("TF_CLI_CONFIG_FILE".to_string(), cfg.file.display().to_string())];
+    let r = w.run_with(&["diff", "--target", "terraform"], &tf_env);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let resources = constructs::synth(
+        &stack::vault::app("dev", &dev_environment()),
+        &[constructs::Backend::Terraform],
+    )
+    .unwrap()[0]
+        .resource_count;
+    assert!(r.stdout.contains("Stack Vault (Terraform): new stack"), "{}", r.all());
+    assert!(r.stdout.contains("[+] aws_ecs_service.api\n"), "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!(
+            "Vault: {resources} to add, 0 to change, 0 to replace, 0 to remove"
+        )),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("Terraform state: state/terraform/dev/Vault/terraform.tfstate"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        !w.dir.path().join("out/terraform/Vault/deploy.tfplan").exists(),
+        "the plan file is removed"
+    );
+    assert!(
+        !w.dir
+            .path()
+            .join("state/terraform/dev/Vault/terraform.tfstate")
+            .exists(),
+        "a diff writes no state"
+    );
+}
+
+fn dev_environment() -> stack::environment::Environment {
+    stack::environment::parse(
+        Path::new("dev.json"),
+        &std::fs::read_to_string(Path::new(SHIPPED_ENVIRONMENTS).join("dev.json")).unwrap(),
+    )
+    .unwrap()
+}
