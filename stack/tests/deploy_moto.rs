@@ -9,7 +9,6 @@
 //!   to add. (`terraform apply` is not attempted: the AWS provider 5.100 crashes
 //!   creating `aws_ecs_service` against moto.)
 
-use std::process::Command;
 
 use constructs::{synth, Backend};
 use serde_json::Value as Json;
