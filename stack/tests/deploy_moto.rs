@@ -5,10 +5,9 @@
 //!   itself is in `deploy_cli_moto.rs`);
 //! - its Terraform module plans: every lookup (VPC by Name tag, subnets by tag,
 //!   load balancer by name, listener by port, security group by name) resolves to
-//!   the resources created, and `diff --target terraform` shows every resource
-//!   to add. (`terraform apply` is not attempted: the AWS provider 5.100 crashes
+//!   the resources created (`deploy_cli_moto.rs` runs the same plan through
+//!   `diff --target terraform`). (`terraform apply` is not attempted: the AWS provider 5.100 crashes
 //!   creating `aws_ecs_service` against moto.)
-
 
 use constructs::{synth, Backend};
 use serde_json::Value as Json;
