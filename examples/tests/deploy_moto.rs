@@ -167,7 +167,8 @@ fn minimal_deploys_and_destroys_with_cloudformation_on_moto() {
     assert!(
         destroy
             .stderr
-            .contains("approval needed (destroying stack Minimal deletes 1 resources)"),
+            .contains("error: approval needed (destroying stack Minimal deletes ")
+            && destroy.stderr.contains("rerun with --yes."),
         "{}",
         destroy.all()
     );
