@@ -1,5 +1,6 @@
 //! Example apps. Each module's `app()` builds an app; each has a binary in
-//! `src/bin/` with the standard subcommands (`synth`, `list`).
+//! `src/bin/` with the standard subcommands (`synth`, `check`, `list`, and
+//! `diff`, `deploy`, `destroy`: the examples turn on the runner's deploy feature).
 
 use constructs::App;
 

@@ -546,7 +546,12 @@ fn checks_pass(app: &App, strict: bool, err: &mut dyn Write) -> bool {
 
 /// The checks, then every backend synthesized in memory, as `synth` does
 /// before writing; `None` (with everything printed) when synth would fail.
-fn synth_checked(app: &App, backends: &[Backend], strict: bool, err: &mut dyn Write) -> Option<Vec<constructs::Artifact>> {
+fn synth_checked(
+    app: &App,
+    backends: &[Backend],
+    strict: bool,
+    err: &mut dyn Write,
+) -> Option<Vec<constructs::Artifact>> {
     if !checks_pass(app, strict, err) {
         return None;
     }
