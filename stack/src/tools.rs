@@ -340,14 +340,32 @@ impl MotoServer {
     /// then be someone else's server; moto's own `/moto-api/` path must answer,
     /// and if moto exits (port taken) a new port is tried, up to three times.
     pub fn start(tool: &Tool) -> Result<MotoServer, String> {
+        Self::start_with(|port| {
+            let mut c = Command::new(&tool.path);
+            c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    /// Like [`MotoServer::start`], for a Python script that runs moto's
+    /// server itself (taking moto_server's `-H HOST -p PORT`), e.g. one that
+    /// patches a fidelity gap first.
+    pub fn start_script(python: &Tool, script: &Path) -> Result<MotoServer, String> {
+        Self::start_with(|port| {
+            let mut c = Command::new(&python.path);
+            c.arg(script).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    fn start_with(command: impl Fn(u16) -> Command) -> Result<MotoServer, String> {
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .map_err(|e| format!("no free port: {e}"))?
                 .port();
-            let child = Command::new(&tool.path)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            let child = command(port)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
