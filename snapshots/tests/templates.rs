@@ -84,6 +84,7 @@ snapshot_tests! {
     vault_prod_matches_its_snapshots => "vault-prod",
     blog_matches_its_snapshots => "blog",
     minimal_matches_its_snapshots => "minimal",
+    storage_matches_its_snapshots => "storage",
     suppressions_matches_its_snapshots => "suppressions",
     orders_matches_its_snapshots => "orders",
 }

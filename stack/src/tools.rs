@@ -340,14 +340,32 @@ impl MotoServer {
     /// then be someone else's server; moto's own `/moto-api/` path must answer,
     /// and if moto exits (port taken) a new port is tried, up to three times.
     pub fn start(tool: &Tool) -> Result<MotoServer, String> {
+        Self::start_with(|port| {
+            let mut c = Command::new(&tool.path);
+            c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    /// Like [`MotoServer::start`], for a Python script that runs moto's
+    /// server itself (taking moto_server's `-H HOST -p PORT`), e.g. one that
+    /// patches a fidelity gap first.
+    pub fn start_script(python: &Tool, script: &Path) -> Result<MotoServer, String> {
+        Self::start_with(|port| {
+            let mut c = Command::new(&python.path);
+            c.arg(script).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    fn start_with(command: impl Fn(u16) -> Command) -> Result<MotoServer, String> {
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .map_err(|e| format!("no free port: {e}"))?
                 .port();
-            let child = Command::new(&tool.path)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            let child = command(port)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
@@ -421,4 +439,85 @@ pub fn python_with_boto3() -> Result<Tool, Missing> {
     let version = version_of(&path, "--version").unwrap_or_default();
     announce(&format!("using python3 with boto3: {} ({version})", path.display()));
     Ok(Tool { path, version })
+}
+
+impl MotoServer {
+    /// Environment variables that point the AWS SDKs, this project's `deploy`
+    /// and the Terraform AWS provider at this server, with moto's fake
+    /// credentials (account 123456789012) in eu-west-2.
+    pub fn aws_env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+}
+
+/// The Terraform override file that makes the AWS provider work against a
+/// moto_server on loopback: `AWS_ENDPOINT_URL` (see [`MotoServer::aws_env`])
+/// reaches every service, but S3 also needs path-style addressing there.
+/// Tests write it as `moto_override.tf.json` beside a module; what `synth`
+/// writes is unchanged.
+pub const TERRAFORM_MOTO_OVERRIDE: &str =
+    r#"{"provider": {"aws": {"s3_use_path_style": true, "skip_metadata_api_check": true}}}"#;
+
+/// What a command-line run printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Everything printed, for assertion messages.
+    pub fn all(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs a command-line binary in `dir` with `env` added and the host's AWS
+/// settings (profiles, config files, instance metadata) out of reach, so a
+/// test can only ever talk to the endpoint it gives.
+pub fn run_cli(binary: &Path, args: &[&str], dir: &Path, env: &[(String, String)]) -> Run {
+    let mut c = Command::new(binary);
+    c.args(args).current_dir(dir).stdin(std::process::Stdio::null());
+    for k in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ] {
+        c.env_remove(k);
+    }
+    c.env("AWS_CONFIG_FILE", dir.join(".no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join(".no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c
+        .output()
+        .unwrap_or_else(|e| panic!("{} did not run: {e}", binary.display()));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }

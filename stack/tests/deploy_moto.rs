@@ -1,19 +1,19 @@
 //! The vault stack against a `moto_server` on loopback, with the seed's network
 //! created first (`tests/moto/network.py`):
-//! - its CloudFormation template deploys and reaches CREATE_COMPLETE; what moto's
-//!   CloudFormation drops from an ECS service (LoadBalancers, LaunchType,
-//!   deployment settings) is asserted on the template instead. The deploy is
-//!   driven by `tests/moto/deploy.py` (boto3);
+//! - what moto's CloudFormation drops from an ECS service (LoadBalancers,
+//!   LaunchType, deployment settings) is asserted on the template (the deploy
+//!   itself is in `deploy_cli_moto.rs`);
 //! - its Terraform module plans: every lookup (VPC by Name tag, subnets by tag,
 //!   load balancer by name, listener by port, security group by name) resolves to
-//!   the resources created. (`terraform apply` is not attempted: the AWS provider
-//!   5.100 crashes creating `aws_ecs_service` against moto.)
-
-use std::process::Command;
+//!   the resources created (`deploy_cli_moto.rs` runs the same plan through
+//!   `diff --target terraform`). (`terraform apply` is not attempted: the AWS provider 5.100 crashes
+//!   creating `aws_ecs_service` against moto.)
 
 use constructs::{synth, Backend};
 use serde_json::Value as Json;
 use stack::tools::{self, MotoServer};
+
+mod moto;
 
 fn template() -> (String, Json) {
     let files = synth(
@@ -33,131 +33,6 @@ fn resources_of_type<'a>(template: &'a Json, type_name: &str) -> Vec<(&'a String
         .iter()
         .filter(|(_, r)| r["Type"] == type_name)
         .collect()
-}
-
-#[test]
-fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
-    let Some(moto) = tools::require(tools::moto_server(), "moto deploy") else {
-        return;
-    };
-    let Some(python) = tools::require(tools::python_with_boto3(), "moto deploy") else {
-        return;
-    };
-    let server = MotoServer::start(&moto).expect("moto_server starts");
-    let dir = tempfile::tempdir().unwrap();
-    let (text, _) = template();
-    let path = dir.path().join("Vault.template.json");
-    std::fs::write(&path, text).unwrap();
-
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/deploy.py");
-    let out = Command::new(&python.path)
-        .args([script, &server.endpoint, path.to_str().unwrap(), "Vault"])
-        .output()
-        .expect("deploy.py runs");
-    assert!(
-        out.status.success(),
-        "deploy.py failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Json = serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON");
-    assert_eq!(
-        report["status"], "CREATE_COMPLETE",
-        "stack failed: {}",
-        report["status_reason"]
-    );
-
-    // The ECS service, as the ECS API describes it.
-    let services = report["services"].as_array().unwrap();
-    assert_eq!(services.len(), 1, "{services:?}");
-    assert_eq!(services[0]["serviceName"], "vault-api");
-    assert_eq!(services[0]["desiredCount"], 2);
-
-    // The listener has the /vault* rule at priority 1, forwarding to an IP target group.
-    let rules = report["rules"].as_array().unwrap();
-    let rule = rules
-        .iter()
-        .find(|r| r["Priority"] == "1")
-        .unwrap_or_else(|| panic!("no priority-1 rule: {rules:?}"));
-    assert_eq!(rule["Conditions"][0]["Field"], "path-pattern");
-    let values = &rule["Conditions"][0]["PathPatternConfig"]["Values"];
-    let values = if values.is_null() {
-        &rule["Conditions"][0]["Values"]
-    } else {
-        values
-    };
-    assert_eq!(values[0], "/vault*");
-    assert_eq!(rule["Actions"][0]["Type"], "forward");
-    let tg_arn = rule["Actions"][0]["TargetGroupArn"].as_str().unwrap();
-    let tg = report["target_groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["TargetGroupArn"] == tg_arn)
-        .unwrap();
-    assert_eq!(tg["TargetType"], "ip");
-    assert_eq!(tg["TargetGroupName"], "vault-api");
-    assert_eq!(tg["HealthCheckPath"], "/vault");
-
-    // The task role's policies name only the table's, the bucket's and their key's ARNs.
-    let resources = &report["resources"];
-    let physical = |logical: &str| {
-        resources[logical]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no {logical}"))
-            .to_string()
-    };
-    let table = format!("arn:aws:dynamodb:eu-west-2:123456789012:table/{}", physical("Items"));
-    let bucket = format!("arn:aws:s3:::{}", physical("Objects"));
-    let key = &report["keys"][physical("DataKey")];
-    let key_arn = key["arn"].as_str().expect("the data key exists in KMS").to_string();
-    let allowed = [
-        table.clone(),
-        format!("{table}/index/*"),
-        bucket.clone(),
-        format!("{bucket}/*"),
-        // The table's and the bucket's customer-managed key, for the key use their grants need.
-        key_arn.clone(),
-        key_arn.clone(),
-    ];
-    assert_eq!(key["rotation"], true, "the key rotates");
-    let sids: Vec<&str> = key["policy"]["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["Sid"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        sids,
-        [
-            "KeyAdministration",
-            "UseThroughDataServices",
-            "CloudWatchLogsOfThisAccount"
-        ]
-    );
-    let policies = report["role_policies"][physical("ApiTaskRole")]
-        .as_object()
-        .expect("task role policies");
-    assert_eq!(
-        policies.keys().collect::<Vec<_>>(),
-        ["Items-read-write", "Objects-read-write"]
-    );
-    let mut named: Vec<String> = Vec::new();
-    for doc in policies.values() {
-        for statement in doc["Statement"].as_array().unwrap() {
-            assert_eq!(statement["Effect"], "Allow");
-            for r in statement["Resource"].as_array().unwrap() {
-                named.push(r.as_str().unwrap().to_string());
-            }
-        }
-    }
-    named.sort();
-    let mut expected = allowed.to_vec();
-    expected.sort();
-    assert_eq!(
-        named, expected,
-        "the task role reaches exactly the table (and its indexes), the bucket (and its objects) and their key"
-    );
 }
 
 #[test]
@@ -210,17 +85,7 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
         return;
     };
     let server = MotoServer::start(&moto).expect("moto_server starts");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/network.py");
-    let out = Command::new(&python.path)
-        .args([script, &server.endpoint])
-        .output()
-        .expect("network.py runs");
-    assert!(
-        out.status.success(),
-        "network.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let network: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let network = moto::create_network(&python, &server.endpoint);
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = tools::TerraformConfig::new(dir.path()).unwrap();
