@@ -11,7 +11,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io::Write;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -121,7 +120,7 @@ where
         // The clone that was polled ready serves this request (tower's rule).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let serve = CURRENT_REQUEST_ID.scope(request_id.clone(), async move {
+        let serve = async move {
             let response = match timeout {
                 None => inner.call(request).await,
                 Some(timeout) => match tokio::time::timeout(timeout, inner.call(request)).await {
@@ -137,11 +136,14 @@ where
                 },
             };
             response.unwrap_or_else(|never| match never {})
-        });
+        };
         Box::pin(async move {
-            let mut response = json_method_not_allowed(serve.await);
-            response.headers_mut().insert(REQUEST_ID.clone(), request_id.clone());
+            let mut scoped = std::pin::pin!(CURRENT_REQUEST_ID.scope(request_id, serve));
+            let mut response = json_method_not_allowed(scoped.as_mut().await);
+            // The scope hands the id back once the request is served.
+            let request_id = scoped.as_mut().take_value().unwrap_or_else(new_request_id);
             access_log(&method, uri.path(), response.status(), started.elapsed(), &request_id);
+            response.headers_mut().insert(REQUEST_ID.clone(), request_id);
             Ok(response)
         })
     }
@@ -162,39 +164,23 @@ fn json_method_not_allowed(response: Response) -> Response {
 }
 
 /// Writes the access log line: method, path (without the query), status,
-/// latency (milliseconds, to the microsecond) and request id. With JSON logs it is formatted here and queued
-/// directly ([`crate::telemetry::queue_json_line`]), with the fields and
-/// shape tracing's JSON formatter gives every other line; this skips the
+/// latency (milliseconds, to the microsecond) and request id. With JSON logs
+/// it is formatted here, into a per-thread buffer, with the fields and shape
+/// tracing's JSON formatter gives every other line, and appended to the log
+/// buffer directly ([`crate::telemetry::append_json_lines`]); this skips the
 /// subscriber's generic machinery, which cost more than the health check
 /// itself. Otherwise (text logs, or no subscriber installed, as in tests) it
 /// goes through `tracing`.
 fn access_log(method: &Method, path: &str, status: StatusCode, latency: Duration, request_id: &HeaderValue) {
+    use crate::telemetry::push_decimal;
+    thread_local! {
+        static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(512));
+    }
     let request_id = request_id.to_str().unwrap_or("-");
     if !tracing::enabled!(target: ACCESS_LOG_TARGET, tracing::Level::INFO) {
         return;
     }
-    if crate::telemetry::json_lines_enabled() {
-        let mut line = Vec::with_capacity(256);
-        line.extend_from_slice(b"{\"timestamp\":\"");
-        crate::telemetry::write_timestamp(&mut line);
-        line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"method\":");
-        json_string(&mut line, method.as_str());
-        line.extend_from_slice(b",\"path\":");
-        json_string(&mut line, path);
-        let micros = latency.as_micros();
-        let _ = write!(
-            line,
-            ",\"status\":{},\"latency_ms\":{}.{:03},\"request_id\":",
-            status.as_u16(),
-            micros / 1000,
-            micros % 1000
-        );
-        json_string(&mut line, request_id);
-        line.extend_from_slice(b",\"target\":\"");
-        line.extend_from_slice(ACCESS_LOG_TARGET.as_bytes());
-        line.extend_from_slice(b"\"}\n");
-        crate::telemetry::queue_json_line(line);
-    } else {
+    if !crate::telemetry::json_lines_enabled() {
         tracing::info!(
             target: ACCESS_LOG_TARGET,
             method = %method,
@@ -204,7 +190,30 @@ fn access_log(method: &Method, path: &str, status: StatusCode, latency: Duration
             request_id = %request_id,
             "request"
         );
+        return;
     }
+    LINE.with_borrow_mut(|line| {
+        line.clear();
+        line.extend_from_slice(b"{\"timestamp\":\"");
+        crate::telemetry::write_timestamp(line);
+        line.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"method\":");
+        json_string(line, method.as_str());
+        line.extend_from_slice(b",\"path\":");
+        json_string(line, path);
+        line.extend_from_slice(b",\"status\":");
+        push_decimal(line, u64::from(status.as_u16()), 1);
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        line.extend_from_slice(b",\"latency_ms\":");
+        push_decimal(line, micros / 1000, 1);
+        line.push(b'.');
+        push_decimal(line, micros % 1000, 3);
+        line.extend_from_slice(b",\"request_id\":");
+        json_string(line, request_id);
+        line.extend_from_slice(b",\"target\":\"");
+        line.extend_from_slice(ACCESS_LOG_TARGET.as_bytes());
+        line.extend_from_slice(b"\"}\n");
+        crate::telemetry::append_json_lines(line);
+    });
 }
 
 /// The target of access log lines (for `RUST_LOG`, e.g.

@@ -246,6 +246,25 @@ fn a_blank_vault_table_is_refused_not_taken_as_embedded() {
     }
 }
 
+/// In an ECS task, the embedded store's data lives and dies with the task,
+/// so it is used only when asked for by name.
+#[test]
+fn in_an_ecs_task_the_store_must_be_chosen_explicitly() {
+    let ecs = ("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/test");
+    let dir = tempfile::tempdir().unwrap();
+    let (status, output) = refused_start(&dir, &[ecs]);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("VAULT_STORE") && output.contains("VAULT_TABLE"),
+        "{output}"
+    );
+
+    let mut explicit = embedded_service(&dir, &[ecs, ("VAULT_STORE", "embedded")]);
+    assert_eq!(http(explicit.addr, "GET", "/vault/ready", &[], b"").status, 200);
+    explicit.signal("TERM");
+    assert!(explicit.wait_exit(Duration::from_secs(30)).success());
+}
+
 /// The embedded store's memory does not grow with the data: the page cache
 /// is bounded. Writes and then reads back 48 MiB, several times the cache,
 /// and checks the peak resident memory stays far below the data size. (The

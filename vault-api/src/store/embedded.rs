@@ -13,6 +13,11 @@
 //! (MVCC), and with the page cache (and the OS page cache behind it) it is a
 //! few microseconds, far less than handing it to another thread costs.
 //!
+//! Reads use a snapshot of the items table (a read transaction kept open)
+//! that every write replaces after its commit and before it is acknowledged,
+//! so a read that starts after a write's answer sees it. Opening a read
+//! transaction and the table per read cost more than the lookup itself.
+//!
 //! Memory: redb's page cache is bounded by `cache_bytes` (redb's own default
 //! is 1 GiB, which lets the process grow with the data).
 //!
@@ -107,13 +112,19 @@ struct Shared {
     failed: AtomicBool,
 }
 
+/// A read-only view of the items table as of some commit.
+type ItemsSnapshot = redb::ReadOnlyTable<&'static str, &'static [u8]>;
+
 enum State {
-    Open(Arc<Database>),
+    /// The open database, and a snapshot of the items table taken after its
+    /// latest commit (see [`Shared::refresh`]).
+    Open {
+        db: Arc<Database>,
+        items: Arc<ItemsSnapshot>,
+    },
     /// The database failed with an I/O error; a recovery thread is reopening
     /// it once `previous` (the failed handle) is no longer in use.
-    Failed {
-        previous: Weak<Database>,
-    },
+    Failed { previous: Weak<Database> },
 }
 
 /// First wait before reopening after an I/O error; doubled after each failed
@@ -125,8 +136,8 @@ const MAX_RECOVERY_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Opens (or creates) the database file and commits one write transaction
 /// (creating the table if needed), so an opened database is known to be
-/// writable.
-fn open_database(path: &Path, cache_bytes: usize) -> Result<Database, StoreError> {
+/// writable; returns it with a snapshot of the items table.
+fn open_database(path: &Path, cache_bytes: usize) -> Result<State, StoreError> {
     let db = Builder::new()
         .set_cache_size(cache_bytes)
         .create(path)
@@ -134,7 +145,16 @@ fn open_database(path: &Path, cache_bytes: usize) -> Result<Database, StoreError
     let txn = db.begin_write().map_err(unavailable)?;
     txn.open_table(ITEMS).map_err(unavailable)?;
     txn.commit().map_err(unavailable)?;
-    Ok(db)
+    let items = snapshot(&db).map_err(unavailable)?;
+    Ok(State::Open {
+        db: Arc::new(db),
+        items: Arc::new(items),
+    })
+}
+
+/// A snapshot of the items table as of the latest commit.
+fn snapshot(db: &Database) -> Result<ItemsSnapshot, redb::Error> {
+    Ok(db.begin_read()?.open_table(ITEMS)?)
 }
 
 /// Whether a redb error means the file failed (and redb has latched it).
@@ -158,12 +178,12 @@ impl EmbeddedStore {
     pub fn open_with_cache(dir: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| unavailable(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
-        let db = open_database(&path, cache_bytes)?;
+        let state = open_database(&path, cache_bytes)?;
         Ok(Self {
             shared: Arc::new(Shared {
                 path,
                 cache_bytes,
-                state: RwLock::new(State::Open(Arc::new(db))),
+                state: RwLock::new(state),
                 failed: AtomicBool::new(false),
             }),
         })
@@ -198,11 +218,41 @@ impl EmbeddedStore {
 impl Shared {
     /// The open database, or an error while it is being recovered.
     fn database(&self) -> Result<Arc<Database>, StoreError> {
+        self.open().map(|(db, _)| db)
+    }
+
+    /// The open database and the current snapshot of the items table.
+    fn open(&self) -> Result<(Arc<Database>, Arc<ItemsSnapshot>), StoreError> {
         match &*self.state.read().unwrap_or_else(PoisonError::into_inner) {
-            State::Open(db) => Ok(Arc::clone(db)),
+            State::Open { db, items } => Ok((Arc::clone(db), Arc::clone(items))),
             State::Failed { .. } => Err(unavailable(
                 "the database file failed with an I/O error and is being reopened",
             )),
+        }
+    }
+
+    /// Replaces the snapshot with one that includes every commit so far.
+    /// Called after each commit, before the write is acknowledged, so a read
+    /// that starts after the acknowledgement sees the write. Taken under the
+    /// state's write lock, so snapshots only ever move forward even when
+    /// writers finish out of order.
+    fn refresh(self: &Arc<Self>, db: &Arc<Database>) -> Result<(), StoreError> {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let State::Open { db: current, items } = &mut *state else {
+            return Err(unavailable("the database failed after the commit"));
+        };
+        if !Arc::ptr_eq(current, db) {
+            return Err(unavailable("the database was reopened after the commit"));
+        }
+        match snapshot(db) {
+            Ok(fresh) => {
+                *items = Arc::new(fresh);
+                Ok(())
+            }
+            Err(e) => {
+                drop(state);
+                Err(self.error(db, e))
+            }
         }
     }
 
@@ -222,7 +272,9 @@ impl Shared {
 
     fn fail(self: &Arc<Self>, db: &Arc<Database>, err: &redb::Error) {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        let State::Open(current) = &*state else { return };
+        let State::Open { db: current, .. } = &*state else {
+            return;
+        };
         if !Arc::ptr_eq(current, db) {
             return; // Already replaced by a reopened database.
         }
@@ -255,16 +307,16 @@ fn recover(shared: Weak<Shared>) {
         wait = (wait * 2).min(MAX_RECOVERY_BACKOFF);
         let Some(shared) = shared.upgrade() else { return };
         let previous_in_use = match &*shared.state.read().unwrap_or_else(PoisonError::into_inner) {
-            State::Open(_) => return,
+            State::Open { .. } => return,
             State::Failed { previous } => previous.strong_count() > 0,
         };
         if previous_in_use {
             continue;
         }
         match open_database(&shared.path, shared.cache_bytes) {
-            Ok(db) => {
+            Ok(open) => {
                 let mut state = shared.state.write().unwrap_or_else(PoisonError::into_inner);
-                *state = State::Open(Arc::new(db));
+                *state = open;
                 shared.failed.store(false, Ordering::Release);
                 drop(state);
                 tracing::info!(path = %shared.path.display(), "the embedded store was reopened and is writable again");
@@ -303,15 +355,14 @@ fn read_item(
 
 impl Store for EmbeddedStore {
     fn get(&self, id: ItemId) -> StoreFuture<'_, Option<Item>> {
-        // Inline on the async worker; see the module documentation.
-        let result = self.shared.database().and_then(|db| {
+        // Inline on the async worker, from the snapshot; see the module
+        // documentation.
+        let result = self.shared.open().and_then(|(db, items)| {
             let op = Op {
                 shared: &self.shared,
                 db: &db,
             };
-            let txn = db.begin_read().map_err(|e| op.err(e))?;
-            let table = txn.open_table(ITEMS).map_err(|e| op.err(e))?;
-            read_item(&op, &table, &id)
+            read_item(&op, &*items, &id)
         });
         Box::pin(std::future::ready(result))
     }
@@ -354,6 +405,7 @@ impl Store for EmbeddedStore {
                 }
             };
             txn.commit().map_err(|e| op.err(e))?;
+            op.shared.refresh(op.db)?;
             Ok(written)
         })
     }
@@ -372,6 +424,7 @@ impl Store for EmbeddedStore {
                 table.remove(id.as_str()).map_err(|e| op.err(e))?;
             }
             txn.commit().map_err(|e| op.err(e))?;
+            op.shared.refresh(op.db)?;
             Ok(())
         })
     }

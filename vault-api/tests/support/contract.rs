@@ -606,6 +606,31 @@ pub async fn concurrent_puts_with_the_same_if_match_have_exactly_one_winner(h: &
     assert_eq!(item["data"]["writer"], winners[0]);
 }
 
+/// Once a write is answered, every read sees it or a later version, even
+/// while other writers to the same item finish in a different order.
+pub async fn reads_after_an_answered_write_never_see_an_older_version(h: &Harness) {
+    create(h, "fresh-reads", &json!({"w": null})).await;
+    let tasks: Vec<_> = (0..4)
+        .map(|w| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                for i in 0..10 {
+                    let r = h.put("/vault/items/fresh-reads", &[], &json!({"w": w, "i": i})).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    let written = r.json()["version"].as_u64().unwrap();
+                    let read = h.get("/vault/items/fresh-reads").await.json();
+                    let seen = read["version"].as_u64().unwrap();
+                    assert!(seen >= written, "wrote version {written}, then read version {seen}");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(h.get("/vault/items/fresh-reads").await.json()["version"], 41);
+}
+
 pub async fn concurrent_read_modify_write_loses_no_update(h: &Harness) {
     create(h, "counter", &json!({"n": 0})).await;
     let (workers, increments) = (6, 5);

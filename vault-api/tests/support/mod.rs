@@ -205,6 +205,7 @@ macro_rules! contract_tests {
             request_ids_are_honoured_or_generated,
             concurrent_puts_with_the_same_if_match_have_exactly_one_winner,
             concurrent_read_modify_write_loses_no_update,
+            reads_after_an_answered_write_never_see_an_older_version,
         );
     };
     (@cases $factory:path; $($name:ident),* $(,)?) => {
