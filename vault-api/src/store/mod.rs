@@ -129,7 +129,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Lists up to `limit` items in a stable order, starting after `cursor`.
     /// While nothing is written, following `next` visits every item exactly
-    /// once.
+    /// once. The order is the store's key order, which is not necessarily id
+    /// order (DynamoDB's `Scan` returns hash order).
     fn list(&self, cursor: Option<Cursor>, limit: usize) -> StoreFuture<'_, Page>;
 
     /// Checks that the storage is reachable (for readiness probes).
