@@ -21,9 +21,15 @@ pub struct Output {
     pub text: String,
 }
 
-/// The workspace root, where output paths start.
+/// The workspace root, where output paths start. Read from cargo's
+/// `CARGO_MANIFEST_DIR` at run time (cargo sets it for `run` and `test`)
+/// rather than baked in at compile time: cargo reuses a build from a shared
+/// `CARGO_TARGET_DIR` for a checkout of the same workspace elsewhere, and a
+/// baked-in path would then point at the other checkout.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    Path::new(&dir)
         .parent()
         .expect("codegen lives in the workspace")
         .to_path_buf()

@@ -16,8 +16,15 @@ use deploy::progress::{Event, EventCursor, Progress};
 use deploy::Error;
 use serde_json::Value as Json;
 
+/// This package's directory, from cargo at run time: a path baked in at
+/// compile time goes stale when cargo reuses the build for another checkout
+/// sharing the target directory.
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")
+}
+
 fn fixture(name: &str) -> Json {
-    let path = format!("{}/tests/recorded/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/recorded/{name}", manifest_dir());
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -203,11 +210,7 @@ Vault: 1 to add, 2 to change, 1 to replace, 1 to remove
 
 #[test]
 fn terraform_apply_json_feeds_the_same_progress_with_the_failure_as_cause() {
-    let text = std::fs::read_to_string(format!(
-        "{}/tests/recorded/terraform-apply.jsonl",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(format!("{}/tests/recorded/terraform-apply.jsonl", manifest_dir())).unwrap();
     let mut out = Vec::new();
     let cause = {
         let mut progress = Progress::plain(&mut out, "Vault", 2);

@@ -40,7 +40,9 @@ fn snapshot_app(name: &str) {
         .1;
     let artifacts = synth(&build(), &Backend::ALL).unwrap_or_else(|e| panic!("app {name} does not synthesize:\n{e}"));
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(env!("CARGO_MANIFEST_DIR"));
+    // Cargo's run-time value: a compile-time path goes stale when cargo reuses
+    // this build for another checkout sharing the target directory.
+    settings.set_snapshot_path(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     let mut changed = Vec::new();

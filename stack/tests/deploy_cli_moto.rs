@@ -24,7 +24,9 @@ use stack::tools::{self, MotoServer, Run};
 mod moto;
 
 const STACK: &str = env!("CARGO_BIN_EXE_stack");
-const SHIPPED_ENVIRONMENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/environments");
+fn shipped_environments() -> String {
+    format!("{}/environments", moto::manifest_dir())
+}
 
 /// A moto_server with the seed's network, and a scratch directory to run in.
 struct World {
@@ -41,8 +43,8 @@ impl World {
         let python = tools::require(tools::python_with_boto3(), check)?;
         // moto, converting AWS::KMS::Key tags as AWS's CloudFormation does
         // (the vault stack's data key is tagged; see tests/moto/server.py).
-        let script = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/server.py"));
-        let server = MotoServer::start_script(&python, script).expect("moto's server starts");
+        let script = format!("{}/tests/moto/server.py", moto::manifest_dir());
+        let server = MotoServer::start_script(&python, Path::new(&script)).expect("moto's server starts");
         let network = if with_network {
             moto::create_network(&python, &server.endpoint)
         } else {
@@ -64,7 +66,7 @@ impl World {
     fn run_with(&self, args: &[&str], extra: &[(String, String)]) -> Run {
         let mut env = self.server.aws_env();
         // The binary runs in a scratch directory: point it at the shipped environments.
-        env.push((stack::environment::ENV_DIR_VARIABLE.into(), SHIPPED_ENVIRONMENTS.into()));
+        env.push((stack::environment::ENV_DIR_VARIABLE.into(), shipped_environments()));
         env.extend(extra.iter().cloned());
         tools::run_cli(Path::new(STACK), args, self.dir.path(), &env)
     }
@@ -84,10 +86,10 @@ impl World {
 
     /// What the stack created, as the AWS APIs describe it.
     fn report(&self) -> Json {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/report.py");
+        let script = format!("{}/tests/moto/report.py", moto::manifest_dir());
         let listener = self.network["listener_arn"].as_str().unwrap();
         let out = Command::new(&self.python.path)
-            .args([script, &self.server.endpoint, "Vault", listener])
+            .args([script.as_str(), &self.server.endpoint, "Vault", listener])
             .output()
             .expect("report.py runs");
         assert!(
@@ -102,9 +104,10 @@ impl World {
     fn env_dir(&self, name: &str, edit: impl FnOnce(&mut Json)) -> PathBuf {
         let dir = self.dir.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut env: Json =
-            serde_json::from_str(&std::fs::read_to_string(Path::new(SHIPPED_ENVIRONMENTS).join("dev.json")).unwrap())
-                .unwrap();
+        let mut env: Json = serde_json::from_str(
+            &std::fs::read_to_string(Path::new(&shipped_environments()).join("dev.json")).unwrap(),
+        )
+        .unwrap();
         env.as_object_mut().unwrap().remove("$schema");
         edit(&mut env);
         std::fs::write(dir.join("dev.json"), env.to_string()).unwrap();
@@ -545,7 +548,7 @@ fn vault_terraform_diff_plans_every_resource_against_the_looked_up_network() {
 fn dev_environment() -> stack::environment::Environment {
     stack::environment::parse(
         Path::new("dev.json"),
-        &std::fs::read_to_string(Path::new(SHIPPED_ENVIRONMENTS).join("dev.json")).unwrap(),
+        &std::fs::read_to_string(Path::new(&shipped_environments()).join("dev.json")).unwrap(),
     )
     .unwrap()
 }

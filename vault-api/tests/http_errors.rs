@@ -10,24 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::process::HttpResponse;
+use support::process::{parse_response, HttpResponse};
 use vault_api::store::embedded::EmbeddedStore;
 use vault_api::{AppState, Limits};
 
 async fn serve() -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = EmbeddedStore::open(dir.path()).unwrap();
-    let state = AppState::new(Arc::new(store), "http-errors-test", Limits::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(vault_api::server::serve(
-        listener,
-        state,
-        stop_rx,
-        Duration::from_secs(1),
-    ));
-    (addr, stop_tx, dir)
+    support::serve_over_tcp("http-errors-test", Limits::default()).await
 }
 
 /// Sends raw bytes and reads everything until the server closes.
@@ -39,26 +27,7 @@ fn exchange(addr: SocketAddr, raw: &[u8]) -> HttpResponse {
     let _ = stream.write_all(raw);
     let mut out = Vec::new();
     let _ = stream.read_to_end(&mut out);
-    let split = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(&out)));
-    let head = String::from_utf8_lossy(&out[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    HttpResponse {
-        status,
-        headers,
-        body: out[split + 4..].to_vec(),
-    }
+    parse_response(&out)
 }
 
 fn assert_json_error(r: &HttpResponse, status: u16, code: &str, what: &str) {

@@ -17,19 +17,7 @@ use vault_api::{AppState, Limits};
 /// Serves an embedded store with `limits` on a loopback port until the
 /// returned sender is dropped or fired.
 async fn serve(limits: Limits) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = EmbeddedStore::open(dir.path()).unwrap();
-    let state = AppState::new(Arc::new(store), "limits-test", limits);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(vault_api::server::serve(
-        listener,
-        state,
-        stop_rx,
-        Duration::from_secs(1),
-    ));
-    (addr, stop_tx, dir)
+    support::serve_over_tcp("limits-test", limits).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -218,3 +218,29 @@ macro_rules! contract_tests {
         )*
     };
 }
+
+/// Serves the app over TCP on a loopback port, on a fresh embedded store, in
+/// this runtime, until the returned sender is dropped or fired (a 1 s
+/// shutdown grace).
+pub async fn serve_over_tcp(
+    version: &str,
+    limits: Limits,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    let state = AppState::new(Arc::new(store), version, limits);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(vault_api::server::serve(
+        listener,
+        state,
+        stop_rx,
+        std::time::Duration::from_secs(1),
+    ));
+    (addr, stop_tx, dir)
+}
