@@ -12,6 +12,7 @@
 //! assert_eq!(files.len(), 2);
 //! ```
 
+pub mod assets;
 pub mod expr;
 pub mod grants;
 pub mod ids;
@@ -42,6 +43,7 @@ pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
 
 /// Everything a stack definition usually needs.
 pub mod prelude {
+    pub use crate::assets::ImageAsset;
     pub use crate::dynamodb::{Billing, DynamoTable, Key, KeyType, TableEncryption};
     pub use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
     pub use crate::ecr::{CountType, EcrRepo, LifecycleRule, TagMutability, TagSelection};

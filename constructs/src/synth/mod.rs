@@ -110,6 +110,7 @@ pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthErro
             render(&p, backends, &mut artifacts, &mut problems);
         }
     }
+    problems.extend(crate::assets::check_app(app));
     if problems.is_empty() {
         Ok(artifacts)
     } else {
