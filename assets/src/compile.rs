@@ -33,6 +33,9 @@ pub struct BuildRequest {
     /// The workspace's `Cargo.toml`; cargo's own discovery from the working
     /// directory when `None`.
     pub manifest_path: Option<PathBuf>,
+    /// Cargo's `--target-dir`; cargo's own choice (`CARGO_TARGET_DIR`,
+    /// config, `<workspace>/target`) when `None`.
+    pub target_dir: Option<PathBuf>,
 }
 
 /// A crate of the workspace, as `cargo metadata` describes it.
@@ -229,6 +232,9 @@ pub fn build(request: &BuildRequest, on_line: &mut dyn FnMut(&str)) -> Result<Bu
         .args(["--target", TARGET, "--profile", &request.profile])
         .args(["--message-format", "json-render-diagnostics"]);
     with_manifest(&mut cmd, request.manifest_path.as_deref());
+    if let Some(dir) = &request.target_dir {
+        cmd.arg("--target-dir").arg(dir);
+    }
     let rustflags = match std::env::var("RUSTFLAGS") {
         Ok(existing) if !existing.trim().is_empty() => format!("{existing} {STATIC_FLAG}"),
         _ => STATIC_FLAG.to_string(),
@@ -301,7 +307,7 @@ pub fn build(request: &BuildRequest, on_line: &mut dyn FnMut(&str)) -> Result<Bu
         path,
         version: package.version,
         fresh,
-        target_directory,
+        target_directory: request.target_dir.clone().unwrap_or(target_directory),
     })
 }
 

@@ -30,3 +30,6 @@ pub use publish::{
     publish, tag_for, Progress, ProgressFn, PublishError, PublishOptions, PublishedImage, RegistryOverride,
 };
 pub use registry::Credentials;
+
+/// The AWS crates `publish` uses, for callers that build an [`aws_config::SdkConfig`].
+pub use {aws_config, aws_sdk_ecr};

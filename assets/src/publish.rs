@@ -111,12 +111,19 @@ pub struct PublishOptions {
     /// The workspace's `Cargo.toml`; by default cargo finds it from the
     /// working directory.
     pub manifest_path: Option<PathBuf>,
+    /// Cargo's `--target-dir`, when not cargo's own choice.
+    pub target_dir: Option<PathBuf>,
     /// The CA bundle copied into images ([`image::CA_BUNDLE`]).
     pub ca_bundle: PathBuf,
     /// AWS configuration for ECR; loaded from the environment (standard
     /// credential chain, `AWS_ENDPOINT_URL`) when `None`. The region is each
     /// asset's stack's region.
     pub aws: Option<aws_config::SdkConfig>,
+    /// Sends ECR's blob uploads here (`http(s)://host:port`) instead of to
+    /// the endpoint `GetAuthorizationToken` names; the ECR API calls are
+    /// unchanged. For tests, where an emulator serves the ECR API but has no
+    /// registry, and a local registry stands in for it.
+    pub ecr_registry_endpoint: Option<String>,
     pub progress: Option<ProgressFn>,
 }
 
@@ -127,8 +134,10 @@ impl Default for PublishOptions {
             credentials: None,
             profile: "release".into(),
             manifest_path: None,
+            target_dir: None,
             ca_bundle: PathBuf::from(image::CA_BUNDLE),
             aws: None,
+            ecr_registry_endpoint: None,
             progress: None,
         }
     }
@@ -278,6 +287,7 @@ fn build_image(entry: &ImageAssetEntry, options: &PublishOptions) -> Result<Buil
         binary: entry.binary.clone(),
         profile: options.profile.clone(),
         manifest_path: options.manifest_path.clone(),
+        target_dir: options.target_dir.clone(),
     };
     let built = compile::build(&request, &mut |line| {
         options.report(Progress::Cargo { line: line.to_string() })
@@ -414,6 +424,7 @@ async fn push_image(
     let ecr_error = |source| PublishError::Ecr { id: id.clone(), source };
 
     // Where the blobs go, and (for ECR) the ECR repository for the manifest.
+    let mut ecr_login_host = None;
     let (repository, ecr_repository) = match &options.registry {
         Some(r) => {
             let scheme = if r.insecure { "http" } else { "https" };
@@ -452,8 +463,10 @@ async fn push_image(
                 region: region.clone(),
             };
             ecr_repository.require_exists().await.map_err(ecr_error)?;
+            ecr_login_host = Some(login.endpoint.split("://").last().unwrap_or_default().to_string());
+            let endpoint = options.ecr_registry_endpoint.as_deref().unwrap_or(&login.endpoint);
             let repo =
-                Repository::new(&login.endpoint, &entry.repository, Some(login.credentials)).map_err(registry_error)?;
+                Repository::new(endpoint, &entry.repository, Some(login.credentials)).map_err(registry_error)?;
             (repo, Some(ecr_repository))
         }
     };
@@ -481,7 +494,12 @@ async fn push_image(
             .await
             .map_err(registry_error)?,
     };
-    let reference = format!("{}/{}@{}", repository.host(), repository.name(), image.digest());
+    // ECR images are named by the registry the token names, wherever the blobs went.
+    let host = match &ecr_login_host {
+        Some(h) => h.as_str(),
+        None => repository.host(),
+    };
+    let reference = format!("{host}/{}@{}", repository.name(), image.digest());
     options.report(Progress::Tagged {
         id: id.clone(),
         reference: reference.clone(),

@@ -84,6 +84,31 @@ pub enum Command {
     },
     /// List the app's stacks with how many constructs each holds.
     List,
+    /// Build every image asset and push it; print each image reference.
+    ///
+    /// Each asset's binary is built with cargo (release, statically linked for
+    /// x86_64-unknown-linux-gnu) into a reproducible image (the same binary
+    /// gives the same digest) and pushed to its ECR repository in the asset's
+    /// stack's account and region (AWS credentials from the standard chain),
+    /// or to --registry. What the registry already has is not uploaded again.
+    /// Prints one reference per line on stdout,
+    /// <registry>/<repository>@sha256:<digest>, in the order the assets were
+    /// declared; progress and cargo's output go to stderr. The repositories
+    /// must exist: deploy the stacks that declare them first.
+    Publish {
+        /// Push to this registry instead of ECR: HOST[:PORT] (each asset
+        /// keeps its repository name) or HOST[:PORT]/REPO. If it needs
+        /// credentials, set REGISTRY_USERNAME and REGISTRY_PASSWORD.
+        #[arg(long, value_name = "HOST[:PORT][/REPO]")]
+        registry: Option<assets::RegistryOverride>,
+        /// Talk plain HTTP to --registry; only for a registry on loopback
+        /// (127.0.0.1, localhost, [::1]), e.g. in tests.
+        #[arg(long, requires = "registry")]
+        insecure: bool,
+        /// The workspace's Cargo.toml, when not run from inside the workspace.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+    },
     /// Print the JSON Schema of environment files, for editors.
     Schema,
 }
@@ -258,15 +283,39 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                     }
                 }
             }
-            match crate::write::write_all(dir, &artifacts) {
+            let manifest = match constructs::assets::manifest(&app) {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = write!(err, "error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let mut manifest_text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+            manifest_text.push('\n');
+            let mut files: Vec<(&str, &str)> = artifacts
+                .iter()
+                .map(|a| (a.relative_path.as_str(), a.text.as_str()))
+                .collect();
+            files.push((constructs::assets::ASSET_MANIFEST_FILE, &manifest_text));
+            match crate::write::write_files(dir, &files) {
                 Ok(paths) => {
-                    for (a, path) in artifacts.iter().zip(paths) {
+                    for (a, path) in artifacts.iter().zip(&paths) {
                         let _ = writeln!(
                             out,
                             "{:<16} {:<15} {:>4} resources  {}",
                             a.stack,
                             a.backend.name(),
                             a.resource_count,
+                            path.display()
+                        );
+                    }
+                    if let Some(path) = paths.last() {
+                        let _ = writeln!(
+                            out,
+                            "{:<16} {:<15} {:>4} images     {}",
+                            "(app)",
+                            "assets",
+                            manifest.images.len(),
                             path.display()
                         );
                     }
@@ -277,6 +326,16 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                     ExitCode::FAILURE
                 }
             }
+        }
+        Command::Publish {
+            registry,
+            insecure,
+            manifest_path,
+        } => {
+            let Some(app) = build_app(err) else {
+                return ExitCode::FAILURE;
+            };
+            crate::publish::run(&app, registry, insecure, manifest_path, out, err)
         }
         Command::List => {
             let Some(app) = build_app(err) else {

@@ -1,6 +1,7 @@
 //! The front door: the command-line runner any app can use, and the vault stack.
 
 pub mod cli;
+pub mod publish;
 pub mod environment;
 pub mod report;
 pub mod tools;

@@ -1,8 +1,9 @@
 //! External tools the test suite checks output with: `cfn-lint`, `terraform`
-//! (with the AWS provider from a filesystem mirror) and `moto_server`.
+//! (with the AWS provider from a filesystem mirror), `moto_server`, and for
+//! images Debian's `docker-registry` (a real OCI registry) and `skopeo`.
 //!
 //! Each is found on `PATH` (and the usual pip install locations); the Python
-//! ones are installed with `pip` when missing. What was used is printed straight to
+//! ones are installed with `pip` when missing, the Debian ones with `apt-get`. What was used is printed straight to
 //! stderr, past the test harness's capture, so a CI log says which binary checked
 //! the output. When the `CI` environment variable is set a missing tool is an
 //! error; elsewhere the caller may skip with a loud message.
@@ -309,4 +310,145 @@ pub fn python_with_boto3() -> Result<Tool, Missing> {
     let version = version_of(&path, "--version").unwrap_or_default();
     announce(&format!("using python3 with boto3: {} ({version})", path.display()));
     Ok(Tool { path, version })
+}
+
+static APT_LOCK: Mutex<()> = Mutex::new(());
+
+/// Finds `name`; if missing, installs the Debian package `package` with
+/// `apt-get` (refreshing the package lists once if the first try fails).
+pub fn find_or_apt_install(name: &str, version_arg: &str, package: &str) -> Result<Tool, Missing> {
+    let _guard = APT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let find = || search_path(name).and_then(|p| version_of(&p, version_arg).map(|v| (p, v)));
+    let mut found = find();
+    if found.is_none() {
+        announce(&format!("{name} not found; installing the Debian package {package} with apt-get"));
+        let install = || {
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "--no-install-recommends", package])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !install() {
+            let _ = Command::new("apt-get")
+                .args(["update", "-q"])
+                .stdout(std::process::Stdio::null())
+                .status();
+            install();
+        }
+        found = find();
+    }
+    match found {
+        Some((path, version)) => {
+            announce(&format!("using {name}: {} ({version})", path.display()));
+            Ok(Tool { path, version })
+        }
+        None => Err(Missing(format!(
+            "{name} is not installed and `apt-get install {package}` did not install it"
+        ))),
+    }
+}
+
+/// Debian's `docker-registry` (distribution 2.8): a real OCI registry.
+pub fn docker_registry() -> Result<Tool, Missing> {
+    find_or_apt_install("docker-registry", "--version", "docker-registry")
+}
+
+/// Debian's `skopeo`, to inspect images in a registry the way other tools see them.
+pub fn skopeo() -> Result<Tool, Missing> {
+    find_or_apt_install("skopeo", "--version", "skopeo")
+}
+
+/// A `docker-registry` on a free loopback port, with its own configuration
+/// and storage in a directory the caller owns, stopped on drop.
+pub struct RegistryServer {
+    child: std::process::Child,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+}
+
+impl RegistryServer {
+    /// Starts the registry in `dir` (config and storage go there). With
+    /// `htpasswd` (a bcrypt htpasswd file's text) it requires Basic auth.
+    pub fn start(tool: &Tool, dir: &Path, htpasswd: Option<&str>) -> Result<RegistryServer, String> {
+        let storage = dir.join("storage");
+        std::fs::create_dir_all(&storage).map_err(|e| format!("creating {}: {e}", storage.display()))?;
+        let auth = match htpasswd {
+            Some(text) => {
+                let file = dir.join("htpasswd");
+                std::fs::write(&file, text).map_err(|e| format!("writing {}: {e}", file.display()))?;
+                format!("auth:\n  htpasswd:\n    realm: tests\n    path: {}\n", file.display())
+            }
+            None => String::new(),
+        };
+        let mut last_error = String::new();
+        for _attempt in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| format!("no free port: {e}"))?
+                .port();
+            let config = dir.join("config.yml");
+            let text = format!(
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+                storage.display()
+            );
+            std::fs::write(&config, text).map_err(|e| format!("writing {}: {e}", config.display()))?;
+            let log = std::fs::File::create(dir.join("registry.log")).map_err(|e| e.to_string())?;
+            let child = Command::new(&tool.path)
+                .arg("serve")
+                .arg(&config)
+                .stdout(std::process::Stdio::null())
+                .stderr(log)
+                .spawn()
+                .map_err(|e| format!("docker-registry did not start: {e}"))?;
+            let mut server = RegistryServer {
+                child,
+                host: format!("127.0.0.1:{port}"),
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                if let Ok(Some(status)) = server.child.try_wait() {
+                    let log = std::fs::read_to_string(dir.join("registry.log")).unwrap_or_default();
+                    last_error = format!("docker-registry on port {port} exited with {status}: {log}");
+                    break;
+                }
+                if answers_as_registry(port) {
+                    announce(&format!("docker-registry listening on {}", server.host));
+                    return Ok(server);
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(format!("docker-registry did not answer on port {port} within 30 s"));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        Err(format!("docker-registry did not start after three ports: {last_error}"))
+    }
+}
+
+/// True once `GET /v2/` on the port answers with the distribution API's
+/// version header, which only a registry sends.
+fn answers_as_registry(port: u16) -> bool {
+    use std::io::Read;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .to_ascii_lowercase()
+        .contains("docker-distribution-api-version: registry/2.0")
+}
+
+impl Drop for RegistryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -14,28 +14,38 @@ use constructs::Artifact;
 
 /// Writes `artifacts` under `out`, returning the final path of each.
 pub fn write_all(out: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>> {
+    let files: Vec<(&str, &str)> = artifacts
+        .iter()
+        .map(|a| (a.relative_path.as_str(), a.text.as_str()))
+        .collect();
+    write_files(out, &files)
+}
+
+/// Writes `(relative path, text)` pairs under `out`, all or nothing,
+/// returning the final path of each.
+pub fn write_files(out: &Path, files: &[(&str, &str)]) -> io::Result<Vec<PathBuf>> {
     fs::create_dir_all(out)?;
     let staging = out.join(format!(".staging-{}", std::process::id()));
-    let result = stage_and_commit(out, &staging, artifacts);
+    let result = stage_and_commit(out, &staging, files);
     let _ = fs::remove_dir_all(&staging);
     result
 }
 
-fn stage_and_commit(out: &Path, staging: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>> {
-    for a in artifacts {
-        let path = staging.join(&a.relative_path);
+fn stage_and_commit(out: &Path, staging: &Path, files: &[(&str, &str)]) -> io::Result<Vec<PathBuf>> {
+    for (relative_path, text) in files {
+        let path = staging.join(relative_path);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::write(&path, &a.text)?;
+        fs::write(&path, text)?;
     }
     let mut written = Vec::new();
-    for a in artifacts {
-        let target = out.join(&a.relative_path);
+    for (relative_path, _) in files {
+        let target = out.join(relative_path);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::rename(staging.join(&a.relative_path), &target)?;
+        fs::rename(staging.join(relative_path), &target)?;
         written.push(target);
     }
     Ok(written)
