@@ -387,7 +387,9 @@ impl ImageCache {
 
     /// Best effort: a cache that cannot be written only costs time next run.
     fn store(&self, image: &Image) {
-        let tmp = self.dir.with_extension(format!("tmp-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.dir.with_extension(format!("tmp-{}-{n}", std::process::id()));
         let write = || -> std::io::Result<()> {
             let _ = std::fs::remove_dir_all(&tmp);
             std::fs::create_dir_all(&tmp)?;
@@ -465,8 +467,7 @@ async fn push_image(
             ecr_repository.require_exists().await.map_err(ecr_error)?;
             ecr_login_host = Some(login.endpoint.split("://").last().unwrap_or_default().to_string());
             let endpoint = options.ecr_registry_endpoint.as_deref().unwrap_or(&login.endpoint);
-            let repo =
-                Repository::new(endpoint, &entry.repository, Some(login.credentials)).map_err(registry_error)?;
+            let repo = Repository::new(endpoint, &entry.repository, Some(login.credentials)).map_err(registry_error)?;
             (repo, Some(ecr_repository))
         }
     };

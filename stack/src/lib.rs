@@ -1,8 +1,8 @@
 //! The front door: the command-line runner any app can use, and the vault stack.
 
 pub mod cli;
-pub mod publish;
 pub mod environment;
+pub mod publish;
 pub mod report;
 pub mod tools;
 pub mod vault;

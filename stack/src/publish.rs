@@ -112,8 +112,12 @@ fn registry_credentials() -> Result<Option<Credentials>, String> {
     match (get(USERNAME_VAR), get(PASSWORD_VAR)) {
         (Some(username), Some(password)) => Ok(Some(Credentials { username, password })),
         (None, None) => Ok(None),
-        (Some(_), None) => Err(format!("{USERNAME_VAR} is set but {PASSWORD_VAR} is not; set both or neither")),
-        (None, Some(_)) => Err(format!("{PASSWORD_VAR} is set but {USERNAME_VAR} is not; set both or neither")),
+        (Some(_), None) => Err(format!(
+            "{USERNAME_VAR} is set but {PASSWORD_VAR} is not; set both or neither"
+        )),
+        (None, Some(_)) => Err(format!(
+            "{PASSWORD_VAR} is set but {USERNAME_VAR} is not; set both or neither"
+        )),
     }
 }
 

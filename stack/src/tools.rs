@@ -321,7 +321,9 @@ pub fn find_or_apt_install(name: &str, version_arg: &str, package: &str) -> Resu
     let find = || search_path(name).and_then(|p| version_of(&p, version_arg).map(|v| (p, v)));
     let mut found = find();
     if found.is_none() {
-        announce(&format!("{name} not found; installing the Debian package {package} with apt-get"));
+        announce(&format!(
+            "{name} not found; installing the Debian package {package} with apt-get"
+        ));
         let install = || {
             Command::new("apt-get")
                 .args(["install", "-y", "-q", "--no-install-recommends", package])

@@ -138,7 +138,11 @@ pub fn app(_name: &str, env: &Environment) -> App {
     table.grant_read_write(stack, &service.task_role());
     bucket.grant_read_write(stack, &service.task_role());
 
-    stack.output("Image", image.reference(), "The vault-api image the service runs, by digest");
+    stack.output(
+        "Image",
+        image.reference(),
+        "The vault-api image the service runs, by digest",
+    );
     stack.output("TableName", table.name(), "DynamoDB table holding the vault's items");
     stack.output("BucketName", bucket.name(), "S3 bucket holding the vault's objects");
     app

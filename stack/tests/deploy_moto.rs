@@ -1,29 +1,81 @@
 //! The vault stack against a `moto_server` on loopback, with the seed's network
 //! created first (`tests/moto/network.py`):
-//! - its CloudFormation template deploys and reaches CREATE_COMPLETE; what moto's
-//!   CloudFormation drops from an ECS service (LoadBalancers, LaunchType,
-//!   deployment settings) is asserted on the template instead. The deploy is
-//!   driven by `tests/moto/deploy.py` (boto3);
+//! - in deploy order: `VaultImages` (the repository) deploys; vault-api is
+//!   published through the ECR path (GetAuthorizationToken, DescribeRepositories,
+//!   PutImage on moto; the blobs to a local `docker-registry` standing in for
+//!   ECR's registry endpoint, which moto lacks); then `Vault` deploys with the
+//!   published reference, reaches CREATE_COMPLETE, and its task definition names
+//!   the image by digest. What moto's CloudFormation drops from an ECS service
+//!   (LoadBalancers, LaunchType, deployment settings) is asserted on the
+//!   template instead. The deploys are driven by `tests/moto/deploy.py` (boto3);
 //! - its Terraform module plans: every lookup (VPC by Name tag, subnets by tag,
 //!   load balancer by name, listener by port, security group by name) resolves to
 //!   the resources created. (`terraform apply` is not attempted: the AWS provider
 //!   5.100 crashes creating `aws_ecs_service` against moto.)
 
+mod support;
+
+use std::path::Path;
 use std::process::Command;
 
-use constructs::{synth, Backend};
+use constructs::{synth, Artifact, Backend};
 use serde_json::Value as Json;
-use stack::tools::{self, MotoServer};
+use stack::tools::{self, MotoServer, Tool};
+use support::images::*;
+
+/// The vault app's file for one stack and backend.
+fn artifact(stack: &str, backend: Backend) -> Artifact {
+    synth(&stack::vault::app_for_environment("dev").unwrap(), &[backend])
+        .expect("vault stack synthesizes")
+        .into_iter()
+        .find(|a| a.stack == stack)
+        .unwrap_or_else(|| panic!("no stack {stack}"))
+}
 
 fn template() -> (String, Json) {
-    let files = synth(
-        &stack::vault::app_for_environment("dev").unwrap(),
-        &[Backend::CloudFormation],
-    )
-    .expect("vault stack synthesizes");
-    let text = files[0].text.clone();
+    let text = artifact(stack::vault::STACK, Backend::CloudFormation).text;
     let json = serde_json::from_str(&text).unwrap();
     (text, json)
+}
+
+/// Runs deploy.py for one template; its JSON report.
+fn deploy(python: &Tool, endpoint: &str, dir: &Path, stack: &str, parameters: &[String]) -> Json {
+    let text = artifact(stack, Backend::CloudFormation).text;
+    let path = dir.join(format!("{stack}.template.json"));
+    std::fs::write(&path, text).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/deploy.py");
+    let out = Command::new(&python.path)
+        .args([script, endpoint, path.to_str().unwrap(), stack])
+        .args(parameters)
+        .output()
+        .expect("deploy.py runs");
+    assert!(
+        out.status.success(),
+        "deploy.py failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Json = serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON");
+    assert_eq!(
+        report["status"], "CREATE_COMPLETE",
+        "stack {stack} failed: {}",
+        report["status_reason"]
+    );
+    report
+}
+
+/// AWS configuration for moto: test credentials, the dev region.
+fn moto_config(endpoint: &str) -> assets::aws_config::SdkConfig {
+    use assets::aws_config;
+    block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("eu-west-2"))
+            .credentials_provider(assets::aws_sdk_ecr::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load(),
+    )
 }
 
 fn resources_of_type<'a>(template: &'a Json, type_name: &str) -> Vec<(&'a String, &'a Json)> {
@@ -43,28 +95,68 @@ fn vault_stack_deploys_to_moto_and_creates_the_service_and_listener_rule() {
     let Some(python) = tools::require(tools::python_with_boto3(), "moto deploy") else {
         return;
     };
+    let Some(registry_tool) = registry_tool("moto deploy with a published image") else {
+        return;
+    };
     let server = MotoServer::start(&moto).expect("moto_server starts");
     let dir = tempfile::tempdir().unwrap();
-    let (text, _) = template();
-    let path = dir.path().join("Vault.template.json");
-    std::fs::write(&path, text).unwrap();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/deploy.py");
-    let out = Command::new(&python.path)
-        .args([script, &server.endpoint, path.to_str().unwrap(), "Vault"])
-        .output()
-        .expect("deploy.py runs");
-    assert!(
-        out.status.success(),
-        "deploy.py failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Json = serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON");
+    // 1. The repository's stack.
+    let images = deploy(&python, &server.endpoint, dir.path(), stack::vault::IMAGES_STACK, &[]);
+    assert_eq!(images["resources"]["Repository"]["type"], "AWS::ECR::Repository");
+
+    // 2. Publish vault-api: ECR's API on moto, the blobs to a local registry.
+    let registry = LocalRegistry::start(&registry_tool, None);
+    let options = assets::PublishOptions {
+        aws: Some(moto_config(&server.endpoint)),
+        ecr_registry_endpoint: Some(registry.endpoint()),
+        ..vault_options()
+    };
+    let manifest = vault_manifest();
+    let published = block_on(assets::publish(&manifest, &options)).unwrap_or_else(|e| panic!("{e}"));
+    let image = &published[0];
+    assert_eq!(image.cloudformation_parameter, "Image");
     assert_eq!(
-        report["status"], "CREATE_COMPLETE",
-        "stack failed: {}",
-        report["status_reason"]
+        image.reference,
+        format!(
+            "123456789012.dkr.ecr.eu-west-2.amazonaws.com/vault-api@{}",
+            image.digest
+        )
+    );
+    assert!(image.tagged, "PutImage recorded the manifest");
+    // ECR describes the image under its tag, by digest.
+    let ecr = assets::aws_sdk_ecr::Client::new(&moto_config(&server.endpoint));
+    let described = block_on(
+        ecr.describe_images()
+            .repository_name("vault-api")
+            .image_ids(
+                assets::aws_sdk_ecr::types::ImageIdentifier::builder()
+                    .image_tag(&image.tag)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(described.image_details()[0].image_digest(), Some(image.digest.as_str()));
+    // Published again: nothing to upload, the tag already names it.
+    let again = block_on(assets::publish(&manifest, &options)).unwrap();
+    assert!(!again[0].pushed_anything(), "{:?}", again[0]);
+
+    // 3. The service's stack, naming the image by digest.
+    let report = deploy(
+        &python,
+        &server.endpoint,
+        dir.path(),
+        stack::vault::STACK,
+        &[format!("{}={}", image.cloudformation_parameter, image.reference)],
+    );
+    let definitions = report["task_definitions"].as_object().unwrap();
+    assert_eq!(definitions.len(), 1);
+    let container = &definitions.values().next().unwrap()["containerDefinitions"][0];
+    assert_eq!(
+        container["image"],
+        image.reference.as_str(),
+        "the task runs the image by digest"
     );
 
     // The ECS service, as the ECS API describes it.
@@ -206,12 +298,8 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
     let cfg = tools::TerraformConfig::new(dir.path()).unwrap();
     let module = dir.path().join("module");
     std::fs::create_dir_all(&module).unwrap();
-    let files = synth(
-        &stack::vault::app_for_environment("dev").unwrap(),
-        &[Backend::Terraform],
-    )
-    .unwrap();
-    std::fs::write(module.join("main.tf.json"), &files[0].text).unwrap();
+    let vault = artifact(stack::vault::STACK, Backend::Terraform);
+    std::fs::write(module.join("main.tf.json"), &vault.text).unwrap();
     // Point the provider at moto; Terraform merges override files into the module.
     let endpoints: serde_json::Map<String, Json> =
         ["ec2", "elbv2", "ecs", "iam", "ecr", "dynamodb", "s3", "logs", "sts"]
@@ -230,7 +318,18 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
 
     let run = |args: &[&str]| tools::run_terraform(&terraform, &cfg, &module, args).unwrap_or_else(|e| panic!("{e}"));
     run(&["init", "-backend=false", "-input=false", "-no-color"]);
-    run(&["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin"]);
+    let image = format!(
+        "-var=image=123456789012.dkr.ecr.eu-west-2.amazonaws.com/vault-api@sha256:{}",
+        "0".repeat(64)
+    );
+    run(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        &image,
+        "-out=plan.bin",
+    ]);
     let plan: Json = serde_json::from_str(&run(&["show", "-json", "plan.bin"])).expect("plan JSON");
 
     // Every resource is planned for creation.
@@ -240,7 +339,7 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
         .iter()
         .filter(|c| c["mode"] == "managed" && c["change"]["actions"] == serde_json::json!(["create"]))
         .count();
-    assert_eq!(creates, files[0].resource_count);
+    assert_eq!(creates, vault.resource_count);
 
     // The lookups resolved to what network.py created.
     let data = |address: &str| -> Json {
