@@ -28,11 +28,22 @@ fn synth_writes_both_targets_and_prints_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains(cfn.to_str().unwrap()), "{stdout}");
-    let files: Vec<_> = std::fs::read_dir(&out)
+    // The asset manifest goes beside the templates: what publish builds.
+    let manifest: constructs::assets::AssetManifest =
+        serde_json::from_str(&std::fs::read_to_string(out.join("assets.json")).unwrap()).unwrap();
+    assert_eq!(manifest.images[0].crate_name, "vault-api");
+    assert_eq!(manifest.images[0].repository_stack.as_deref(), Some("VaultImages"));
+    assert!(stdout.contains("assets.json"), "{stdout}");
+    let mut files: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(files.len(), 2, "no staging directory is left behind: {files:?}");
+    files.sort();
+    assert_eq!(
+        files,
+        ["assets.json", "cloudformation", "terraform"],
+        "no staging directory is left behind"
+    );
 }
 
 #[test]
