@@ -259,6 +259,20 @@ pub struct AssetManifest {
     pub images: Vec<ImageAssetEntry>,
 }
 
+impl AssetManifest {
+    /// The stacks that create the assets' repositories, in manifest order,
+    /// each once: deploy them before publishing.
+    pub fn repository_stacks(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in self.images.iter().filter_map(|e| e.repository_stack.as_deref()) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+}
+
 /// One image asset in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,9 @@
 //! `publish`: builds and pushes the app's image assets (see the `assets` crate),
 //! printing progress to stderr and one image reference per line to stdout.
+//!
+//! `deploy` reuses the pieces: [`options`] turns the command-line flags into
+//! [`PublishOptions`], [`describe`] renders a [`Progress`] event as a line, and
+//! [`summary`] closes the run.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,38 +49,13 @@ fn publish(
         let _ = writeln!(err, "this app declares no image assets; nothing to publish");
         return Ok(());
     }
-    let registry = registry.map(|mut r| {
-        r.insecure = insecure;
-        r
-    });
-    if let Some(r) = &registry {
-        if r.insecure && !is_loopback(&r.host) {
-            return Err(format!(
-                "--insecure sends images (and credentials) unencrypted, so it is only for a registry on loopback (127.0.0.1, localhost, [::1]), not {}",
-                r.host
-            ));
-        }
-    }
-    let credentials = registry_credentials()?;
-    if credentials.is_some() && registry.is_none() {
-        let _ = writeln!(
-            err,
-            "note: {USERNAME_VAR}/{PASSWORD_VAR} are ignored without --registry: ECR credentials come from AWS"
-        );
-    }
-
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let options = PublishOptions {
-        registry,
-        credentials,
-        manifest_path,
-        progress: Some(Arc::new(move |p: &Progress| {
-            if let Some(line) = describe(p) {
-                let _ = tx.send(line);
-            }
-        })),
-        ..PublishOptions::default()
-    };
+    let mut options = options(registry, insecure, manifest_path)?;
+    options.progress = Some(Arc::new(move |p: &Progress| {
+        if let Some(line) = describe(p) {
+            let _ = tx.send(line);
+        }
+    }));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -104,6 +83,36 @@ fn publish(
         let _ = writeln!(out, "{}", p.reference);
     }
     Ok(())
+}
+
+/// [`PublishOptions`] from `publish`'s flags (`--registry`, `--insecure`,
+/// `--manifest-path`) and `REGISTRY_USERNAME`/`REGISTRY_PASSWORD`; refuses
+/// `--insecure` to anything but loopback. No progress callback is set.
+pub fn options(
+    registry: Option<RegistryOverride>,
+    insecure: bool,
+    manifest_path: Option<PathBuf>,
+) -> Result<PublishOptions, String> {
+    let registry = registry.map(|mut r| {
+        r.insecure = insecure;
+        r
+    });
+    if let Some(r) = &registry {
+        if r.insecure && !is_loopback(&r.host) {
+            return Err(format!(
+                "--insecure sends images (and credentials) unencrypted, so it is only for a registry on loopback (127.0.0.1, localhost, [::1]), not {}",
+                r.host
+            ));
+        }
+    }
+    // ECR's credentials come from AWS; the variables only serve --registry.
+    let credentials = if registry.is_some() { registry_credentials()? } else { None };
+    Ok(PublishOptions {
+        registry,
+        credentials,
+        manifest_path,
+        ..PublishOptions::default()
+    })
 }
 
 /// `--registry` credentials from the environment: both variables or neither.
@@ -188,7 +197,7 @@ pub fn describe(p: &Progress) -> Option<String> {
 }
 
 /// The closing line: what changed, or that nothing did.
-fn summary(published: &[PublishedImage]) -> String {
+pub fn summary(published: &[PublishedImage]) -> String {
     let rebuilt = published.iter().filter(|p| p.rebuilt).count();
     let pushed: Vec<&PublishedImage> = published.iter().filter(|p| p.pushed_anything()).collect();
     if rebuilt == 0 && pushed.is_empty() {

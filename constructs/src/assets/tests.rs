@@ -107,6 +107,7 @@ fn the_manifest_says_what_to_build_and_where_it_goes() {
             }
         })
     );
+    assert_eq!(m.repository_stacks(), ["Images"]);
     let text = serde_json::to_string(&m).unwrap();
     assert_eq!(serde_json::from_str::<AssetManifest>(&text).unwrap(), m);
 }
