@@ -118,6 +118,30 @@ pub struct Repository {
     authorization: Mutex<Option<String>>,
 }
 
+/// One request to make: what `request` may repeat after a challenge.
+struct Call<'a> {
+    method: Method,
+    url: &'a str,
+    content_type: Option<&'a str>,
+    accept: Option<&'a str>,
+    body: Bytes,
+    /// What the request is for, for error messages ("uploading blob …").
+    during: &'a str,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, url: &'a str, during: &'a str) -> Self {
+        Call {
+            method,
+            url,
+            content_type: None,
+            accept: None,
+            body: Bytes::new(),
+            during,
+        }
+    }
+}
+
 /// A response with its body read.
 struct Answer {
     status: StatusCode,
@@ -214,19 +238,8 @@ impl Repository {
         url.push_str("digest=");
         url.push_str(&blob.digest.replace(':', "%3A"));
         let during = format!("uploading blob {} ({} bytes)", blob.digest, blob.size());
-        let a = self
-            .send(
-                Method::PUT,
-                &url,
-                Some("application/octet-stream"),
-                blob.bytes.clone(),
-                &during,
-            )
-            .await?;
-        if a.status != StatusCode::CREATED {
-            return Err(self.unexpected(&a, &during));
-        }
-        Ok(())
+        self.put_created(&url, "application/octet-stream", blob.bytes.clone(), &during)
+            .await
     }
 
     /// The digest of the manifest a tag (or digest) names, if any.
@@ -249,17 +262,16 @@ impl Repository {
     /// Puts the manifest under `tag`: from now on the tag names the image.
     pub async fn put_manifest(&self, tag: &str, manifest: &Blob) -> Result<(), RegistryError> {
         let during = format!("putting manifest {} as {tag}", manifest.digest);
-        let a = self
-            .send(
-                Method::PUT,
-                &self.url(&format!("manifests/{tag}")),
-                Some(manifest.media_type),
-                manifest.bytes.clone(),
-                &during,
-            )
-            .await?;
+        let url = self.url(&format!("manifests/{tag}"));
+        self.put_created(&url, manifest.media_type, manifest.bytes.clone(), &during)
+            .await
+    }
+
+    /// A `PUT` that must answer `201 Created`.
+    async fn put_created(&self, url: &str, content_type: &str, body: Bytes, during: &str) -> Result<(), RegistryError> {
+        let a = self.send(Method::PUT, url, Some(content_type), body, during).await?;
         if a.status != StatusCode::CREATED {
-            return Err(self.unexpected(&a, &during));
+            return Err(self.unexpected(&a, during));
         }
         Ok(())
     }
@@ -324,8 +336,11 @@ impl Repository {
     }
 
     async fn send_accepting(&self, method: Method, url: &str, during: &str) -> Result<Answer, RegistryError> {
-        self.request(method, url, None, Bytes::new(), Some(MANIFEST_ACCEPT), during)
-            .await
+        let call = Call {
+            accept: Some(MANIFEST_ACCEPT),
+            ..Call::new(method, url, during)
+        };
+        self.request(&call).await
     }
 
     async fn send(
@@ -336,38 +351,27 @@ impl Repository {
         body: Bytes,
         during: &str,
     ) -> Result<Answer, RegistryError> {
-        self.request(method, url, content_type, body, None, during).await
+        let call = Call {
+            content_type,
+            body,
+            ..Call::new(method, url, during)
+        };
+        self.request(&call).await
     }
 
     /// One request, answering an authentication challenge once.
-    async fn request(
-        &self,
-        method: Method,
-        url: &str,
-        content_type: Option<&str>,
-        body: Bytes,
-        accept: Option<&str>,
-        during: &str,
-    ) -> Result<Answer, RegistryError> {
+    async fn request(&self, call: &Call<'_>) -> Result<Answer, RegistryError> {
+        let during = call.during;
         let mut challenged = false;
         loop {
             let auth = self.authorization.lock().map(|a| a.clone()).unwrap_or(None);
-            let same_host = url
+            let same_host = call
+                .url
                 .parse::<Uri>()
                 .ok()
                 .and_then(|u| u.authority().map(|a| a.to_string()))
                 .is_some_and(|a| a == self.authority);
-            let a = self
-                .exchange(
-                    method.clone(),
-                    url,
-                    content_type,
-                    body.clone(),
-                    accept,
-                    auth.as_deref().filter(|_| same_host),
-                    during,
-                )
-                .await?;
+            let a = self.exchange(call, auth.as_deref().filter(|_| same_host)).await?;
             if a.status != StatusCode::UNAUTHORIZED {
                 if a.status == StatusCode::FORBIDDEN {
                     return Err(RegistryError::AuthRefused {
@@ -434,15 +438,7 @@ impl Repository {
                 );
                 let basic = self.credentials.as_ref().map(Credentials::basic);
                 let a = self
-                    .exchange(
-                        Method::GET,
-                        &url,
-                        None,
-                        Bytes::new(),
-                        None,
-                        basic.as_deref(),
-                        "fetching a token",
-                    )
+                    .exchange(&Call::new(Method::GET, &url, "fetching a token"), basic.as_deref())
                     .await?;
                 if a.status != StatusCode::OK {
                     return Err(refused(format!(
@@ -471,24 +467,24 @@ impl Repository {
     }
 
     /// Sends one request and reads the whole answer, with timeouts.
-    #[allow(clippy::too_many_arguments)]
-    async fn exchange(
-        &self,
-        method: Method,
-        url: &str,
-        content_type: Option<&str>,
-        body: Bytes,
-        accept: Option<&str>,
-        authorization: Option<&str>,
-        during: &str,
-    ) -> Result<Answer, RegistryError> {
+    async fn exchange(&self, call: &Call<'_>, authorization: Option<&str>) -> Result<Answer, RegistryError> {
+        let Call {
+            method,
+            url,
+            content_type,
+            accept,
+            body,
+            during,
+        } = call;
+        let (url, during) = (*url, *during);
+        let body = body.clone();
         let uploading = !body.is_empty();
         let mut req = Request::builder().method(method.clone()).uri(url);
         if let Some(ct) = content_type {
-            req = req.header(CONTENT_TYPE, ct);
+            req = req.header(CONTENT_TYPE, *ct);
         }
         if let Some(accept) = accept {
-            req = req.header(ACCEPT, accept);
+            req = req.header(ACCEPT, *accept);
         }
         if let Some(auth) = authorization.and_then(|a| HeaderValue::from_str(a).ok()) {
             req = req.header(AUTHORIZATION, auth);

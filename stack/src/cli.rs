@@ -95,12 +95,16 @@ pub enum Command {
     /// <registry>/<repository>@sha256:<digest>, in the order the assets were
     /// declared; progress and cargo's output go to stderr. The repositories
     /// must exist: deploy the stacks that declare them first.
+    ///
+    /// Needs the `publish` feature of the stack crate (it brings the AWS SDK
+    /// for ECR, kept out of the synth build): `cargo run -p stack --features
+    /// publish -- publish`.
     Publish {
         /// Push to this registry instead of ECR: HOST[:PORT] (each asset
         /// keeps its repository name) or HOST[:PORT]/REPO. If it needs
         /// credentials, set REGISTRY_USERNAME and REGISTRY_PASSWORD.
         #[arg(long, value_name = "HOST[:PORT][/REPO]")]
-        registry: Option<assets::RegistryOverride>,
+        registry: Option<String>,
         /// Talk plain HTTP to --registry; only for a registry on loopback
         /// (127.0.0.1, localhost, [::1]), e.g. in tests.
         #[arg(long, requires = "registry")]
@@ -332,10 +336,20 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             insecure,
             manifest_path,
         } => {
-            let Some(app) = build_app(err) else {
-                return ExitCode::FAILURE;
-            };
-            crate::publish::run(&app, registry, insecure, manifest_path, out, err)
+            #[cfg(feature = "publish")]
+            {
+                let Some(app) = build_app(err) else {
+                    return ExitCode::FAILURE;
+                };
+                let options = crate::publish::options(registry.as_deref(), insecure, manifest_path);
+                crate::publish::run(&app, options, out, err)
+            }
+            #[cfg(not(feature = "publish"))]
+            {
+                let _ = (registry, insecure, manifest_path);
+                let _ = writeln!(err, "error: {WITHOUT_PUBLISH}");
+                ExitCode::FAILURE
+            }
         }
         Command::List => {
             let Some(app) = build_app(err) else {
@@ -348,6 +362,10 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
         }
     }
 }
+
+/// What a binary built without the `publish` feature says.
+#[cfg(not(feature = "publish"))]
+const WITHOUT_PUBLISH: &str = "publish needs the `publish` feature of the `stack` crate, which this binary was built without (it keeps the AWS SDK out of the synth build): run `cargo run -p stack --features publish -- publish`, or depend on stack with `features = [\"publish\"]` in your own crate";
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod environment;
+#[cfg(feature = "publish")]
 pub mod publish;
 pub mod report;
 pub mod tools;

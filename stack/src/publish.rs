@@ -17,16 +17,10 @@ use constructs::{App, Backend};
 pub const USERNAME_VAR: &str = "REGISTRY_USERNAME";
 pub const PASSWORD_VAR: &str = "REGISTRY_PASSWORD";
 
-/// Validates the app, then builds and pushes every image asset.
-pub fn run(
-    app: &App,
-    registry: Option<RegistryOverride>,
-    insecure: bool,
-    manifest_path: Option<PathBuf>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> ExitCode {
-    match publish(app, registry, insecure, manifest_path, out, err) {
+/// Validates the app, then builds and pushes every image asset with
+/// `options` (see [`options`]).
+pub fn run(app: &App, options: Result<PublishOptions, String>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    match options.and_then(|o| publish(app, o, out, err)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             let _ = writeln!(err, "error: {}", message.trim_end());
@@ -35,14 +29,7 @@ pub fn run(
     }
 }
 
-fn publish(
-    app: &App,
-    registry: Option<RegistryOverride>,
-    insecure: bool,
-    manifest_path: Option<PathBuf>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<(), String> {
+fn publish(app: &App, mut options: PublishOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
     constructs::synth(app, &Backend::ALL).map_err(|e| e.to_string())?;
     let manifest = constructs::assets::manifest(app).map_err(|e| e.to_string())?;
     if manifest.images.is_empty() {
@@ -50,7 +37,6 @@ fn publish(
         return Ok(());
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let mut options = options(registry, insecure, manifest_path)?;
     options.progress = Some(Arc::new(move |p: &Progress| {
         if let Some(line) = describe(p) {
             let _ = tx.send(line);
@@ -88,15 +74,15 @@ fn publish(
 /// [`PublishOptions`] from `publish`'s flags (`--registry`, `--insecure`,
 /// `--manifest-path`) and `REGISTRY_USERNAME`/`REGISTRY_PASSWORD`; refuses
 /// `--insecure` to anything but loopback. No progress callback is set.
-pub fn options(
-    registry: Option<RegistryOverride>,
-    insecure: bool,
-    manifest_path: Option<PathBuf>,
-) -> Result<PublishOptions, String> {
-    let registry = registry.map(|mut r| {
-        r.insecure = insecure;
-        r
-    });
+pub fn options(registry: Option<&str>, insecure: bool, manifest_path: Option<PathBuf>) -> Result<PublishOptions, String> {
+    let registry = match registry {
+        Some(text) => {
+            let mut r: RegistryOverride = text.parse().map_err(|e| format!("--registry {e}"))?;
+            r.insecure = insecure;
+            Some(r)
+        }
+        None => None,
+    };
     if let Some(r) = &registry {
         if r.insecure && !is_loopback(&r.host) {
             return Err(format!(
@@ -106,7 +92,11 @@ pub fn options(
         }
     }
     // ECR's credentials come from AWS; the variables only serve --registry.
-    let credentials = if registry.is_some() { registry_credentials()? } else { None };
+    let credentials = if registry.is_some() {
+        registry_credentials()?
+    } else {
+        None
+    };
     Ok(PublishOptions {
         registry,
         credentials,

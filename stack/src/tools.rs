@@ -229,55 +229,79 @@ impl MotoServer {
     /// then be someone else's server; moto's own `/moto-api/` path must answer,
     /// and if moto exits (port taken) a new port is tried, up to three times.
     pub fn start(tool: &Tool) -> Result<MotoServer, String> {
-        let mut last_error = String::new();
-        for _attempt in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| format!("no free port: {e}"))?
-                .port();
-            let child = Command::new(&tool.path)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .map_err(|e| format!("moto_server did not start: {e}"))?;
-            let mut server = MotoServer {
-                child,
-                endpoint: format!("http://127.0.0.1:{port}"),
-            };
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-            loop {
-                if let Ok(Some(status)) = server.child.try_wait() {
-                    last_error = format!("moto_server on port {port} exited with {status}");
-                    break;
-                }
-                if answers_as_moto(port) {
-                    announce(&format!("moto_server listening on {}", server.endpoint));
-                    return Ok(server);
-                }
-                if std::time::Instant::now() > deadline {
-                    return Err(format!("moto_server did not answer on port {port} within 30 s"));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-        }
-        Err(format!("moto_server did not start after three ports: {last_error}"))
+        let (child, port) = start_on_free_port(
+            "moto_server",
+            |port| {
+                Command::new(&tool.path)
+                    .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+            },
+            // moto's own API path answers 200 only on moto.
+            |port| http_get_loopback(port, "/moto-api/").is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+            String::new,
+        )?;
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        announce(&format!("moto_server listening on {}", server.endpoint));
+        Ok(server)
     }
 }
 
-/// True once `GET /moto-api/` on the port gets an HTTP 200, which only moto serves.
-fn answers_as_moto(port: u16) -> bool {
-    use std::io::Read;
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-    let request = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
+/// Starts a server on a free loopback port and waits until `answers(port)`
+/// says the expected server is there, returning the child and its port.
+///
+/// The port is picked by binding port 0 and releasing it, so another process
+/// can take it before the server binds. A listening socket alone could then be
+/// someone else's server, hence `answers`; if the server exits (port taken) a
+/// new port is tried, up to three times, and `exit_detail` says why it exited.
+fn start_on_free_port(
+    name: &str,
+    spawn: impl Fn(u16) -> std::io::Result<std::process::Child>,
+    answers: impl Fn(u16) -> bool,
+    exit_detail: impl Fn() -> String,
+) -> Result<(std::process::Child, u16), String> {
+    let mut last_error = String::new();
+    for _attempt in 0..3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let mut child = spawn(port).map_err(|e| format!("{name} did not start: {e}"))?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                last_error = format!("{name} on port {port} exited with {status} {}", exit_detail());
+                break;
+            }
+            if answers(port) {
+                return Ok((child, port));
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{name} did not answer on port {port} within 30 s"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
+    Err(format!("{name} did not start after three ports: {last_error}"))
+}
+
+/// `GET path` on a loopback port: the whole answer as text, or `None` when
+/// nothing answers.
+fn http_get_loopback(port: u16, path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (!answer.is_empty()).then(|| String::from_utf8_lossy(&answer).into_owned())
 }
 
 impl Drop for MotoServer {
@@ -384,68 +408,39 @@ impl RegistryServer {
             }
             None => String::new(),
         };
-        let mut last_error = String::new();
-        for _attempt in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| format!("no free port: {e}"))?
-                .port();
-            let config = dir.join("config.yml");
-            let text = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
-                storage.display()
-            );
-            std::fs::write(&config, text).map_err(|e| format!("writing {}: {e}", config.display()))?;
-            let log = std::fs::File::create(dir.join("registry.log")).map_err(|e| e.to_string())?;
-            let child = Command::new(&tool.path)
-                .arg("serve")
-                .arg(&config)
-                .stdout(std::process::Stdio::null())
-                .stderr(log)
-                .spawn()
-                .map_err(|e| format!("docker-registry did not start: {e}"))?;
-            let mut server = RegistryServer {
-                child,
-                host: format!("127.0.0.1:{port}"),
-            };
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-            loop {
-                if let Ok(Some(status)) = server.child.try_wait() {
-                    let log = std::fs::read_to_string(dir.join("registry.log")).unwrap_or_default();
-                    last_error = format!("docker-registry on port {port} exited with {status}: {log}");
-                    break;
-                }
-                if answers_as_registry(port) {
-                    announce(&format!("docker-registry listening on {}", server.host));
-                    return Ok(server);
-                }
-                if std::time::Instant::now() > deadline {
-                    return Err(format!("docker-registry did not answer on port {port} within 30 s"));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-        }
-        Err(format!("docker-registry did not start after three ports: {last_error}"))
+        let config = dir.join("config.yml");
+        let log = dir.join("registry.log");
+        let (child, port) = start_on_free_port(
+            "docker-registry",
+            |port| {
+                let text = format!(
+                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+                    storage.display()
+                );
+                std::fs::write(&config, text)?;
+                Command::new(&tool.path)
+                    .arg("serve")
+                    .arg(&config)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::fs::File::create(&log)?)
+                    .spawn()
+            },
+            // Only a registry sends the distribution API's version header.
+            |port| {
+                http_get_loopback(port, "/v2/").is_some_and(|a| {
+                    a.to_ascii_lowercase()
+                        .contains("docker-distribution-api-version: registry/2.0")
+                })
+            },
+            || std::fs::read_to_string(&log).unwrap_or_default(),
+        )?;
+        let server = RegistryServer {
+            child,
+            host: format!("127.0.0.1:{port}"),
+        };
+        announce(&format!("docker-registry listening on {}", server.host));
+        Ok(server)
     }
-}
-
-/// True once `GET /v2/` on the port answers with the distribution API's
-/// version header, which only a registry sends.
-fn answers_as_registry(port: u16) -> bool {
-    use std::io::Read;
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-    let request = "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer)
-        .to_ascii_lowercase()
-        .contains("docker-distribution-api-version: registry/2.0")
 }
 
 impl Drop for RegistryServer {

@@ -38,7 +38,7 @@ fn creds(password: &str) -> Credentials {
 #[test]
 fn two_builds_of_the_same_source_give_the_same_digest() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest_path = fixture_workspace(dir.path(), FIXTURE_MAIN);
+    let manifest_path = fixture_workspace(dir.path(), "asset-fixture", FIXTURE_MAIN);
     let manifest = fixture_manifest("fixture");
     let entry = &manifest.images[0];
     let mut digests = Vec::new();
@@ -387,7 +387,11 @@ fn the_cli_shows_cargos_error_and_pushes_nothing_when_the_build_fails() {
     };
     let registry = LocalRegistry::start(&tool, None);
     let dir = tempfile::tempdir().unwrap();
-    let manifest = fixture_workspace(dir.path(), "fn main() { let x: u32 = \"not a number\"; }\n");
+    let manifest = fixture_workspace(
+        dir.path(),
+        "broken-fixture",
+        "fn main() { let x: u32 = \"not a number\"; }\n",
+    );
     let (code, out, err) = cli(
         &[
             "publish",
@@ -397,12 +401,12 @@ fn the_cli_shows_cargos_error_and_pushes_nothing_when_the_build_fails() {
             "--manifest-path",
             manifest.to_str().unwrap(),
         ],
-        || app_with(constructs::assets::ImageAsset::from_crate("asset-fixture")),
+        || app_with(constructs::assets::ImageAsset::from_crate("broken-fixture")),
     );
     assert_eq!(code, ExitCode::FAILURE);
     assert!(out.is_empty(), "no reference printed: {out}");
     assert!(
-        err.contains("cargo could not build `asset-fixture`") && err.contains("mismatched types"),
+        err.contains("cargo could not build `broken-fixture`") && err.contains("mismatched types"),
         "{err}"
     );
     let catalog = http_get(&registry.server.host, "/v2/_catalog");

@@ -45,14 +45,18 @@ pub fn announce_progress() -> assets::ProgressFn {
     })
 }
 
-/// A workspace with one std-only binary crate, `asset-fixture`: an HTTP
-/// server on 127.0.0.1:$PORT answering every request with
-/// `fixture <GREETING>`. Its static build takes seconds.
-pub fn fixture_workspace(dir: &Path, main_rs: &str) -> PathBuf {
+/// A workspace with one std-only binary crate `name` (with
+/// [`FIXTURE_MAIN`]: an HTTP server on 127.0.0.1:$PORT answering every
+/// request with `fixture <GREETING>`). Its static build takes seconds.
+///
+/// Two workspaces sharing a target directory must not hold crates of the same
+/// name: cargo keys a workspace member's build by its path relative to the
+/// workspace, so they would overwrite each other's fingerprints.
+pub fn fixture_workspace(dir: &Path, name: &str, main_rs: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
-        "[package]\nname = \"asset-fixture\"\nversion = \"0.3.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        format!("[package]\nname = \"{name}\"\nversion = \"0.3.0\"\nedition = \"2021\"\n\n[workspace]\n"),
     )
     .unwrap();
     std::fs::write(dir.join("src/main.rs"), main_rs).unwrap();
@@ -97,7 +101,7 @@ pub fn fixture() -> &'static (tempfile::TempDir, PathBuf) {
     static FIXTURE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let manifest = fixture_workspace(dir.path(), FIXTURE_MAIN);
+        let manifest = fixture_workspace(dir.path(), "asset-fixture", FIXTURE_MAIN);
         (dir, manifest)
     })
 }
