@@ -74,7 +74,11 @@ fn publish(app: &App, mut options: PublishOptions, out: &mut dyn Write, err: &mu
 /// [`PublishOptions`] from `publish`'s flags (`--registry`, `--insecure`,
 /// `--manifest-path`) and `REGISTRY_USERNAME`/`REGISTRY_PASSWORD`; refuses
 /// `--insecure` to anything but loopback. No progress callback is set.
-pub fn options(registry: Option<&str>, insecure: bool, manifest_path: Option<PathBuf>) -> Result<PublishOptions, String> {
+pub fn options(
+    registry: Option<&str>,
+    insecure: bool,
+    manifest_path: Option<PathBuf>,
+) -> Result<PublishOptions, String> {
     let registry = match registry {
         Some(text) => {
             let mut r: RegistryOverride = text.parse().map_err(|e| format!("--registry {e}"))?;
