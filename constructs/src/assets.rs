@@ -320,7 +320,7 @@ pub struct ImageConfig {
 }
 
 /// The app's asset manifest, or the problems that make it unusable (the same
-/// ones [`crate::synth`] reports for assets).
+/// ones [`crate::synth()`] reports for assets).
 pub fn manifest(app: &App) -> Result<AssetManifest, SynthError> {
     let mut problems = Vec::new();
     let images = entries(app, &mut problems);

@@ -100,13 +100,14 @@ pub enum Command {
     /// for ECR, kept out of the synth build): `cargo run -p stack --features
     /// publish -- publish`.
     Publish {
-        /// Push to this registry instead of ECR: HOST[:PORT] (each asset
-        /// keeps its repository name) or HOST[:PORT]/REPO. If it needs
-        /// credentials, set REGISTRY_USERNAME and REGISTRY_PASSWORD.
+        /// Push to this registry instead of ECR: HOST or HOST:PORT (each
+        /// asset keeps its repository name), optionally followed by /REPO
+        /// (every asset goes there). If it needs credentials, set
+        /// REGISTRY_USERNAME and REGISTRY_PASSWORD.
         #[arg(long, value_name = "HOST[:PORT][/REPO]")]
         registry: Option<String>,
         /// Talk plain HTTP to --registry; only for a registry on loopback
-        /// (127.0.0.1, localhost, [::1]), e.g. in tests.
+        /// (127.0.0.1, localhost or ::1), e.g. in tests.
         #[arg(long, requires = "registry")]
         insecure: bool,
         /// The workspace's Cargo.toml, when not run from inside the workspace.
