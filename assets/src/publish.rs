@@ -62,11 +62,12 @@ impl FromStr for RegistryOverride {
 /// What happened, as it happens: for a progress display.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
-    /// Cargo is about to build the asset's binary.
+    /// Cargo is about to build the asset's binary with `profile`.
     Building {
         id: String,
         crate_name: String,
         binary: String,
+        profile: String,
     },
     /// A line cargo printed (its progress, warnings and errors).
     Cargo { line: String },
@@ -280,6 +281,7 @@ fn build_image(entry: &ImageAssetEntry, options: &PublishOptions) -> Result<Buil
         id: id.clone(),
         crate_name: entry.crate_name.clone(),
         binary: entry.binary.clone(),
+        profile: options.profile.clone(),
     });
     let started = Instant::now();
     let request = BuildRequest {

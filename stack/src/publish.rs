@@ -145,8 +145,13 @@ fn short(digest: &str) -> &str {
 /// One progress line, or none for events not worth a line.
 pub fn describe(p: &Progress) -> Option<String> {
     Some(match p {
-        Progress::Building { id, crate_name, binary } => format!(
-            "{id}: building {crate_name} (binary {binary}), release, static for {}",
+        Progress::Building {
+            id,
+            crate_name,
+            binary,
+            profile,
+        } => format!(
+            "{id}: building {crate_name} (binary {binary}), {profile}, static for {}",
             assets::compile::TARGET
         ),
         Progress::Cargo { line } => line.clone(),
