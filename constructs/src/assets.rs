@@ -14,9 +14,9 @@
 //! image needs the reference before it deploys. So the repository lives in a
 //! stack of its own, deployed first (the manifest names it as
 //! [`ImageAssetEntry::repository_stack`]); declaring the repository in the
-//! same stack as the asset is a synth-time problem
-//! (`image-asset-repository-stack`). A repository the app does not declare
-//! must already exist.
+//! same stack as the asset, or an image asset in a stack that holds
+//! repositories, is a synth-time problem (`image-asset-repository-stack`). A
+//! repository the app does not declare must already exist.
 
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ use crate::ids;
 use crate::problem::{Checker, Problem, SynthError};
 use crate::props;
 use crate::resource::{CfnBlock, CfnParameter, RenderCx, Resource, TfBlock};
-use crate::tree::{App, Handle};
+use crate::tree::App;
 
 /// Where the CLI writes the manifest, relative to the output directory.
 pub const ASSET_MANIFEST_FILE: &str = "assets.json";
@@ -152,7 +152,12 @@ impl ImageAsset {
     }
 }
 
-impl Handle<ImageAsset> {
+crate::refs! {
+    /// What a handle to an [`ImageAsset`] exposes: the reference it is deployed with.
+    pub ImageAssetRefs
+}
+
+impl ImageAssetRefs {
     /// The image reference by digest, `<registry>/<repository>@sha256:…`,
     /// supplied at deploy time.
     pub fn reference(&self) -> Attr<kind::Uri> {
@@ -176,6 +181,8 @@ fn valid_env_name(name: &str) -> bool {
 }
 
 impl Resource for ImageAsset {
+    type Refs = ImageAssetRefs;
+
     fn kind(&self) -> &'static str {
         "ImageAsset"
     }
@@ -211,15 +218,15 @@ impl Resource for ImageAsset {
         }
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let mut p = CfnParameter::new("String", self.input_description());
         p.allowed_pattern = Some(DIGEST_REFERENCE_PATTERN);
-        vec![p.into_block()]
+        Some(vec![p.into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let body = props! { "type" => "string", "description" => self.input_description() };
-        vec![TfBlock::variable(body)]
+        Some(vec![TfBlock::variable(body)])
     }
 }
 
@@ -349,14 +356,18 @@ fn entries(app: &App, problems: &mut Vec<Problem>) -> Vec<ImageAssetEntry> {
         .flat_map(|s| {
             s.nodes
                 .iter()
-                .filter_map(|n| n.resource.as_any().downcast_ref::<EcrRepo>())
+                .filter_map(|n| n.resource.as_ref()?.as_any().downcast_ref::<EcrRepo>())
                 .map(move |r| (r.name.as_str(), s))
         })
         .collect();
     let mut out = Vec::new();
     for stack in app.stacks() {
         for node in &stack.nodes {
-            let Some(asset) = node.resource.as_any().downcast_ref::<ImageAsset>() else {
+            let Some(asset) = node
+                .resource
+                .as_ref()
+                .and_then(|r| r.as_any().downcast_ref::<ImageAsset>())
+            else {
                 continue;
             };
             let repository = asset.repository_name();
@@ -402,6 +413,26 @@ fn entries(app: &App, problems: &mut Vec<Problem>) -> Vec<ImageAssetEntry> {
                 terraform_variable: ids::terraform_name(&node.components),
                 image: asset.image_config(),
             });
+        }
+    }
+    // Repository stacks deploy before any image is pushed: one that also ran
+    // an image would need that image before it exists.
+    for e in &out {
+        let holds: Vec<&str> = out
+            .iter()
+            .filter(|other| other.stack != e.stack && other.repository_stack.as_deref() == Some(e.stack.as_str()))
+            .map(|other| other.id.as_str())
+            .collect();
+        if !holds.is_empty() {
+            problems.push(Problem::new(
+                &e.id,
+                "image-asset-repository-stack",
+                format!(
+                    "stack {} holds the repository of {}, so it deploys before images are pushed and cannot run an image asset itself; move the repository or this image to another stack",
+                    e.stack,
+                    holds.join(", ")
+                ),
+            ));
         }
     }
     out

@@ -99,6 +99,9 @@ pub struct DynamoTable {
     pub deletion_protection: bool,
     /// Attribute holding an expiry time (epoch seconds); items past it are deleted.
     pub ttl_attribute: Option<String>,
+    /// The table holds data that must be under a customer-managed key
+    /// (declared with [`DynamoTable::sensitive`]; the checks enforce it).
+    pub sensitive: bool,
 }
 
 impl DynamoTable {
@@ -112,6 +115,7 @@ impl DynamoTable {
             encryption: TableEncryption::AwsManaged,
             deletion_protection: true,
             ttl_attribute: None,
+            sensitive: false,
         }
     }
     pub fn sort_key(mut self, key: Key) -> Self {
@@ -124,6 +128,18 @@ impl DynamoTable {
     }
     pub fn encryption(mut self, encryption: TableEncryption) -> Self {
         self.encryption = encryption;
+        self
+    }
+    /// Encrypts with a customer-managed KMS key (its ARN, e.g. a `KmsKey`'s
+    /// `arn()`); the `grant_*` methods then also grant the key use they need.
+    pub fn kms_key(self, key_arn: impl Into<Value<kind::Arn>>) -> Self {
+        self.encryption(TableEncryption::CustomerManaged(key_arn.into()))
+    }
+    /// Declares that the table holds sensitive data: the checks then require a
+    /// customer-managed key (`dynamodb-sensitive-customer-key`), so who can
+    /// decrypt it is decided by a key policy this stack owns.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
         self
     }
     /// Turns point-in-time recovery off (an explicit opt-out; backups are then up to you).
@@ -164,7 +180,19 @@ pub const WRITE_ACTIONS: [&str; 4] = [
     "dynamodb:UpdateItem",
 ];
 
-impl Handle<DynamoTable> {
+/// Key use for reading a table under a customer-managed key: DynamoDB decrypts
+/// the table key with the caller's permission.
+pub const KEY_READ_ACTIONS: [&str; 2] = ["kms:Decrypt", "kms:DescribeKey"];
+
+/// Key use for reading and writing a table under a customer-managed key.
+pub const KEY_WRITE_ACTIONS: [&str; 4] = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+
+crate::refs! {
+    /// What a handle to [`DynamoTable`] exposes: its attributes and grants.
+    pub DynamoTableRefs
+}
+
+impl DynamoTableRefs {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
@@ -180,19 +208,35 @@ impl Handle<DynamoTable> {
         ]
     }
 
-    /// Lets `role` read items (no writes, no table management).
+    /// Lets `role` read items (no writes, no table management); under a
+    /// customer-managed key, also [`KEY_READ_ACTIONS`] on that key.
     pub fn grant_read(&self, stack: &mut Stack, role: &Handle<IamRole>) {
-        let statement = Statement::allow()
+        let mut statements = vec![Statement::allow()
             .actions(READ_ACTIONS)
-            .resources(self.grant_resources());
-        grant(stack, self, "read", role, vec![statement]);
+            .resources(self.grant_resources())];
+        statements.extend(self.key_statement(stack, &KEY_READ_ACTIONS));
+        grant(stack, self, "read", role, statements);
     }
 
-    /// Lets `role` read and write items (no table management, no deleting the table).
+    /// Lets `role` read and write items (no table management, no deleting the
+    /// table); under a customer-managed key, also [`KEY_WRITE_ACTIONS`] on that key.
     pub fn grant_read_write(&self, stack: &mut Stack, role: &Handle<IamRole>) {
         let actions = READ_ACTIONS.iter().chain(&WRITE_ACTIONS).copied();
-        let statement = Statement::allow().actions(actions).resources(self.grant_resources());
-        grant(stack, self, "read-write", role, vec![statement]);
+        let mut statements = vec![Statement::allow().actions(actions).resources(self.grant_resources())];
+        statements.extend(self.key_statement(stack, &KEY_WRITE_ACTIONS));
+        grant(stack, self, "read-write", role, statements);
+    }
+
+    /// The statement on the table's customer-managed key, if it has one.
+    fn key_statement(&self, stack: &Stack, actions: &[&str]) -> Option<Statement> {
+        match stack.resource::<DynamoTable>(self).map(|t| &t.encryption) {
+            Some(TableEncryption::CustomerManaged(key)) => Some(
+                Statement::allow()
+                    .actions(actions.iter().copied())
+                    .resource(key.clone()),
+            ),
+            _ => None,
+        }
     }
 }
 
@@ -201,6 +245,8 @@ fn valid_table_name(n: &str) -> bool {
 }
 
 impl Resource for DynamoTable {
+    type Refs = DynamoTableRefs;
+
     fn kind(&self) -> &'static str {
         "DynamoTable"
     }
@@ -250,7 +296,7 @@ impl Resource for DynamoTable {
         )]
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let definitions = self.keys().map(|(k, _)| {
             Expr::map([
                 ("AttributeName", Expr::str(&k.name)),
@@ -308,10 +354,10 @@ impl Resource for DynamoTable {
         if self.deletion_protection {
             r = r.retained();
         }
-        vec![r.into_block()]
+        Some(vec![r.into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let attributes = self
             .keys()
             .map(|(k, _)| Expr::map([("name", Expr::str(&k.name)), ("type", Expr::str(k.key_type.code()))]));
@@ -358,7 +404,7 @@ impl Resource for DynamoTable {
                 Expr::map([("attribute_name", Expr::str(ttl)), ("enabled", true.into())]),
             );
         }
-        vec![TfBlock::resource("aws_dynamodb_table", b)]
+        Some(vec![TfBlock::resource("aws_dynamodb_table", b)])
     }
 }
 
@@ -459,6 +505,36 @@ mod tests {
                 "${aws_dynamodb_table.items.arn}",
                 "${aws_dynamodb_table.items.arn}/index/*"
             ])
+        );
+    }
+
+    #[test]
+    fn grants_on_a_table_under_a_customer_key_include_just_the_key_use_needed() {
+        let mut app = App::new();
+        let stack = app.stack("S");
+        let key = stack.add(
+            "Key",
+            crate::kms::KmsKey::new("k").usable_by([crate::kms::KeyUser::DynamoDb]),
+        );
+        let table = stack.add("Items", DynamoTable::new("items", Key::string("id")).kms_key(key.arn()));
+        let reader = stack.add("Reader", IamRole::for_service("ecs-tasks.amazonaws.com"));
+        let writer = stack.add("Writer", IamRole::for_service("ecs-tasks.amazonaws.com"));
+        table.grant_read(stack, &reader);
+        table.grant_read_write(stack, &writer);
+        let (cfn, tf) = synth_one(&app);
+        assert_eq!(
+            cfn_resource(&cfn, "Items")["Properties"]["SSESpecification"],
+            json!({"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}})
+        );
+        let read = &cfn_resource(&cfn, "Reader")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][1];
+        assert_eq!(read["Action"], json!(["kms:Decrypt", "kms:DescribeKey"]));
+        assert_eq!(read["Resource"], json!([{"Fn::GetAtt": ["Key", "Arn"]}]));
+        let write = crate::testing::tf_json_string(
+            &tf_resource(&tf, "aws_iam_role_policy", "writer_items_read_write")["policy"],
+        );
+        assert_eq!(
+            write["Statement"][1],
+            json!({"Effect": "Allow", "Action": KEY_WRITE_ACTIONS, "Resource": ["${aws_kms_key.key.arn}"]})
         );
     }
 

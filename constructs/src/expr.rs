@@ -63,12 +63,93 @@ pub enum Pseudo {
     UrlSuffix,
 }
 
+/// An ordered map of property names to values: insertion order is output
+/// order. It derefs to an `IndexMap` (hashed with FxHash: keys are property
+/// names, not attacker-chosen, and maps are built by the million at scale).
+/// Build one with `ExprMap::new()`, `collect()` or [`Expr::map`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExprMap(IndexMap<String, Expr, FxBuild>);
+
+impl ExprMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        ExprMap(IndexMap::with_capacity_and_hasher(n, FxBuild::default()))
+    }
+}
+
+impl std::ops::Deref for ExprMap {
+    type Target = IndexMap<String, Expr, FxBuild>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ExprMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl FromIterator<(String, Expr)> for ExprMap {
+    fn from_iter<I: IntoIterator<Item = (String, Expr)>>(iter: I) -> Self {
+        ExprMap(iter.into_iter().collect())
+    }
+}
+
+impl Extend<(String, Expr)> for ExprMap {
+    fn extend<I: IntoIterator<Item = (String, Expr)>>(&mut self, iter: I) {
+        self.0.extend(iter)
+    }
+}
+
+impl IntoIterator for ExprMap {
+    type Item = (String, Expr);
+    type IntoIter = indexmap::map::IntoIter<String, Expr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ExprMap {
+    type Item = (&'a String, &'a Expr);
+    type IntoIter = indexmap::map::Iter<'a, String, Expr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut ExprMap {
+    type Item = (&'a String, &'a mut Expr);
+    type IntoIter = indexmap::map::IterMut<'a, String, Expr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
+
+impl std::ops::Index<&str> for ExprMap {
+    type Output = Expr;
+    fn index(&self, key: &str) -> &Expr {
+        &self.0[key]
+    }
+}
+
+/// The hasher of the library's maps: FxHash, fast for short keys (property
+/// names, node refs), none of them attacker-chosen.
+pub type FxBuild = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
+pub(crate) type FxIndexMap<K, V> = IndexMap<K, V, FxBuild>;
+pub(crate) type FxIndexSet<K> = indexmap::IndexSet<K, FxBuild>;
+
 /// A backend-neutral value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Null,
     Bool(bool),
     Int(i64),
+    /// A number that is not an integer (rendered as JSON renders it).
+    Num(f64),
     /// A literal string. Rendered with each backend's escaping of `${`.
     Str(String),
     /// A reference to an attribute; renders to the referenced value's own type
@@ -77,7 +158,7 @@ pub enum Expr {
     /// String concatenation of literals and references (`Fn::Sub` / `"a${x}b"`).
     Concat(Vec<Expr>),
     List(Vec<Expr>),
-    Map(IndexMap<String, Expr>),
+    Map(ExprMap),
     /// A JSON document: an object in CloudFormation, a canonical JSON string in
     /// Terraform (IAM policies, container definitions, lifecycle policies).
     Json(Box<Expr>),
@@ -137,7 +218,7 @@ impl Expr {
             Expr::Concat(items) | Expr::List(items) => items.iter().for_each(|e| e.visit_targets(f)),
             Expr::Map(m) => m.values().for_each(|e| e.visit_targets(f)),
             Expr::Json(inner) => inner.visit_targets(f),
-            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Str(_) => {}
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Num(_) | Expr::Str(_) => {}
         }
     }
 
@@ -177,6 +258,21 @@ impl From<i64> for Expr {
         Expr::Int(n)
     }
 }
+impl From<i32> for Expr {
+    fn from(n: i32) -> Self {
+        Expr::Int(n.into())
+    }
+}
+impl From<u64> for Expr {
+    fn from(n: u64) -> Self {
+        Expr::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+impl From<usize> for Expr {
+    fn from(n: usize) -> Self {
+        Expr::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
 impl From<u32> for Expr {
     fn from(n: u32) -> Self {
         Expr::Int(n.into())
@@ -185,6 +281,34 @@ impl From<u32> for Expr {
 impl From<u16> for Expr {
     fn from(n: u16) -> Self {
         Expr::Int(n.into())
+    }
+}
+/// JSON as a literal expression (e.g. `json!({...})` in an override).
+impl From<serde_json::Value> for Expr {
+    fn from(v: serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::Null => Expr::Null,
+            serde_json::Value::Bool(b) => Expr::Bool(b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Expr::Int(i),
+                None => Expr::Num(n.as_f64().unwrap_or_default()),
+            },
+            serde_json::Value::String(s) => Expr::Str(s),
+            serde_json::Value::Array(items) => Expr::List(items.into_iter().map(Expr::from).collect()),
+            serde_json::Value::Object(m) => Expr::Map(m.into_iter().map(|(k, v)| (k, Expr::from(v))).collect()),
+        }
+    }
+}
+/// A duration, in whole seconds (what every AWS setting used here takes;
+/// validation reports a duration with a fraction of a second).
+impl From<std::time::Duration> for Expr {
+    fn from(d: std::time::Duration) -> Self {
+        Expr::Int(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+impl From<f64> for Expr {
+    fn from(n: f64) -> Self {
+        Expr::Num(n)
     }
 }
 impl<T: Into<Expr>> From<Vec<T>> for Expr {
@@ -315,7 +439,9 @@ impl<K> Value<K> {
     pub fn concat(parts: impl IntoIterator<Item = Expr>) -> Self {
         Value::from_expr(Expr::concat(parts))
     }
-    pub(crate) fn from_expr(expr: Expr) -> Self {
+    /// A value from any expression, e.g. one built with [`Expr::concat`].
+    /// The kind is the caller's word: prefer typed attributes and literals.
+    pub fn from_expr(expr: Expr) -> Self {
         Value {
             expr,
             _kind: PhantomData,
@@ -330,6 +456,82 @@ impl<K> Value<K> {
     /// Forgets the kind, e.g. to use an image URI as free text.
     pub fn into_text(self) -> Value<kind::Text> {
         Value::from_expr(self.expr)
+    }
+}
+
+impl Value<kind::Arn> {
+    /// `arn:${Partition}:service:${Region}:${AccountId}:resource`, the ARN of a
+    /// regional resource of the account the stack is deployed into, e.g.
+    /// `Value::regional_arn("sqs", queue.name())`.
+    pub fn regional_arn(service: &str, resource: impl Into<Expr>) -> Self {
+        Self::from(crate::sub!(
+            "arn:",
+            Attr::partition(),
+            format!(":{service}:"),
+            Attr::region(),
+            ":",
+            Attr::account_id(),
+            ":",
+            resource.into()
+        ))
+    }
+
+    /// `arn:${Partition}:service::${AccountId}:resource`, for global services
+    /// such as IAM, e.g. `Value::global_arn("iam", "role/deployer")`.
+    pub fn global_arn(service: &str, resource: impl Into<Expr>) -> Self {
+        Self::from(crate::sub!(
+            "arn:",
+            Attr::partition(),
+            format!(":{service}::"),
+            Attr::account_id(),
+            ":",
+            resource.into()
+        ))
+    }
+}
+
+/// Builds a string from literals and references, like CloudFormation's
+/// `Fn::Sub` (and a Terraform template string): each argument is anything
+/// convertible to an [`Expr`]. The result converts into a [`Value`] of any
+/// kind (an ARN, a name, text) and into an [`Expr`], so it goes wherever a
+/// value does.
+///
+/// ```
+/// use constructs::prelude::*;
+/// use constructs::{kind, sub, Attr, Value};
+///
+/// let mut app = App::new();
+/// let stack = app.stack("S");
+/// let bucket = stack.add("Data", Bucket::new());
+/// let objects: Value<kind::Arn> = sub!("arn:", Attr::partition(), ":s3:::", bucket.name(), "/*").into();
+/// # let _ = objects;
+/// ```
+#[macro_export]
+macro_rules! sub {
+    ($($part:expr),+ $(,)?) => {
+        $crate::expr::Interpolation::new([$($crate::Expr::from($part)),+])
+    };
+}
+
+/// A string built with [`sub!`]: literals and references concatenated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interpolation(Expr);
+
+impl Interpolation {
+    pub fn new(parts: impl IntoIterator<Item = Expr>) -> Self {
+        Interpolation(Expr::concat(parts))
+    }
+}
+
+impl From<Interpolation> for Expr {
+    fn from(i: Interpolation) -> Self {
+        i.0
+    }
+}
+
+impl<K> From<Interpolation> for Value<K> {
+    fn from(i: Interpolation) -> Self {
+        Value::from_expr(i.0)
     }
 }
 

@@ -9,9 +9,11 @@ use crate::iam::{IamRole, Statement};
 use crate::problem::Problem;
 use crate::tree::{AsNode, Handle, Stack};
 
-/// Adds `statements` to `role` as the inline policy `<grantor id>-<access>`.
-/// A handle from another stack is recorded as a problem on the stack.
-pub(crate) fn grant(
+/// Adds `statements` to `role` as the inline policy `<grantor id>-<access>`
+/// (e.g. `Queue-send`): what a resource's `grant_*` methods call, built-in
+/// or a team's own. A handle from another stack is recorded as a problem on
+/// the stack.
+pub fn grant(
     stack: &mut Stack,
     grantor: &impl AsNode,
     access: &str,

@@ -16,15 +16,25 @@ pub mod assets;
 pub mod expr;
 pub mod grants;
 pub mod ids;
+pub mod l1;
 pub mod lookup;
 pub mod parameter;
 pub mod patterns;
 pub mod problem;
+pub mod property_path;
+pub mod raw;
 pub mod resource;
+pub mod schema;
 pub mod synth;
 pub mod tags;
 pub mod testing;
 pub mod tree;
+
+// Generated L1 bindings (`cargo run -p codegen`): rustfmt leaves them as generated.
+#[rustfmt::skip]
+pub mod cfn;
+#[rustfmt::skip]
+pub mod tf;
 
 pub mod checks;
 pub mod dynamodb;
@@ -33,13 +43,15 @@ pub mod ecr;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod s3;
 
 pub use expr::{kind, Attr, Attribute, CfnAttr, Expr, Pseudo, Value};
 pub use problem::{Problem, SynthError};
-pub use synth::{synth, validate, Artifact};
-pub use tree::{App, AsNode, Backend, Handle, NodeRef, Scope, Stack};
+pub use resource::{CfnBlock, CfnParameter, CfnResource, Props, RenderCx, Resource, TfBlock};
+pub use synth::{synth, synth_to, synth_with, validate, Artifact, Checks, ExtraFile, SynthOptions};
+pub use tree::{App, AsNode, Backend, Construct, Handle, NodeRef, Scope, Stack};
 
 /// Everything a stack definition usually needs.
 pub mod prelude {
@@ -54,6 +66,7 @@ pub mod prelude {
     pub use crate::elbv2::{Action, Condition, HealthCheck, HealthCheckPort, IpTargetGroup, LoadBalancerRule};
     pub use crate::expr::{kind, Attr, Expr, Value};
     pub use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
+    pub use crate::kms::{KeyUser, KmsKey};
     pub use crate::logs::{LogGroup, Retention};
     pub use crate::lookup::{
         IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup,
@@ -61,5 +74,5 @@ pub mod prelude {
     pub use crate::parameter::Parameter;
     pub use crate::patterns::{Image, LoadBalancedFargateService, Placement};
     pub use crate::s3::{Bucket, BucketEncryption};
-    pub use crate::tree::{App, Backend, Handle, Scope, Stack};
+    pub use crate::tree::{App, Backend, Construct, Handle, Scope, Stack};
 }

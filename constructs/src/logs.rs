@@ -4,7 +4,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 
@@ -58,7 +57,12 @@ impl LogGroup {
     }
 }
 
-impl Handle<LogGroup> {
+crate::refs! {
+    /// What a handle to [`LogGroup`] exposes: its attributes and grants.
+    pub LogGroupRefs
+}
+
+impl LogGroupRefs {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
@@ -94,6 +98,8 @@ fn log_group_arn_parts(name: Expr, streams: bool) -> Vec<Expr> {
 }
 
 impl Resource for LogGroup {
+    type Refs = LogGroupRefs;
+
     fn kind(&self) -> &'static str {
         "LogGroup"
     }
@@ -119,7 +125,7 @@ impl Resource for LogGroup {
         )]
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let days = match self.retention {
             Retention::Days(d) => Some(d),
             Retention::Forever => None,
@@ -129,10 +135,10 @@ impl Resource for LogGroup {
             opt "RetentionInDays" => days,
             opt "KmsKeyId" => self.kms_key.clone(),
         };
-        vec![CfnResource::new("AWS::Logs::LogGroup", props).into_block()]
+        Some(vec![CfnResource::new("AWS::Logs::LogGroup", props).into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let days = match self.retention {
             Retention::Days(d) => d,
             // 0 is the provider's "never expire".
@@ -143,7 +149,7 @@ impl Resource for LogGroup {
             "retention_in_days" => days,
             opt "kms_key_id" => self.kms_key.clone(),
         };
-        vec![TfBlock::resource("aws_cloudwatch_log_group", body)]
+        Some(vec![TfBlock::resource("aws_cloudwatch_log_group", body)])
     }
 }
 

@@ -13,7 +13,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnParameter, Props, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 /// What `deploy` asks the AWS APIs to find the value of a lookup's
 /// CloudFormation parameter (CloudFormation cannot search by name or tag;
@@ -145,13 +144,20 @@ impl VpcLookup {
     }
 }
 
-impl Handle<VpcLookup> {
+crate::refs! {
+    /// What a handle to [`VpcLookup`] exposes: its attributes and grants.
+    pub VpcLookupRefs
+}
+
+impl VpcLookupRefs {
     pub fn id(&self) -> Attr<kind::VpcId> {
         self.attr(ID)
     }
 }
 
 impl Resource for VpcLookup {
+    type Refs = VpcLookupRefs;
+
     fn kind(&self) -> &'static str {
         "VpcLookup"
     }
@@ -161,7 +167,7 @@ impl Resource for VpcLookup {
     fn validate(&self, c: &mut Checker<'_>) {
         check_prefix(c, &self.by, "VPC id", "vpc-");
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let what = match &self.by {
             By::Id(id) => format!("Existing VPC {id}"),
             By::Name(n) => format!("Id of the existing VPC tagged Name={n}"),
@@ -170,14 +176,14 @@ impl Resource for VpcLookup {
             By::Id(_) => None,
             By::Name(n) => Some(LookupQuery::VpcByNameTag { name: n.clone() }),
         };
-        parameter("AWS::EC2::VPC::Id", what, &self.by, None, lookup)
+        Some(parameter("AWS::EC2::VPC::Id", what, &self.by, None, lookup))
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let body = match &self.by {
             By::Id(id) => props! { "id" => id.as_str() },
             By::Name(n) => props! { "tags" => Expr::map([("Name", Expr::str(n))]) },
         };
-        vec![TfBlock::data("aws_vpc", body)]
+        Some(vec![TfBlock::data("aws_vpc", body)])
     }
 }
 
@@ -207,13 +213,20 @@ impl SubnetsLookup {
     }
 }
 
-impl Handle<SubnetsLookup> {
+crate::refs! {
+    /// What a handle to [`SubnetsLookup`] exposes: its attributes and grants.
+    pub SubnetsLookupRefs
+}
+
+impl SubnetsLookupRefs {
     pub fn ids(&self) -> Attr<kind::SubnetIds> {
         self.attr(IDS)
     }
 }
 
 impl Resource for SubnetsLookup {
+    type Refs = SubnetsLookupRefs;
+
     fn kind(&self) -> &'static str {
         "SubnetsLookup"
     }
@@ -232,7 +245,7 @@ impl Resource for SubnetsLookup {
             });
         }
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let mut p = CfnParameter::new("List<AWS::EC2::Subnet::Id>", "");
         if self.ids.is_empty() {
             let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -245,9 +258,9 @@ impl Resource for SubnetsLookup {
             p.description = "Existing subnets".into();
             p.default = Some(serde_json::Value::String(self.ids.join(",")));
         }
-        vec![p.into_block()]
+        Some(vec![p.into_block()])
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let filter = |name: &str, values: Expr| Expr::map([("name", Expr::str(name)), ("values", values)]);
         let mut filters = Vec::new();
         if let Some(vpc) = &self.vpc {
@@ -260,7 +273,10 @@ impl Resource for SubnetsLookup {
             let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
             filters.push(filter("subnet-id", Expr::from(ids)));
         }
-        vec![TfBlock::data("aws_subnets", props! { "filter" => Expr::List(filters) })]
+        Some(vec![TfBlock::data(
+            "aws_subnets",
+            props! { "filter" => Expr::List(filters) },
+        )])
     }
 }
 
@@ -290,7 +306,12 @@ impl LoadBalancerLookup {
     }
 }
 
-impl Handle<LoadBalancerLookup> {
+crate::refs! {
+    /// What a handle to [`LoadBalancerLookup`] exposes: its attributes and grants.
+    pub LoadBalancerLookupRefs
+}
+
+impl LoadBalancerLookupRefs {
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
     }
@@ -300,6 +321,8 @@ const LB_ARN_PATTERN: &str = "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0
 const LISTENER_ARN_PATTERN: &str = "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/.+$";
 
 impl Resource for LoadBalancerLookup {
+    type Refs = LoadBalancerLookupRefs;
+
     fn kind(&self) -> &'static str {
         "LoadBalancerLookup"
     }
@@ -314,7 +337,7 @@ impl Resource for LoadBalancerLookup {
             });
         }
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let what = match &self.by {
             By::Id(_) => "ARN of the existing load balancer".to_string(),
             By::Name(n) => format!("ARN of the existing load balancer named {n}"),
@@ -323,14 +346,14 @@ impl Resource for LoadBalancerLookup {
             By::Id(_) => None,
             By::Name(n) => Some(LookupQuery::LoadBalancerByName { name: n.clone() }),
         };
-        parameter("String", what, &self.by, Some(LB_ARN_PATTERN), lookup)
+        Some(parameter("String", what, &self.by, Some(LB_ARN_PATTERN), lookup))
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let body = match &self.by {
             By::Id(arn) => props! { "arn" => arn.as_str() },
             By::Name(n) => props! { "name" => n.as_str() },
         };
-        vec![TfBlock::data("aws_lb", body)]
+        Some(vec![TfBlock::data("aws_lb", body)])
     }
 }
 
@@ -360,13 +383,20 @@ impl ListenerLookup {
     }
 }
 
-impl Handle<ListenerLookup> {
+crate::refs! {
+    /// What a handle to [`ListenerLookup`] exposes: its attributes and grants.
+    pub ListenerLookupRefs
+}
+
+impl ListenerLookupRefs {
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
     }
 }
 
 impl Resource for ListenerLookup {
+    type Refs = ListenerLookupRefs;
+
     fn kind(&self) -> &'static str {
         "ListenerLookup"
     }
@@ -383,7 +413,7 @@ impl Resource for ListenerLookup {
             None => c.range("listener port", self.port.into(), 1, 65535, "port-range"),
         }
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let mut p = CfnParameter::new("String", "");
         match &self.arn {
             Some(arn) => {
@@ -402,15 +432,15 @@ impl Resource for ListenerLookup {
             }
         }
         p.allowed_pattern = Some(LISTENER_ARN_PATTERN);
-        vec![p.into_block()]
+        Some(vec![p.into_block()])
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let body = match (&self.arn, &self.load_balancer) {
             (Some(arn), _) => props! { "arn" => arn.as_str() },
             (None, Some(lb)) => props! { "load_balancer_arn" => lb.clone(), "port" => self.port },
-            (None, None) => Props::new(),
+            (None, None) => Props::default(),
         };
-        vec![TfBlock::data("aws_lb_listener", body)]
+        Some(vec![TfBlock::data("aws_lb_listener", body)])
     }
 }
 
@@ -437,13 +467,20 @@ impl SecurityGroupLookup {
     }
 }
 
-impl Handle<SecurityGroupLookup> {
+crate::refs! {
+    /// What a handle to [`SecurityGroupLookup`] exposes: its attributes and grants.
+    pub SecurityGroupLookupRefs
+}
+
+impl SecurityGroupLookupRefs {
     pub fn id(&self) -> Attr<kind::SecurityGroupId> {
         self.attr(ID)
     }
 }
 
 impl Resource for SecurityGroupLookup {
+    type Refs = SecurityGroupLookupRefs;
+
     fn kind(&self) -> &'static str {
         "SecurityGroupLookup"
     }
@@ -453,7 +490,7 @@ impl Resource for SecurityGroupLookup {
     fn validate(&self, c: &mut Checker<'_>) {
         check_prefix(c, &self.by, "security group id", "sg-");
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let what = match &self.by {
             By::Id(id) => format!("Existing security group {id}"),
             By::Name(n) => format!("Id of the existing security group named {n}"),
@@ -465,9 +502,9 @@ impl Resource for SecurityGroupLookup {
             }),
             _ => None,
         };
-        parameter("AWS::EC2::SecurityGroup::Id", what, &self.by, None, lookup)
+        Some(parameter("AWS::EC2::SecurityGroup::Id", what, &self.by, None, lookup))
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let mut body = match &self.by {
             By::Id(id) => props! { "id" => id.as_str() },
             By::Name(n) => props! { "name" => n.as_str() },
@@ -475,7 +512,7 @@ impl Resource for SecurityGroupLookup {
         if let Some(vpc) = &self.vpc {
             body.insert("vpc_id".into(), vpc.clone());
         }
-        vec![TfBlock::data("aws_security_group", body)]
+        Some(vec![TfBlock::data("aws_security_group", body)])
     }
 }
 
@@ -496,13 +533,20 @@ impl IamRoleLookup {
     }
 }
 
-impl Handle<IamRoleLookup> {
+crate::refs! {
+    /// What a handle to [`IamRoleLookup`] exposes: its attributes and grants.
+    pub IamRoleLookupRefs
+}
+
+impl IamRoleLookupRefs {
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
     }
 }
 
 impl Resource for IamRoleLookup {
+    type Refs = IamRoleLookupRefs;
+
     fn kind(&self) -> &'static str {
         "IamRoleLookup"
     }
@@ -512,7 +556,7 @@ impl Resource for IamRoleLookup {
     fn validate(&self, c: &mut Checker<'_>) {
         check_prefix(c, &self.by, "IAM role ARN", "arn:");
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let what = match &self.by {
             By::Id(_) => "ARN of the existing IAM role".to_string(),
             By::Name(n) => format!("ARN of the existing IAM role named {n}"),
@@ -521,20 +565,20 @@ impl Resource for IamRoleLookup {
             By::Id(_) => None,
             By::Name(n) => Some(LookupQuery::IamRoleByName { name: n.clone() }),
         };
-        parameter(
+        Some(parameter(
             "String",
             what,
             &self.by,
             Some("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
             lookup,
-        )
+        ))
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let name = match &self.by {
             // The data source takes a name; a role ARN ends with `role/<path><name>`.
             By::Id(arn) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
             By::Name(n) => n.clone(),
         };
-        vec![TfBlock::data("aws_iam_role", props! { "name" => name })]
+        Some(vec![TfBlock::data("aws_iam_role", props! { "name" => name })])
     }
 }

@@ -5,7 +5,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnParameter, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const VALUE: Attribute = Attribute::new(CfnAttr::Ref, "");
 
@@ -37,13 +36,20 @@ impl Parameter {
     }
 }
 
-impl Handle<Parameter> {
+crate::refs! {
+    /// What a handle to [`Parameter`] exposes: its attributes and grants.
+    pub ParameterRefs
+}
+
+impl ParameterRefs {
     pub fn value(&self) -> Attr<kind::Text> {
         self.attr(VALUE)
     }
 }
 
 impl Resource for Parameter {
+    type Refs = ParameterRefs;
+
     fn kind(&self) -> &'static str {
         "Parameter"
     }
@@ -52,13 +58,13 @@ impl Resource for Parameter {
             "parameters need a description: it is what the person deploying reads".into()
         });
     }
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let mut p = CfnParameter::new("String", self.description.clone());
         p.default = self.default.clone().map(serde_json::Value::String);
         p.no_echo = self.sensitive;
-        vec![p.into_block()]
+        Some(vec![p.into_block()])
     }
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let mut body = props! { "type" => "string", "description" => self.description.as_str() };
         if let Some(d) = &self.default {
             body.insert("default".into(), d.as_str().into());
@@ -66,6 +72,6 @@ impl Resource for Parameter {
         if self.sensitive {
             body.insert("sensitive".into(), true.into());
         }
-        vec![TfBlock::variable(body)]
+        Some(vec![TfBlock::variable(body)])
     }
 }

@@ -84,6 +84,19 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Checks that a duration is whole seconds within `min..=max` seconds;
+    /// `what` names the property.
+    pub fn duration(&mut self, what: &str, value: std::time::Duration, min: u64, max: u64, rule: &'static str) {
+        if value.subsec_nanos() != 0 {
+            self.error(rule, format!("{what} is {value:?}; it must be whole seconds"));
+        } else if value.as_secs() < min || value.as_secs() > max {
+            self.error(
+                rule,
+                format!("{what} is {} s; it must be between {min} and {max} s", value.as_secs()),
+            );
+        }
+    }
+
     /// Checks that a literal integer lies in `min..=max`; `what` names the property.
     pub fn range(&mut self, what: &str, value: i64, min: i64, max: i64, rule: &'static str) {
         if value < min || value > max {

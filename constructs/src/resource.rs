@@ -7,22 +7,35 @@
 //! JSON (references, escaping, JSON-string documents) is done in one place per
 //! backend by the synthesizers.
 
-use indexmap::IndexMap;
 use std::any::Any;
+use std::borrow::Cow;
 
-use crate::expr::{Attr, Attribute, Expr};
+use crate::expr::{Attr, Attribute};
 use crate::problem::Checker;
 use crate::tree::NodeRef;
 
-/// Ordered properties of a rendered block.
-pub type Props = IndexMap<String, Expr>;
+/// Ordered properties of a rendered block (`Props::default()`).
+pub type Props = crate::expr::ExprMap;
 
-/// A construct that renders to both backends.
-pub trait Resource: AsAny {
+/// A construct that renders blocks: implement it to add a resource type the
+/// library does not have, from your own crate (see `docs/extending.md`).
+///
+/// Render for both backends, or for one: a backend whose method is not
+/// implemented (returns `None`) makes synthesizing that backend a problem
+/// naming the construct, unless the app declares it targets the other one
+/// only ([`crate::App::set_backends`]).
+///
+/// Resources are plain data (`Send + Sync`): stacks are synthesized in parallel.
+pub trait Resource: Any + Send + Sync {
+    /// What a handle to this resource exposes: its typed attributes and grants
+    /// (declare it with [`crate::refs!`]).
+    type Refs: From<NodeRef> + Copy;
+
     /// The construct's type name, for messages (e.g. `IpTargetGroup`).
     fn kind(&self) -> &'static str;
 
-    /// Records every problem with this construct's own settings.
+    /// Records every problem with this construct's own settings, with the
+    /// construct's path and a rule id.
     fn validate(&self, _c: &mut Checker<'_>) {}
 
     /// Keys that must be unique across the stack, as `(rule, key, description)`:
@@ -38,14 +51,47 @@ pub trait Resource: AsAny {
         false
     }
 
-    /// CloudFormation blocks; the first is the one attributes refer to.
-    fn cloudformation(&self, cx: &RenderCx) -> Vec<CfnBlock>;
+    /// CloudFormation blocks, the first being the one attributes refer to;
+    /// `None` if the construct has no CloudFormation rendering.
+    fn cloudformation(&self, _cx: &RenderCx) -> Option<Vec<CfnBlock>> {
+        None
+    }
 
-    /// Terraform blocks; the first is the one attributes refer to.
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock>;
+    /// Terraform blocks, the first being the one attributes refer to; `None`
+    /// if the construct has no Terraform rendering.
+    fn terraform(&self, _cx: &RenderCx) -> Option<Vec<TfBlock>> {
+        None
+    }
 }
 
-/// Lets the tree hand out `&mut R` for a stored `dyn Resource`.
+/// [`Resource`] without its associated type, so the tree can hold any resource.
+pub(crate) trait ErasedResource: AsAny + Send + Sync {
+    fn validate(&self, c: &mut Checker<'_>);
+    fn unique_keys(&self) -> Vec<(&'static str, String, String)>;
+    fn is_lookup(&self) -> bool;
+    fn cloudformation(&self, cx: &RenderCx) -> Option<Vec<CfnBlock>>;
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>>;
+}
+
+impl<R: Resource> ErasedResource for R {
+    fn validate(&self, c: &mut Checker<'_>) {
+        Resource::validate(self, c)
+    }
+    fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
+        Resource::unique_keys(self)
+    }
+    fn is_lookup(&self) -> bool {
+        Resource::is_lookup(self)
+    }
+    fn cloudformation(&self, cx: &RenderCx) -> Option<Vec<CfnBlock>> {
+        Resource::cloudformation(self, cx)
+    }
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
+        Resource::terraform(self, cx)
+    }
+}
+
+/// Lets the tree hand out `&mut R` for a stored resource.
 pub trait AsAny: Any {
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -70,7 +116,12 @@ impl RenderCx<'_> {
     /// A reference to one of this construct's own attributes, e.g. for a Terraform
     /// lifecycle policy naming its repository.
     pub fn this<K>(&self, attribute: Attribute) -> Attr<K> {
-        crate::tree::Handle::<()>::new(self.node).attr(attribute)
+        self.node.attr(attribute)
+    }
+
+    /// The construct's own node.
+    pub fn node(&self) -> NodeRef {
+        self.node
     }
 
     /// The construct's path, e.g. for descriptions.
@@ -92,7 +143,7 @@ pub struct CfnResource {
     /// Appended to the construct's logical id; empty for the main block.
     pub suffix: String,
     /// e.g. `AWS::ECR::Repository`.
-    pub type_name: &'static str,
+    pub type_name: Cow<'static, str>,
     pub properties: Props,
     /// Whether the type takes `Tags` as a list of `{Key, Value}`.
     pub taggable: bool,
@@ -103,10 +154,10 @@ pub struct CfnResource {
 }
 
 impl CfnResource {
-    pub fn new(type_name: &'static str, properties: Props) -> Self {
+    pub fn new(type_name: impl Into<Cow<'static, str>>, properties: Props) -> Self {
         CfnResource {
             suffix: String::new(),
-            type_name,
+            type_name: type_name.into(),
             properties,
             taggable: true,
             retain_on_delete: false,
@@ -176,7 +227,7 @@ pub enum TfSection {
 pub struct TfBlock {
     pub section: TfSection,
     /// e.g. `aws_ecr_repository`; empty for variables.
-    pub type_name: &'static str,
+    pub type_name: Cow<'static, str>,
     /// Appended to the construct's name with `_`; empty for the main block.
     pub suffix: String,
     pub body: Props,
@@ -193,7 +244,7 @@ pub struct TfBlock {
 }
 
 impl TfBlock {
-    fn new(section: TfSection, type_name: &'static str, body: Props, taggable: bool) -> Self {
+    fn new(section: TfSection, type_name: Cow<'static, str>, body: Props, taggable: bool) -> Self {
         TfBlock {
             section,
             type_name,
@@ -204,14 +255,14 @@ impl TfBlock {
             awaited: false,
         }
     }
-    pub fn resource(type_name: &'static str, body: Props) -> Self {
-        Self::new(TfSection::Resource, type_name, body, true)
+    pub fn resource(type_name: impl Into<Cow<'static, str>>, body: Props) -> Self {
+        Self::new(TfSection::Resource, type_name.into(), body, true)
     }
-    pub fn data(type_name: &'static str, body: Props) -> Self {
-        Self::new(TfSection::Data, type_name, body, false)
+    pub fn data(type_name: impl Into<Cow<'static, str>>, body: Props) -> Self {
+        Self::new(TfSection::Data, type_name.into(), body, false)
     }
     pub fn variable(body: Props) -> Self {
-        Self::new(TfSection::Variable, "", body, false)
+        Self::new(TfSection::Variable, Cow::Borrowed(""), body, false)
     }
     pub fn suffix(mut self, suffix: impl Into<String>) -> Self {
         self.suffix = suffix.into();
@@ -242,9 +293,9 @@ macro_rules! props {
         $($crate::props!(@item $p; $($rest)*);)?
     };
     (@item $p:ident;) => {};
-    () => { $crate::resource::Props::new() };
+    () => { $crate::resource::Props::default() };
     ($($rest:tt)+) => {{
-        let mut p = $crate::resource::Props::new();
+        let mut p = $crate::resource::Props::default();
         $crate::props!(@item p; $($rest)+);
         p
     }};

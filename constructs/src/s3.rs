@@ -1,5 +1,7 @@
 //! S3: `Bucket`.
 
+use std::time::Duration;
+
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::grants::grant;
 use crate::iam::{Condition, IamRole, PolicyDocument, PolicyKind, Principal, Statement};
@@ -25,6 +27,48 @@ pub enum BucketEncryption {
     Kms(Option<Value<kind::Arn>>),
 }
 
+/// What the bucket's lifecycle configuration removes, and when.
+///
+/// Durations are whole days (S3 counts days, rounding up to the next midnight UTC).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BucketLifecycle {
+    /// Deletes a noncurrent object version this long after it was replaced or
+    /// deleted (versioned buckets only). `None` keeps old versions forever.
+    pub noncurrent_version_expiration: Option<Duration>,
+    /// Aborts a multipart upload this long after it started, freeing the parts
+    /// it stored (which cost money and are invisible in object listings).
+    pub abort_incomplete_multipart_upload: Option<Duration>,
+}
+
+impl BucketLifecycle {
+    /// 90 days: long enough to notice and undo a mistaken overwrite or delete,
+    /// short enough that a bucket's storage does not grow without bound.
+    pub const DEFAULT_NONCURRENT_EXPIRATION: Duration = Duration::from_secs(90 * 86_400);
+    /// 7 days: far longer than any upload takes.
+    pub const DEFAULT_ABORT_INCOMPLETE_UPLOAD: Duration = Duration::from_secs(7 * 86_400);
+
+    /// No rules at all (an explicit opt-out).
+    pub fn none() -> Self {
+        BucketLifecycle {
+            noncurrent_version_expiration: None,
+            abort_incomplete_multipart_upload: None,
+        }
+    }
+}
+
+impl Default for BucketLifecycle {
+    fn default() -> Self {
+        BucketLifecycle {
+            noncurrent_version_expiration: Some(Self::DEFAULT_NONCURRENT_EXPIRATION),
+            abort_incomplete_multipart_upload: Some(Self::DEFAULT_ABORT_INCOMPLETE_UPLOAD),
+        }
+    }
+}
+
+fn days(d: Duration) -> i64 {
+    (d.as_secs() / 86_400) as i64
+}
+
 /// An S3 bucket.
 ///
 /// Defaults, each an explicit opt-out away:
@@ -32,6 +76,9 @@ pub enum BucketEncryption {
 /// - ACLs disabled (`BucketOwnerEnforced`): access is decided by policies alone;
 /// - SSE-S3 encryption of every new object;
 /// - versioning on: an overwrite or delete can be undone;
+/// - a lifecycle rule ([`BucketLifecycle::default`]): noncurrent versions are
+///   deleted after 90 days and incomplete multipart uploads aborted after 7,
+///   so versioning does not make storage grow forever;
 /// - a bucket policy refusing every request not made over TLS
 ///   (`aws:SecureTransport = false` → deny), so data never travels in clear;
 /// - kept when it leaves the stack (CloudFormation `DeletionPolicy: Retain`,
@@ -43,11 +90,15 @@ pub struct Bucket {
     pub block_public_access: bool,
     pub encryption: BucketEncryption,
     pub versioned: bool,
+    pub lifecycle: BucketLifecycle,
     pub retain_on_delete: bool,
     /// Adds the deny-non-TLS statement to the bucket policy.
     pub enforce_tls: bool,
     /// Further bucket policy statements (resource policy: each needs principals).
     pub policy: PolicyDocument,
+    /// The bucket holds data that must be under a customer-managed key
+    /// (declared with [`Bucket::sensitive`]; the checks enforce it).
+    pub sensitive: bool,
 }
 
 impl Default for Bucket {
@@ -57,9 +108,11 @@ impl Default for Bucket {
             block_public_access: true,
             encryption: BucketEncryption::S3Managed,
             versioned: true,
+            lifecycle: BucketLifecycle::default(),
             retain_on_delete: true,
             enforce_tls: true,
             policy: PolicyDocument::new(),
+            sensitive: false,
         }
     }
 }
@@ -76,6 +129,24 @@ impl Bucket {
     }
     pub fn encryption(mut self, encryption: BucketEncryption) -> Self {
         self.encryption = encryption;
+        self
+    }
+    /// Encrypts new objects with a customer-managed KMS key (its ARN, e.g. a
+    /// `KmsKey`'s `arn()`); the `grant_*` methods then also grant the key use
+    /// they need.
+    pub fn kms_key(self, key_arn: impl Into<Value<kind::Arn>>) -> Self {
+        self.encryption(BucketEncryption::Kms(Some(key_arn.into())))
+    }
+    /// Declares that the bucket holds sensitive data: the checks then require
+    /// a customer-managed key (`s3-sensitive-customer-key`).
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    /// Replaces the lifecycle rules (`BucketLifecycle::none()` removes them, an
+    /// explicit opt-out the checks flag on a versioned bucket).
+    pub fn lifecycle(mut self, lifecycle: BucketLifecycle) -> Self {
+        self.lifecycle = lifecycle;
         self
     }
     /// Turns versioning off (an explicit opt-out: overwrites are then final).
@@ -105,7 +176,12 @@ impl Bucket {
     }
 }
 
-impl Handle<Bucket> {
+crate::refs! {
+    /// What a handle to [`Bucket`] exposes: its attributes and grants.
+    pub BucketRefs
+}
+
+impl BucketRefs {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
@@ -149,7 +225,7 @@ impl Handle<Bucket> {
             Statement::allow().action("s3:ListBucket").resource(self.arn()),
         ];
         // Objects under a customer-managed key also need the key.
-        if let Some(BucketEncryption::Kms(Some(key))) = stack.get(self).map(|b| &b.encryption) {
+        if let Some(BucketEncryption::Kms(Some(key))) = stack.resource::<Bucket>(self).map(|b| &b.encryption) {
             let mut actions = vec!["kms:Decrypt"];
             if object_actions.contains(&"s3:PutObject") {
                 actions.push("kms:GenerateDataKey");
@@ -169,6 +245,49 @@ fn deny_insecure_transport(bucket: Value<kind::Arn>) -> Statement {
         .action("s3:*")
         .resources([bucket, objects])
         .condition(Condition::new("Bool", "aws:SecureTransport", ["false"]))
+}
+
+impl Bucket {
+    /// The one lifecycle rule, covering every object; `None` without actions.
+    /// Noncurrent-version expiration is rendered only for a versioned bucket.
+    fn lifecycle_rule(&self, style: Style) -> Option<Expr> {
+        let l = &self.lifecycle;
+        let noncurrent = l.noncurrent_version_expiration.filter(|_| self.versioned);
+        if noncurrent.is_none() && l.abort_incomplete_multipart_upload.is_none() {
+            return None;
+        }
+        // Keys per backend: id, status, the two actions and their day counts.
+        let k = match style {
+            Style::Cfn => [
+                "Id",
+                "Status",
+                "NoncurrentVersionExpiration",
+                "NoncurrentDays",
+                "AbortIncompleteMultipartUpload",
+                "DaysAfterInitiation",
+            ],
+            Style::Tf => [
+                "id",
+                "status",
+                "noncurrent_version_expiration",
+                "noncurrent_days",
+                "abort_incomplete_multipart_upload",
+                "days_after_initiation",
+            ],
+        };
+        let mut rule = props! { k[0] => "default", k[1] => "Enabled" };
+        if let Style::Tf = style {
+            // An empty filter: the rule covers every object.
+            rule.insert("filter".into(), Expr::map::<&str>([]));
+        }
+        if let Some(d) = noncurrent {
+            rule.insert(k[2].into(), Expr::map([(k[3], Expr::Int(days(d)))]));
+        }
+        if let Some(d) = l.abort_incomplete_multipart_upload {
+            rule.insert(k[4].into(), Expr::map([(k[5], Expr::Int(days(d)))]));
+        }
+        Some(Expr::Map(rule))
+    }
 }
 
 /// S3's bucket naming rules (general purpose buckets).
@@ -210,6 +329,8 @@ fn check_bucket_name(n: &str) -> Result<(), &'static str> {
 }
 
 impl Resource for Bucket {
+    type Refs = BucketRefs;
+
     fn kind(&self) -> &'static str {
         "Bucket"
     }
@@ -223,6 +344,25 @@ impl Resource for Bucket {
         if !self.policy.statements.is_empty() {
             self.policy.check(c, &BUCKET_POLICY, "bucket policy");
         }
+        let periods = [
+            (
+                "noncurrent version expiration",
+                self.lifecycle.noncurrent_version_expiration,
+            ),
+            (
+                "incomplete multipart upload abort",
+                self.lifecycle.abort_incomplete_multipart_upload,
+            ),
+        ];
+        for (what, period) in periods {
+            if let Some(d) = period {
+                c.ensure(
+                    d.as_secs().is_multiple_of(86_400) && d.as_secs() >= 86_400,
+                    "s3-lifecycle-days",
+                    || format!("{what} after {d:?} must be a whole number of days, at least 1"),
+                );
+            }
+        }
     }
 
     fn unique_keys(&self) -> Vec<(&'static str, String, String)> {
@@ -232,7 +372,7 @@ impl Resource for Bucket {
             .collect()
     }
 
-    fn cloudformation(&self, cx: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, cx: &RenderCx) -> Option<Vec<CfnBlock>> {
         let mut p = props! { opt "BucketName" => self.name.as_deref() };
         p.insert(
             "BucketEncryption".into(),
@@ -258,6 +398,12 @@ impl Resource for Bucket {
                 Expr::map([("Status", "Enabled".into())]),
             );
         }
+        if let Some(rule) = self.lifecycle_rule(Style::Cfn) {
+            p.insert(
+                "LifecycleConfiguration".into(),
+                Expr::map([("Rules", Expr::list([rule]))]),
+            );
+        }
         let mut r = CfnResource::new("AWS::S3::Bucket", p);
         if self.retain_on_delete {
             r = r.retained();
@@ -273,10 +419,10 @@ impl Resource for Bucket {
                     .into_block(),
             );
         }
-        blocks
+        Some(blocks)
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let bucket: Expr = cx.this::<kind::Name>(NAME).expr();
         let on_bucket = |extra: Props| {
             let mut b = props! { "bucket" => bucket.clone() };
@@ -287,7 +433,7 @@ impl Resource for Bucket {
             "aws_s3_bucket",
             props! { opt "bucket" => self.name.as_deref(), "force_destroy" => !self.retain_on_delete },
         )];
-        let mut pab = on_bucket(Props::new());
+        let mut pab = on_bucket(Props::default());
         if let Expr::Map(m) = public_access(self.block_public_access, Style::Tf) {
             pab.extend(m);
         }
@@ -315,6 +461,15 @@ impl Resource for Bucket {
                 .untagged(),
             );
         }
+        if let Some(rule) = self.lifecycle_rule(Style::Tf) {
+            blocks.push(
+                TfBlock::resource(
+                    "aws_s3_bucket_lifecycle_configuration",
+                    on_bucket(props! { "rule" => Expr::list([rule]) }),
+                )
+                .untagged(),
+            );
+        }
         if let Some(doc) = self.rendered_policy(cx) {
             blocks.push(
                 TfBlock::resource(
@@ -324,7 +479,7 @@ impl Resource for Bucket {
                 .untagged(),
             );
         }
-        blocks
+        Some(blocks)
     }
 }
 
@@ -470,6 +625,76 @@ mod tests {
         assert_eq!(statements[1]["Action"], json!(["s3:ListBucket"]));
         assert_eq!(statements[1]["Resource"], json!([{"Fn::GetAtt": ["Objects", "Arn"]}]));
         assert_eq!(statements.as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn lifecycle_expires_noncurrent_versions_and_aborts_uploads_by_default_in_both_backends() {
+        let mut app = App::new();
+        let stack = app.stack("S");
+        stack.add("Objects", Bucket::new());
+        stack.add("Scratch", Bucket::new().unversioned());
+        stack.add("Kept", Bucket::new().lifecycle(BucketLifecycle::none()));
+        let (cfn, tf) = synth_one(&app);
+        assert_eq!(
+            cfn_resource(&cfn, "Objects")["Properties"]["LifecycleConfiguration"],
+            json!({"Rules": [{
+                "Id": "default",
+                "Status": "Enabled",
+                "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}
+            }]})
+        );
+        assert_eq!(
+            tf_resource(&tf, "aws_s3_bucket_lifecycle_configuration", "objects")["rule"],
+            json!([{
+                "id": "default",
+                "status": "Enabled",
+                "filter": {},
+                "noncurrent_version_expiration": {"noncurrent_days": 90},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": 7}
+            }])
+        );
+        // Unversioned: nothing noncurrent to expire.
+        assert_eq!(
+            cfn_resource(&cfn, "Scratch")["Properties"]["LifecycleConfiguration"]["Rules"][0]
+                .get("NoncurrentVersionExpiration"),
+            None
+        );
+        assert!(cfn_resource(&cfn, "Kept")["Properties"]
+            .get("LifecycleConfiguration")
+            .is_none());
+        assert!(tf["resource"]["aws_s3_bucket_lifecycle_configuration"]
+            .get("kept")
+            .is_none());
+    }
+
+    #[test]
+    fn lifecycle_periods_are_whole_days() {
+        let mut app = App::new();
+        app.stack("S").add(
+            "B",
+            Bucket::new().lifecycle(BucketLifecycle {
+                noncurrent_version_expiration: Some(Duration::from_secs(3_600)),
+                abort_incomplete_multipart_upload: None,
+            }),
+        );
+        assert_eq!(problems(&app), [("S/B".to_string(), "s3-lifecycle-days")]);
+    }
+
+    #[test]
+    fn grants_on_a_bucket_under_a_customer_key_include_the_key_use() {
+        let mut app = App::new();
+        let stack = app.stack("S");
+        let key = stack.add("Key", crate::kms::KmsKey::new("k").usable_by([crate::kms::KeyUser::S3]));
+        let bucket = stack.add("Objects", Bucket::new().kms_key(key.arn()));
+        let role = stack.add("Role", IamRole::for_service("ecs-tasks.amazonaws.com"));
+        bucket.grant_read_write(stack, &role);
+        let (cfn, _) = synth_one(&app);
+        let statements = &cfn_resource(&cfn, "Role")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(
+            statements[2],
+            json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [{"Fn::GetAtt": ["Key", "Arn"]}]})
+        );
     }
 
     #[test]

@@ -2,14 +2,23 @@
 //! pick out one block per backend, so a test can assert the same construct in
 //! CloudFormation and Terraform side by side. They panic with a readable message
 //! when what they look for is missing, which is what a test wants.
+//!
+//! They test rendering, so they do not run the security checks (a test of how
+//! an open security group renders is not a deployment of one); test the checks
+//! with [`crate::checks::check`].
 
 use serde_json::Value as Json;
 
-use crate::{synth, App, Backend};
+use crate::synth::{synth_with, Checks, SynthOptions};
+use crate::{App, Backend};
 
 /// Synthesizes an app with one stack and returns (CloudFormation, Terraform) documents.
 pub fn synth_one(app: &App) -> (Json, Json) {
-    let files = match synth(app, &Backend::ALL) {
+    let options = SynthOptions {
+        backends: Backend::ALL.to_vec(),
+        checks: Checks::Skip,
+    };
+    let files = match synth_with(app, &options) {
         Ok(files) => files,
         Err(e) => panic!("synthesis failed:\n{e}"),
     };

@@ -9,6 +9,7 @@ use constructs::ecs::{
 };
 use constructs::iam::Condition;
 use constructs::prelude::*;
+use constructs::s3::BucketLifecycle;
 use constructs::testing::{cfn_resource, problems, synth_one, tf_resource};
 use serde_json::json;
 
@@ -188,7 +189,7 @@ fn one_role_as_task_and_execution_role_is_flagged() {
 
 #[test]
 fn ec2_open_ingress_flags_the_whole_internet() {
-    let sg = |rule: Rule| SecurityGroup::new("d", VPC).ingress(rule);
+    let sg = |rule: Rule| SecurityGroup::new("d", VPC).ingress(rule.description("web"));
     assert_eq!(
         found(|s| {
             s.add("Sg", sg(Rule::tcp(Peer::any_ipv4(), 80)));
@@ -206,13 +207,18 @@ fn ec2_open_ingress_flags_the_whole_internet() {
 
 #[test]
 fn ec2_open_egress_flags_all_traffic_to_anywhere_only() {
+    let all = || {
+        SecurityGroup::new("d", VPC)
+            .no_egress()
+            .egress(Rule::all_to_anywhere().description("everything"))
+    };
     let f = found(|s| {
-        s.add("Sg", SecurityGroup::new("d", VPC).allow_all_egress());
+        s.add("Sg", all());
     });
     assert_eq!(f, [("ec2-open-egress", "S/Sg".into())]);
     assert_eq!(
         report(|s| {
-            s.add("Sg", SecurityGroup::new("d", VPC).allow_all_egress());
+            s.add("Sg", all());
         })
         .findings[0]
             .severity(),
@@ -339,7 +345,7 @@ fn logs_retention_flags_forever_and_agent_created_groups() {
 fn ecr_rules_flag_no_scanning_and_mutable_tags() {
     assert_eq!(
         found(|s| {
-            s.add("R", EcrRepo::new("r").scan_on_push(false));
+            s.add("R", EcrRepo::new("r").without_scan_on_push());
         }),
         [("ecr-scan-on-push", "S/R".into())]
     );
@@ -374,7 +380,7 @@ fn ecs_service_rules_flag_no_breaker_low_minimum_and_public_ips() {
     // Without a load balancer a lower minimum is a deliberate trade-off.
     assert!(found(|s| service(s, |svc| svc.deployment_percent(50, 200))).is_empty());
     assert_eq!(
-        found(|s| service(s, |svc| svc.assign_public_ip(true))),
+        found(|s| service(s, |svc| svc.public_ip())),
         [("ecs-public-ip", "S/Service".into())]
     );
     assert!(found(move |s| service(s, |svc| svc.load_balancer(tg))).is_empty());
@@ -481,6 +487,94 @@ fn ecs_service_before_listener_rule_flags_a_missing_dependency() {
 }
 
 #[test]
+fn ec2_rule_description_flags_rules_without_one() {
+    assert_eq!(
+        found(|s| {
+            s.add(
+                "Sg",
+                SecurityGroup::new("d", VPC)
+                    .ingress(Rule::tcp(Peer::ipv4("10.0.0.0/16"), 8080))
+                    .egress(Rule::tcp(Peer::ipv4("10.0.0.0/16"), 5432).description("database")),
+            );
+        }),
+        [("ec2-rule-description", "S/Sg".into())]
+    );
+    assert!(found(|s| {
+        s.add(
+            "Sg",
+            SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::ipv4("10.0.0.0/16"), 8080).description("app")),
+        );
+    })
+    .is_empty());
+}
+
+#[test]
+fn s3_lifecycle_flags_versioned_buckets_keeping_old_versions_forever() {
+    let forever = BucketLifecycle {
+        noncurrent_version_expiration: None,
+        ..BucketLifecycle::default()
+    };
+    assert_eq!(
+        found(|s| {
+            s.add("B", Bucket::new().lifecycle(forever.clone()));
+        }),
+        [("s3-lifecycle", "S/B".into())]
+    );
+    // The default lifecycle expires them; an unversioned bucket has none to keep.
+    assert!(found(|s| {
+        s.add("B", Bucket::new());
+    })
+    .is_empty());
+    assert!(!has("s3-lifecycle", |s| {
+        s.add("B", Bucket::new().unversioned().lifecycle(BucketLifecycle::none()));
+    }));
+}
+
+#[test]
+fn sensitive_stores_need_a_customer_managed_key() {
+    assert_eq!(
+        found(|s| {
+            s.add("B", Bucket::new().sensitive());
+            s.add("T", DynamoTable::new("items", Key::string("id")).sensitive());
+        }),
+        [
+            ("s3-sensitive-customer-key", "S/B".into()),
+            ("dynamodb-sensitive-customer-key", "S/T".into())
+        ]
+    );
+    assert!(has("s3-sensitive-customer-key", |s| {
+        s.add("B", Bucket::new().encryption(BucketEncryption::Kms(None)).sensitive());
+    }));
+    assert!(found(|s| {
+        let key = s.add("Key", KmsKey::new("data").usable_by([KeyUser::S3, KeyUser::DynamoDb]));
+        s.add("B", Bucket::new().kms_key(key.arn()).sensitive());
+        s.add(
+            "T",
+            DynamoTable::new("items", Key::string("id"))
+                .kms_key(key.arn())
+                .sensitive(),
+        );
+        // Not declared sensitive: the AWS-managed key is fine.
+        s.add("Other", DynamoTable::new("other", Key::string("id")));
+    })
+    .is_empty());
+}
+
+#[test]
+fn kms_key_rotation_flags_keys_that_do_not_rotate() {
+    assert_eq!(
+        found(|s| {
+            s.add("Key", KmsKey::new("data").without_rotation());
+        }),
+        [("kms-key-rotation", "S/Key".into())]
+    );
+    assert!(found(|s| {
+        s.add("Key", KmsKey::new("data").usable_by([KeyUser::CloudWatchLogs]));
+    })
+    .is_empty());
+}
+
+#[test]
 fn every_rule_has_a_test_above() {
     let source = include_str!("checks.rs");
     for rule in checks::RULES {
@@ -495,7 +589,7 @@ fn every_rule_has_a_test_above() {
 fn open_sg(stack: &mut Stack) -> Handle<SecurityGroup> {
     stack.add(
         "Sg",
-        SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::any_ipv4(), 443)),
+        SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::any_ipv4(), 443).description("HTTPS")),
     )
 }
 
@@ -510,13 +604,64 @@ fn a_suppression_moves_the_finding_aside_with_its_reason_and_shows_in_both_outpu
     assert_eq!(r.suppressed.len(), 1);
     assert_eq!(r.suppressed[0].reason, "public HTTPS endpoint, fronted by AWS WAF");
     let (cfn, tf) = synth_one(&app);
+    let reason = "ec2-open-ingress: public HTTPS endpoint, fronted by AWS WAF";
+    let skip = |id: &str| json!({"id": id, "comment": reason});
     assert_eq!(
         cfn_resource(&cfn, "Sg")["Metadata"],
-        json!({"checks": {"suppressions": [{"rule": "ec2-open-ingress", "reason": "public HTTPS endpoint, fronted by AWS WAF"}]}})
+        json!({
+            "checks": {"suppressions": [{"rule": "ec2-open-ingress", "reason": "public HTTPS endpoint, fronted by AWS WAF"}]},
+            // The rule's checkov counterparts, in the form checkov reads.
+            "checkov": {"skip": [skip("CKV_AWS_24"), skip("CKV_AWS_25"), skip("CKV_AWS_260"), skip("CKV_AWS_277")]}
+        })
+    );
+    let comment = json!([
+        "checks suppressed: ec2-open-ingress: public HTTPS endpoint, fronted by AWS WAF",
+        format!("checkov:skip=CKV_AWS_24:{reason}"),
+        format!("checkov:skip=CKV_AWS_25:{reason}"),
+        format!("checkov:skip=CKV_AWS_260:{reason}"),
+        format!("checkov:skip=CKV_AWS_277:{reason}"),
+    ]);
+    assert_eq!(tf_resource(&tf, "aws_security_group", "sg")["//"], comment);
+    // Every block of the construct carries it (checkov reports on the rule resources).
+    assert_eq!(
+        tf_resource(&tf, "aws_vpc_security_group_ingress_rule", "sg_ingress_0")["//"],
+        comment
+    );
+}
+
+#[test]
+fn a_checkov_only_check_is_suppressed_through_the_same_api_with_a_reason() {
+    let mut app = App::new();
+    let stack = app.stack("S");
+    let bucket = stack.add("B", Bucket::new());
+    stack.suppress(&bucket, "CKV_AWS_18", "access is audited with CloudTrail data events");
+    assert!(problems(&app).is_empty());
+    let r = checks::check(&app);
+    assert!(r.findings.is_empty() && r.suppressed.is_empty());
+    let (cfn, tf) = synth_one(&app);
+    assert_eq!(
+        cfn_resource(&cfn, "B")["Metadata"]["checkov"],
+        json!({"skip": [{"id": "CKV_AWS_18", "comment": "access is audited with CloudTrail data events"}]})
     );
     assert_eq!(
-        tf_resource(&tf, "aws_security_group", "sg")["//"],
-        "checks suppressed: ec2-open-ingress: public HTTPS endpoint, fronted by AWS WAF"
+        tf_resource(&tf, "aws_s3_bucket", "b")["//"],
+        json!(["checkov:skip=CKV_AWS_18:access is audited with CloudTrail data events"])
+    );
+    assert!(cfn_resource(&cfn, "B")["Metadata"].get("checks").is_none());
+
+    let mut app = App::new();
+    let stack = app.stack("S");
+    let bucket = stack.add("B", Bucket::new());
+    stack.suppress(&bucket, "CKV_AWS_18", "");
+    stack.suppress(&bucket, "CKV_AWS_18x", "not a checkov id");
+    stack.suppress(&bucket, "ckv_aws_18", "ids are upper case");
+    assert_eq!(
+        problems(&app),
+        [
+            ("S/B".to_string(), "suppression-reason-required"),
+            ("S/B".to_string(), "suppression-unknown-rule"),
+            ("S/B".to_string(), "suppression-unknown-rule"),
+        ]
     );
 }
 
@@ -527,11 +672,11 @@ fn a_suppression_on_a_scope_covers_its_subtree_only() {
     let mut web = stack.scope("Web");
     web.add(
         "Sg",
-        SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::any_ipv4(), 443)),
+        SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::any_ipv4(), 443).description("HTTPS")),
     );
     stack.add(
         "WebOther",
-        SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::any_ipv4(), 443)),
+        SecurityGroup::new("d", VPC).ingress(Rule::tcp(Peer::any_ipv4(), 443).description("HTTPS")),
     );
     stack.suppress_path("S/Web", "ec2-open-ingress", "public endpoint");
     let r = checks::check(&app);

@@ -2,10 +2,11 @@
 //! and every override takes effect in both backends.
 
 use constructs::ecs::CircuitBreaker;
-use constructs::patterns::LoadBalancedFargateServiceHandles;
+use constructs::patterns::LoadBalancedFargateServiceRefs;
 use constructs::prelude::*;
 use constructs::testing::{cfn_resource, problems, synth_one, tf_json_string, tf_resource};
 use serde_json::{json, Value as Json};
+use std::time::Duration;
 
 const LISTENER: &str =
     "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lb/0123456789abcdef/0123456789abcdef";
@@ -24,14 +25,14 @@ fn placement_in(stack: &mut Stack) -> Placement {
 /// Builds an app with one service (`id` "Web") after `configure` adjusts it.
 fn build(
     configure: impl FnOnce(LoadBalancedFargateService) -> LoadBalancedFargateService,
-) -> (App, LoadBalancedFargateServiceHandles) {
+) -> (App, LoadBalancedFargateServiceRefs) {
     let mut app = App::new();
     let stack = app.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
     let pattern = LoadBalancedFargateService::new("web", placement, Image::EcrTag(repo, "v1".into()), 8080)
         .route_paths(10, ["/web*"]);
-    let handles = configure(pattern).add_to(stack, "Web");
+    let handles = *stack.add("Web", configure(pattern));
     (app, handles)
 }
 
@@ -117,6 +118,9 @@ fn the_security_group_admits_only_the_load_balancer_on_the_container_port() {
     );
     assert_eq!(rule["referenced_security_group_id"], "sg-0123456789abcdef0");
     assert_eq!(rule["from_port"], 8080);
+    // Every rule says what it is for (checkov CKV_AWS_23, our ec2-rule-description).
+    assert_eq!(ingress[0]["Description"], "web: from the load balancer on port 8080");
+    assert_eq!(rule["description"], "web: from the load balancer on port 8080");
     assert!(
         tf["resource"]["aws_vpc_security_group_ingress_rule"]
             .as_object()
@@ -200,14 +204,17 @@ fn every_override_takes_effect_in_both_backends() {
     let (cfn, tf) = synth(|p| {
         p.size(constructs::ecs::FargateSize::CPU_512_MEM_1024)
             .desired_count(4)
-            .health_check(LoadBalancedFargateService::default_health_check("/healthz").interval_secs(10))
-            .deregistration_delay_secs(5)
-            .health_check_grace_period_secs(120)
+            .health_check(
+                LoadBalancedFargateService::default_health_check("/healthz").interval(Duration::from_secs(10)),
+            )
+            .deregistration_delay(Duration::from_secs(5))
+            .health_check_grace_period(Duration::from_secs(120))
             .deployment_percent(50, 150)
             .circuit_breaker(CircuitBreaker::Disabled)
-            .assign_public_ip(true)
+            .public_ip()
             .log_group_name("/custom/web")
             .log_retention(Retention::Days(30))
+            .log_kms_key("arn:aws:kms:eu-west-2:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab")
             .route_hosts(["web.example.com"])
             .customize_container(|c| c.writable_root_filesystem())
     });
@@ -258,7 +265,10 @@ fn every_override_takes_effect_in_both_backends() {
         "/custom/web"
     );
     assert_eq!(cfn_resource(&cfn, "WebLogs")["Properties"]["RetentionInDays"], 30);
+    let key = "arn:aws:kms:eu-west-2:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab";
+    assert_eq!(cfn_resource(&cfn, "WebLogs")["Properties"]["KmsKeyId"], key);
     let tlogs = tf_resource(&tf, "aws_cloudwatch_log_group", "web_logs");
+    assert_eq!(tlogs["kms_key_id"], key);
     assert_eq!(
         (tlogs["name"].clone(), tlogs["retention_in_days"].clone()),
         (json!("/custom/web"), json!(30))
@@ -297,7 +307,10 @@ fn a_service_without_a_route_is_reported() {
     let stack = app.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
-    LoadBalancedFargateService::new("web", placement, Image::EcrTag(repo, "v1".into()), 8080).add_to(stack, "Web");
+    stack.add(
+        "Web",
+        LoadBalancedFargateService::new("web", placement, Image::EcrTag(repo, "v1".into()), 8080),
+    );
     let found = problems(&app);
     assert!(
         found.contains(&("S/Web".to_string(), "pattern-route-required")),
@@ -312,9 +325,11 @@ fn images_by_digest_are_pinned_and_checked() {
     let stack = app.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
-    LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, digest.clone()), 8080)
-        .route_paths(1, ["/*"])
-        .add_to(stack, "Web");
+    stack.add(
+        "Web",
+        LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, digest.clone()), 8080)
+            .route_paths(1, ["/*"]),
+    );
     let (cfn, _) = synth_one(&app);
     let image = &cfn_resource(&cfn, "WebTaskDefinition")["Properties"]["ContainerDefinitions"][0]["Image"];
     assert_eq!(image, &json!({"Fn::Sub": format!("${{Repo.RepositoryUri}}@{digest}")}));
@@ -323,9 +338,11 @@ fn images_by_digest_are_pinned_and_checked() {
     let stack = bad.stack("S");
     let repo = stack.add("Repo", EcrRepo::new("web"));
     let placement = placement_in(stack);
-    LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, "latest".into()), 8080)
-        .route_paths(1, ["/*"])
-        .add_to(stack, "Web");
+    stack.add(
+        "Web",
+        LoadBalancedFargateService::new("web", placement, Image::EcrDigest(repo, "latest".into()), 8080)
+            .route_paths(1, ["/*"]),
+    );
     assert_eq!(problems(&bad), [("S/Web".to_string(), "pattern-image-digest")]);
 }
 

@@ -46,6 +46,7 @@ use constructs::ecs::{
 };
 use constructs::elbv2::Protocol;
 use constructs::prelude::*;
+use std::time::Duration;
 
 pub fn app() -> App {
     let mut app = App::new();
@@ -81,15 +82,15 @@ pub fn app() -> App {
         IpTargetGroup::new(80, vpc.id())
             .name("vault-api")
             .protocol(Protocol::Http)
-            .deregistration_delay_secs(300)
+            .deregistration_delay(Duration::from_secs(300))
             .health_check(
                 HealthCheck::at("/vault")
                     .port(80)
                     .protocol(Protocol::Http)
                     .healthy_threshold(5)
                     .unhealthy_threshold(2)
-                    .timeout_secs(5)
-                    .interval_secs(30)
+                    .timeout(Duration::from_secs(5))
+                    .interval(Duration::from_secs(30))
                     .matcher("200"),
             ),
     );
@@ -153,7 +154,7 @@ pub fn app() -> App {
         "Repo",
         EcrRepo::new("vault-api")
             .tag_mutability(TagMutability::Mutable)
-            .scan_on_push(false)
+            .without_scan_on_push()
             .lifecycle_rule(
                 LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5).description("Keep last 5 images"),
             )
@@ -218,7 +219,7 @@ pub fn app() -> App {
             .circuit_breaker(CircuitBreaker::Disabled)
             .propagate_tags(PropagateTags::None)
             .desired_count(2)
-            .health_check_grace_period_secs(30)
+            .health_check_grace_period(Duration::from_secs(30))
             .security_group(tasks.id())
             .load_balancer(LoadBalancerTarget::new("vault-api", 80, tg.arn())),
     );

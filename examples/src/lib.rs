@@ -1,10 +1,13 @@
 //! Example apps. Each module's `app()` builds an app; each has a binary in
-//! `src/bin/` with the standard subcommands (`synth`, `list`).
+//! `src/bin/` with the standard subcommands (`synth`, `check`, `list`, and
+//! `diff`, `deploy`, `destroy`: the examples turn on the runner's deploy feature).
 
 use constructs::App;
 
 pub mod blog;
 pub mod minimal;
+pub mod scale;
+pub mod storage;
 pub mod suppressions;
 
 /// A function building an app.
@@ -18,7 +21,9 @@ pub fn all_apps() -> Vec<(&'static str, AppBuilder)> {
         ("vault-prod", vault_prod),
         ("blog", blog::app),
         ("minimal", minimal::app),
+        ("storage", storage::app),
         ("suppressions", suppressions::app),
+        ("orders", orders::app),
     ]
 }
 

@@ -1,6 +1,9 @@
 //! Reasoned suppressions: a stack that deliberately does two things the checks
 //! flag, and says why, so reviewers read the reason next to the resource in
-//! both outputs (CloudFormation `Metadata`, a Terraform `//` comment).
+//! both outputs (CloudFormation `Metadata`, a Terraform `//` comment). Each
+//! suppression of a rule also skips the rule's checkov counterparts, and the
+//! third one suppresses a checkov check directly (`CKV_AWS_18`), so checkov
+//! reports all three as skipped with their reasons.
 //!
 //! Run: `cargo run -p examples --bin suppressions -- check` (clean, with two
 //! suppressed findings listed) and `-- synth`.
@@ -28,6 +31,12 @@ pub fn app() -> App {
         &scratch,
         "s3-versioning",
         "holds reproducible build intermediates; old versions would only cost money",
+    );
+    // A checkov check we have no rule for, suppressed through the same API.
+    stack.suppress(
+        &scratch,
+        "CKV_AWS_18",
+        "no server access logs for throwaway build intermediates; the build system logs what it writes",
     );
     stack.output("EdgeSecurityGroupId", edge.id(), "Attach to the public load balancer");
     stack.output("ScratchBucket", scratch.name(), "Build intermediates");

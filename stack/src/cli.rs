@@ -1,4 +1,5 @@
-//! The command-line runner: `synth`, `list` and friends for any app.
+//! The command-line runner: `synth`, `list`, `diff`, `deploy`, `destroy` and
+//! friends for any app.
 //!
 //! A team's own binary gets the same subcommands as `cargo run -p stack`
 //! (an app configured per environment uses [`run_with_environments`]):
@@ -21,7 +22,7 @@
 // `<Stack>` are placeholders, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,7 +31,7 @@ use constructs::{App, Backend};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::environment::{self, CheckEnvironment};
+use crate::environment::{self, CheckEnvironment, DeploySettings};
 use crate::report;
 use constructs::checks;
 
@@ -82,6 +83,60 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Show what deploy would change, per stack and resource.
+    ///
+    /// Synthesizes (with the same validation and checks as synth), resolves the
+    /// stack's lookups, then compares with what is deployed: a CloudFormation
+    /// change set (deleted afterwards) or a Terraform plan. Replacements, data
+    /// loss risks and IAM / security-group changes are called out.
+    ///
+    /// Exit code: 0 no changes, 1 error, 2 changes.
+    Diff {
+        #[command(flatten)]
+        deploy: DeployArgs,
+    },
+    /// Show the diff, ask for approval when needed, apply it with live progress.
+    ///
+    /// Refuses (nothing changed) when the credentials' account or region differs
+    /// from the stack's, a lookup matches nothing or several things, the stack is
+    /// in a state that blocks an update, or approval is needed and cannot be
+    /// asked. Outputs are printed and written to <out>/outputs/<Stack>.json.
+    ///
+    /// Exit code: 0 deployed or nothing to do, 1 error, refusal or failed deploy.
+    Deploy {
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// Approve without asking (for CI).
+        #[arg(long)]
+        yes: bool,
+        /// When to ask before applying.
+        #[arg(long, value_enum, default_value = "broadening")]
+        require_approval: RequireApproval,
+    },
+    /// Delete the stack(s), listing what is deleted and what is retained first.
+    ///
+    /// Always asks (or --yes). Exit code: 0 destroyed or nothing to destroy, 1 error.
+    Destroy {
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// Approve without asking (for CI).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Create the CloudFormation template staging bucket in the credentials'
+    /// account and region (once per account and region, like cdk bootstrap).
+    ///
+    /// Deploys the stack DeployStaging: a private, encrypted, TLS-only bucket
+    /// deploy-staging-<account>-<region> whose templates expire after 30 days.
+    /// deploy needs it only for templates over 51,200 bytes.
+    Bootstrap {
+        /// Approve without asking (for CI).
+        #[arg(long)]
+        yes: bool,
+        /// Directory for the staging stack's outputs file.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
     /// List the app's stacks with how many constructs each holds.
     List,
     /// Build every image asset and push it; print each image reference.
@@ -118,6 +173,34 @@ pub enum Command {
     Schema,
 }
 
+/// What diff, deploy and destroy share.
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// Which backend deploys the stacks.
+    #[arg(long, value_enum, default_value = "cloudformation")]
+    pub target: Target,
+    /// Only these stacks (repeat for several); all of the app's when omitted.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Directory the templates, modules and outputs are written to.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Where local Terraform state lives (state/terraform/<env>/<Stack>/).
+    #[arg(long, default_value = "state")]
+    pub state_dir: PathBuf,
+}
+
+/// `--require-approval`: when deploy asks before applying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RequireApproval {
+    /// Never ask.
+    Never,
+    /// Ask when permissions broaden or data-bearing resources are replaced or removed.
+    Broadening,
+    /// Ask whenever anything changes.
+    AnyChange,
+}
+
 /// How `check` prints its report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -142,8 +225,18 @@ impl From<Target> for Backend {
     }
 }
 
+/// The environment an app was built for, as deploy needs it.
+#[derive(Clone, Debug, Default)]
+pub struct EnvironmentInfo {
+    /// `dev`.
+    pub name: String,
+    /// `stack/environments/dev.json`.
+    pub file: PathBuf,
+    pub deploy: DeploySettings,
+}
+
 /// Builds the app from `--env` and `--env-dir`, or says why it cannot.
-type BuildApp<'a> = Box<dyn FnOnce(Option<&str>, Option<&Path>) -> Result<App, String> + 'a>;
+type BuildApp<'a> = Box<dyn FnOnce(Option<&str>, Option<&Path>) -> Result<(App, Option<EnvironmentInfo>), String> + 'a>;
 
 /// How the runner gets the app: directly, or from an environment file.
 pub struct AppSource<'a> {
@@ -159,14 +252,16 @@ impl<'a> AppSource<'a> {
                 if env.is_some() || dir.is_some() {
                     return Err("this app is not configured per environment; drop --env/--env-dir".into());
                 }
-                Ok(build())
+                Ok((build(), None))
             }),
             schema: None,
         }
     }
 
     /// An app built from the environment file `<dir>/<name>.json` (`--env`,
-    /// default `default_env`; `--env-dir` overrides `dir`).
+    /// default `default_env`). `dir` is found when the command runs (see
+    /// [`environment::find_dir`]: relative to the working directory or an
+    /// ancestor of it); `--env-dir` or `STACK_ENV_DIR` override it.
     pub fn with_environments<E>(dir: &Path, default_env: &str, build: impl FnOnce(&str, &E) -> App + 'a) -> Self
     where
         E: DeserializeOwned + JsonSchema + CheckEnvironment,
@@ -175,10 +270,19 @@ impl<'a> AppSource<'a> {
         AppSource {
             build: Box::new(move |env, dir_override| {
                 let name = env.unwrap_or(&default_env);
-                let dir = dir_override.unwrap_or(&dir);
-                let config: E = environment::load(dir, name)
+                let dir = match dir_override {
+                    Some(d) if d.is_dir() => d.to_path_buf(),
+                    Some(d) => return Err(format!("--env-dir {} is not a directory", d.display())),
+                    None => environment::find_dir(&dir)?,
+                };
+                let config: E = environment::load(&dir, name)
                     .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
-                Ok(build(name, &config))
+                let info = EnvironmentInfo {
+                    name: name.to_string(),
+                    file: dir.join(format!("{name}.json")),
+                    deploy: config.deploy_settings(),
+                };
+                Ok((build(name, &config), Some(info)))
             }),
             schema: Some(environment::json_schema::<E>),
         }
@@ -200,20 +304,131 @@ where
 }
 
 fn run_source(source: AppSource<'_>) -> ExitCode {
-    run_with(Cli::parse(), source, &mut std::io::stdout(), &mut std::io::stderr())
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let terminal = Interaction::detect(&mut input);
+    run_interactive(
+        Cli::parse(),
+        source,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        terminal,
+    )
 }
 
-/// Runs a parsed command, printing to the given streams (tests use buffers).
+/// Whether a terminal is there to draw progress on and to ask for approval.
+pub struct Interaction<'a> {
+    /// Draw a progress bar on stderr.
+    pub progress_bar: bool,
+    /// Where approval answers come from; `None`: nobody to ask.
+    pub input: Option<&'a mut dyn BufRead>,
+}
+
+impl<'a> Interaction<'a> {
+    /// No terminal: plain progress lines, and approval only through `--yes`.
+    pub fn none() -> Interaction<'static> {
+        Interaction {
+            progress_bar: false,
+            input: None,
+        }
+    }
+
+    /// The process's own terminal, if stdin and stderr are one.
+    pub fn detect(stdin: &'a mut dyn BufRead) -> Interaction<'a> {
+        #[cfg(feature = "deploy")]
+        {
+            let t = deploy::Terminal::detect();
+            Interaction {
+                progress_bar: t.progress_bar,
+                input: if t.can_ask { Some(stdin) } else { None },
+            }
+        }
+        #[cfg(not(feature = "deploy"))]
+        {
+            let _ = stdin;
+            Interaction {
+                progress_bar: false,
+                input: None,
+            }
+        }
+    }
+}
+
+/// Runs a parsed command, printing to the given streams (tests use buffers);
+/// nothing is asked (approval needs `--yes`).
 pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    run_interactive(cli, source, out, err, Interaction::none())
+}
+
+/// [`run_with`], with a terminal to ask on and draw progress to.
+pub fn run_interactive(
+    cli: Cli,
+    source: AppSource<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interaction: Interaction<'_>,
+) -> ExitCode {
     let AppSource { build, schema } = source;
-    let build_app = |err: &mut dyn Write| match build(cli.env.as_deref(), cli.env_dir.as_deref()) {
-        Ok(app) => Some(app),
+    let env_given = cli.env.clone();
+    let build_with_info = |err: &mut dyn Write| match build(env_given.as_deref(), cli.env_dir.as_deref()) {
+        Ok(built) => Some(built),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             None
         }
     };
+    let build_app = build_with_info;
     match cli.command {
+        Command::Diff { deploy } => deploy_command(
+            DeployKind::Diff,
+            deploy,
+            false,
+            RequireApproval::Never,
+            build_app,
+            out,
+            err,
+            interaction,
+        ),
+        Command::Deploy {
+            deploy,
+            yes,
+            require_approval,
+        } => deploy_command(
+            DeployKind::Deploy,
+            deploy,
+            yes,
+            require_approval,
+            build_app,
+            out,
+            err,
+            interaction,
+        ),
+        Command::Destroy { deploy, yes } => deploy_command(
+            DeployKind::Destroy,
+            deploy,
+            yes,
+            RequireApproval::Never,
+            build_app,
+            out,
+            err,
+            interaction,
+        ),
+        Command::Bootstrap { yes, out: dir } => bootstrap_command(yes, dir, out, err, interaction),
+        other => run_synth_commands(other, schema, build_app, out, err),
+    }
+}
+
+type Built = Option<(App, Option<EnvironmentInfo>)>;
+
+fn run_synth_commands(
+    command: Command,
+    schema: Option<fn() -> String>,
+    build: impl FnOnce(&mut dyn Write) -> Built,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let build_app = |err: &mut dyn Write| build(err).map(|(app, _)| app);
+    match command {
         Command::Schema => match schema {
             Some(schema) => {
                 let _ = write!(out, "{}", schema());
@@ -231,8 +446,9 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             let Some(app) = build_app(err) else {
                 return ExitCode::FAILURE;
             };
-            if let Err(e) = constructs::synth(&app, &[]) {
-                let _ = write!(err, "error: {e}");
+            let problems = constructs::validate(&app);
+            if !problems.is_empty() {
+                let _ = write!(err, "error: {}", constructs::SynthError { problems });
                 return ExitCode::FAILURE;
             }
             let findings = checks::check(&app);
@@ -258,53 +474,46 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             };
             let backends: Vec<Backend> = match target {
                 Some(t) => vec![t.into()],
-                None => Backend::ALL.to_vec(),
+                None => app.backends(),
             };
-            let artifacts = match constructs::synth(&app, &backends) {
-                Ok(a) => a,
+            if !checks_pass(&app, strict, err) {
+                return ExitCode::FAILURE;
+            }
+            let options = constructs::SynthOptions {
+                backends,
+                checks: constructs::Checks::Skip,
+            };
+            let mut staging = match crate::write::Staging::new(dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = writeln!(err, "error: writing to {}: {e}", dir.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            // Files go to staging as each stack is rendered, and into place
+            // only when every stack synthesized.
+            let images;
+            if let Err(e) = constructs::synth_to(&app, &options, &mut |a| staging.stage(a)) {
+                let _ = write!(err, "error: {e}");
+                return ExitCode::FAILURE;
+            }
+            // The asset manifest: what publish builds and where each image goes.
+            // Synthesis succeeded, so the assets are valid.
+            match constructs::assets::manifest(&app) {
+                Ok(manifest) => {
+                    let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+                    text.push('\n');
+                    staging.stage_file(constructs::assets::ASSET_MANIFEST_FILE, &text);
+                    images = manifest.images.len();
+                }
                 Err(e) => {
                     let _ = write!(err, "error: {e}");
                     return ExitCode::FAILURE;
                 }
-            };
-            let findings = checks::check(&app);
-            if !findings.findings.is_empty() || !findings.suppressed.is_empty() {
-                let _ = write!(err, "{}", report::human(&findings));
             }
-            if findings.fails(strict) {
-                match app.checks_advisory() {
-                    Some(reason) => {
-                        let _ = writeln!(
-                            err,
-                            "note: findings are advisory for this app ({reason}); writing anyway"
-                        );
-                    }
-                    None => {
-                        let _ = writeln!(
-                            err,
-                            "error: the checks failed; nothing was written (fix the findings, or suppress one with a reason)"
-                        );
-                        return ExitCode::FAILURE;
-                    }
-                }
-            }
-            let manifest = match constructs::assets::manifest(&app) {
-                Ok(m) => m,
-                Err(e) => {
-                    let _ = write!(err, "error: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let mut manifest_text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
-            manifest_text.push('\n');
-            let mut files: Vec<(&str, &str)> = artifacts
-                .iter()
-                .map(|a| (a.relative_path.as_str(), a.text.as_str()))
-                .collect();
-            files.push((constructs::assets::ASSET_MANIFEST_FILE, &manifest_text));
-            match crate::write::write_files(dir, &files) {
-                Ok(paths) => {
-                    for (a, path) in artifacts.iter().zip(&paths) {
+            match staging.commit() {
+                Ok(written) => {
+                    for (a, path) in written.stacks {
                         let _ = writeln!(
                             out,
                             "{:<16} {:<15} {:>4} resources  {}",
@@ -314,13 +523,13 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
                             path.display()
                         );
                     }
-                    if let Some(path) = paths.last() {
+                    for path in written.files {
                         let _ = writeln!(
                             out,
                             "{:<16} {:<15} {:>4} images     {}",
                             "(app)",
                             "assets",
-                            manifest.images.len(),
+                            images,
                             path.display()
                         );
                     }
@@ -356,12 +565,289 @@ pub fn run_with(cli: Cli, source: AppSource<'_>, out: &mut dyn Write, err: &mut 
             let Some(app) = build_app(err) else {
                 return ExitCode::FAILURE;
             };
+            // Listing an app that cannot be synthesized (two stacks of one
+            // name) would print a list no deploy could act on.
+            let problems = constructs::validate(&app);
+            if !problems.is_empty() {
+                let _ = write!(err, "error: {}", constructs::SynthError { problems });
+                return ExitCode::FAILURE;
+            }
             for s in app.stacks() {
                 let _ = writeln!(out, "{:<16} {:>4} constructs", s.name(), s.len());
             }
             ExitCode::SUCCESS
         }
+        Command::Diff { .. } | Command::Deploy { .. } | Command::Destroy { .. } | Command::Bootstrap { .. } => {
+            unreachable!("handled by run_interactive")
+        }
     }
+}
+
+/// Runs the checks as `synth` does and prints the report; `false` when they
+/// fail (an error finding, or a warning with `strict`) and the app's findings
+/// are not advisory. The checks run outside synthesis so the whole report
+/// (warnings, suppressions, why and how to fix) is printed, and nothing is
+/// rendered when they fail.
+fn checks_pass(app: &App, strict: bool, err: &mut dyn Write) -> bool {
+    let findings = checks::check(app);
+    if !findings.findings.is_empty() || !findings.suppressed.is_empty() {
+        let _ = write!(err, "{}", report::human(&findings));
+    }
+    if !findings.fails(strict) {
+        return true;
+    }
+    match app.checks_advisory() {
+        Some(reason) => {
+            let _ = writeln!(
+                err,
+                "note: findings are advisory for this app ({reason}); writing anyway"
+            );
+            true
+        }
+        None => {
+            // Validation problems are worth knowing too.
+            let problems = constructs::validate(app);
+            if !problems.is_empty() {
+                let _ = write!(err, "error: {}", constructs::SynthError { problems });
+            }
+            let _ = writeln!(
+                err,
+                "error: the checks failed; nothing was written (fix the findings, or suppress one with a reason)"
+            );
+            false
+        }
+    }
+}
+
+/// The checks, then every backend synthesized in memory, as `synth` does
+/// before writing; `None` (with everything printed) when synth would fail.
+fn synth_checked(
+    app: &App,
+    backends: &[Backend],
+    strict: bool,
+    err: &mut dyn Write,
+) -> Option<Vec<constructs::Artifact>> {
+    if !checks_pass(app, strict, err) {
+        return None;
+    }
+    let options = constructs::SynthOptions {
+        backends: backends.to_vec(),
+        checks: constructs::Checks::Skip,
+    };
+    match constructs::synth_with(app, &options) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            let _ = write!(err, "error: {e}");
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DeployKind {
+    Diff,
+    Deploy,
+    Destroy,
+}
+
+/// Keeps the artifacts of the stacks asked for; an unknown name is an error
+/// listing the app's stacks.
+fn select_stacks(artifacts: Vec<constructs::Artifact>, wanted: &[String]) -> Result<Vec<constructs::Artifact>, String> {
+    let mut names: Vec<&str> = artifacts.iter().map(|a| a.stack.as_str()).collect();
+    names.dedup();
+    let unknown: Vec<&String> = wanted.iter().filter(|w| !names.contains(&w.as_str())).collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "no stack named {} in this app; its stacks: {}",
+            unknown.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", "),
+            names.join(", ")
+        ));
+    }
+    Ok(artifacts
+        .into_iter()
+        .filter(|a| wanted.is_empty() || wanted.contains(&a.stack))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deploy_command(
+    kind: DeployKind,
+    args: DeployArgs,
+    yes: bool,
+    require_approval: RequireApproval,
+    build: impl FnOnce(&mut dyn Write) -> Built,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interaction: Interaction<'_>,
+) -> ExitCode {
+    let Some((app, env)) = build(err) else {
+        return ExitCode::FAILURE;
+    };
+    let backend: Backend = args.target.into();
+    if !app.backends().contains(&backend) {
+        let _ = writeln!(
+            err,
+            "error: this app is not rendered for {}; choose another --target",
+            backend.name()
+        );
+        return ExitCode::FAILURE;
+    }
+    let Some(artifacts) = synth_checked(&app, &app.backends(), false, err) else {
+        return ExitCode::FAILURE;
+    };
+    let artifacts = match select_stacks(artifacts, &args.stacks) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let to_write: Vec<constructs::Artifact> = artifacts.iter().filter(|a| a.backend == backend).cloned().collect();
+    // Synthesis succeeded, so the assets are valid.
+    let manifest = match constructs::assets::manifest(&app) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = write!(err, "error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut manifest_text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+    manifest_text.push('\n');
+    let files = [(constructs::assets::ASSET_MANIFEST_FILE, manifest_text.as_str())];
+    if let Err(e) = crate::write::write_all(&args.out, &to_write, &files) {
+        let _ = writeln!(err, "error: writing to {}: {e}", args.out.display());
+        return ExitCode::FAILURE;
+    }
+    run_deploy(
+        kind,
+        &args,
+        yes,
+        require_approval,
+        &artifacts,
+        env,
+        out,
+        err,
+        interaction,
+    )
+}
+
+#[cfg(feature = "deploy")]
+fn settings(
+    args: &DeployArgs,
+    yes: bool,
+    require_approval: RequireApproval,
+    env: Option<EnvironmentInfo>,
+    interaction: &Interaction<'_>,
+) -> deploy::Settings {
+    use crate::environment::TerraformStateSetting;
+    let terraform_state = match env.as_ref().map(|e| &e.deploy.terraform_state) {
+        Some(TerraformStateSetting::S3(s3)) => deploy::TerraformState::S3 {
+            bucket: s3.bucket.clone(),
+            key: s3.key.clone(),
+            region: s3.region.clone(),
+        },
+        _ => deploy::TerraformState::Local,
+    };
+    deploy::Settings {
+        backend: args.target.into(),
+        out_dir: args.out.clone(),
+        state_dir: args.state_dir.clone(),
+        environment_source: match &env {
+            Some(e) => format!("environment {}, {}", e.name, e.file.display()),
+            None => "set in the app".into(),
+        },
+        environment: env.map(|e| e.name),
+        terraform_state,
+        approval: match require_approval {
+            RequireApproval::Never => deploy::Approval::Never,
+            RequireApproval::Broadening => deploy::Approval::Broadening,
+            RequireApproval::AnyChange => deploy::Approval::AnyChange,
+        },
+        yes,
+        terminal: deploy::Terminal {
+            progress_bar: interaction.progress_bar,
+            can_ask: interaction.input.is_some(),
+        },
+    }
+}
+
+#[cfg(feature = "deploy")]
+#[allow(clippy::too_many_arguments)]
+fn run_deploy(
+    kind: DeployKind,
+    args: &DeployArgs,
+    yes: bool,
+    require_approval: RequireApproval,
+    artifacts: &[constructs::Artifact],
+    env: Option<EnvironmentInfo>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interaction: Interaction<'_>,
+) -> ExitCode {
+    let settings = settings(args, yes, require_approval, env, &interaction);
+    let command = match kind {
+        DeployKind::Diff => deploy::Command::Diff,
+        DeployKind::Deploy => deploy::Command::Deploy,
+        DeployKind::Destroy => deploy::Command::Destroy,
+    };
+    let mut console = deploy::Console {
+        out,
+        err,
+        terminal: settings.terminal,
+        input: interaction.input.map(|i| i as &mut dyn BufRead),
+    };
+    ExitCode::from(deploy::run(command, artifacts, &settings, &mut console))
+}
+
+#[cfg(not(feature = "deploy"))]
+#[allow(clippy::too_many_arguments)]
+fn run_deploy(
+    _: DeployKind,
+    _: &DeployArgs,
+    _: bool,
+    _: RequireApproval,
+    _: &[constructs::Artifact],
+    _: Option<EnvironmentInfo>,
+    _: &mut dyn Write,
+    err: &mut dyn Write,
+    _: Interaction<'_>,
+) -> ExitCode {
+    let _ = writeln!(err, "error: {WITHOUT_DEPLOY}");
+    ExitCode::FAILURE
+}
+
+/// What a binary built without the `deploy` feature says.
+#[cfg(not(feature = "deploy"))]
+const WITHOUT_DEPLOY: &str = "diff, deploy, destroy and bootstrap need the `deploy` feature of the `stack` crate, which this binary was built without (it keeps the AWS SDK out of the synth build): run `cargo run -p stack --features deploy -- <command>`, or depend on stack with `features = [\"deploy\"]` in your own crate";
+
+#[cfg(feature = "deploy")]
+fn bootstrap_command(
+    yes: bool,
+    dir: PathBuf,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    interaction: Interaction<'_>,
+) -> ExitCode {
+    let args = DeployArgs {
+        target: Target::Cloudformation,
+        stacks: Vec::new(),
+        out: dir,
+        state_dir: PathBuf::from("state"),
+    };
+    let settings = settings(&args, yes, RequireApproval::Never, None, &interaction);
+    let mut console = deploy::Console {
+        out,
+        err,
+        terminal: settings.terminal,
+        input: interaction.input.map(|i| i as &mut dyn BufRead),
+    };
+    ExitCode::from(deploy::bootstrap(&settings, &mut console))
+}
+
+#[cfg(not(feature = "deploy"))]
+fn bootstrap_command(_: bool, _: PathBuf, _: &mut dyn Write, err: &mut dyn Write, _: Interaction<'_>) -> ExitCode {
+    let _ = writeln!(err, "error: {WITHOUT_DEPLOY}");
+    ExitCode::FAILURE
 }
 
 /// What a binary built without the `publish` feature says.

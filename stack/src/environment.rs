@@ -43,6 +43,48 @@ pub struct Environment {
     pub load_balancer_security_group: SecurityGroupRef,
     /// How many tasks run.
     pub desired_count: u32,
+    /// How `deploy` works in this environment (where Terraform keeps state).
+    #[serde(default)]
+    pub deploy: DeploySettings,
+}
+
+/// Per-environment settings of `diff`/`deploy`/`destroy`. Optional in every
+/// environment file; a team's own environment type returns its own from
+/// [`CheckEnvironment::deploy_settings`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploySettings {
+    /// Where Terraform keeps state: `"local"` (the default:
+    /// `state/terraform/<env>/<Stack>/terraform.tfstate`, next to `out/`) or
+    /// `{"s3": {...}}`.
+    #[serde(default)]
+    pub terraform_state: TerraformStateSetting,
+}
+
+/// Where Terraform keeps this environment's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TerraformStateSetting {
+    /// `state/terraform/<env>/<Stack>/terraform.tfstate` on this machine.
+    #[default]
+    Local,
+    /// An existing S3 bucket, encrypted, with S3-native locking (Terraform >= 1.10).
+    S3(S3State),
+}
+
+/// A Terraform S3 backend.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3State {
+    /// The bucket (it must exist; deploy checks before running Terraform).
+    pub bucket: String,
+    /// The object key; `{stack}` is replaced by the stack's name. Default:
+    /// `<env>/<Stack>/terraform.tfstate`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The bucket's region; default: the environment's region.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// Reads a "one of these keys" object (`{"id": …}` or `{"name_tag": …}`)
@@ -129,6 +171,52 @@ impl std::error::Error for EnvironmentError {}
 /// to get [`load`] and the CLI's `--env` and `schema` for it.
 pub trait CheckEnvironment {
     fn check(&self) -> Vec<(String, String)>;
+
+    /// The environment's deploy settings; the default keeps Terraform state
+    /// locally. Add a `deploy: DeploySettings` field to your type and return it
+    /// to let its files choose (the vault stack's [`Environment`] does).
+    fn deploy_settings(&self) -> DeploySettings {
+        DeploySettings::default()
+    }
+}
+
+/// The environment variable that points the runner at an environment
+/// directory, like `--env-dir` (the flag wins).
+pub const ENV_DIR_VARIABLE: &str = "STACK_ENV_DIR";
+
+/// Finds an app's environment directory when the command runs, never at
+/// compile time: a binary built in one checkout (a shared `CARGO_TARGET_DIR`,
+/// an installed binary, a CI artifact) must read the files of the checkout it
+/// runs in. In order: [`ENV_DIR_VARIABLE`] if set; `dir` itself if absolute;
+/// otherwise `dir` under the current directory or under the nearest ancestor
+/// that has it, so `cargo run` works from any folder of the checkout.
+pub fn find_dir(dir: &Path) -> Result<PathBuf, String> {
+    if let Some(from_env) = std::env::var_os(ENV_DIR_VARIABLE).filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(from_env);
+        return if path.is_dir() {
+            Ok(path)
+        } else {
+            Err(format!("{ENV_DIR_VARIABLE}={} is not a directory", path.display()))
+        };
+    }
+    if dir.is_absolute() {
+        return if dir.is_dir() {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(format!("the environment directory {} does not exist", dir.display()))
+        };
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    cwd.ancestors()
+        .map(|a| a.join(dir))
+        .find(|candidate| candidate.is_dir())
+        .ok_or_else(|| {
+            format!(
+                "no environment directory {} in {} or any folder above it; run from the project's checkout, or pass --env-dir (or set {ENV_DIR_VARIABLE})",
+                dir.display(),
+                cwd.display()
+            )
+        })
 }
 
 /// Loads `<dir>/<name>.json` strictly into `T`. An unknown name lists the
@@ -269,6 +357,10 @@ impl Environment {
 }
 
 impl CheckEnvironment for Environment {
+    fn deploy_settings(&self) -> DeploySettings {
+        self.deploy.clone()
+    }
+
     /// Format checks serde cannot express.
     fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -348,6 +440,23 @@ impl CheckEnvironment for Environment {
                 "must not be empty".into(),
             ),
         }
+        if let TerraformStateSetting::S3(s3) = &self.deploy.terraform_state {
+            expect(
+                is_bucket_name(&s3.bucket),
+                "deploy.terraform_state.s3.bucket".into(),
+                format!(
+                    "{:?} is not an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'",
+                    s3.bucket
+                ),
+            );
+            if let Some(r) = &s3.region {
+                expect(
+                    is_region(r),
+                    "deploy.terraform_state.s3.region".into(),
+                    format!("{r:?} is not a region name like \"eu-west-2\""),
+                );
+            }
+        }
         expect(
             self.desired_count <= 1000,
             "desired_count".into(),
@@ -355,6 +464,14 @@ impl CheckEnvironment for Environment {
         );
         out
     }
+}
+
+fn is_bucket_name(b: &str) -> bool {
+    (3..=63).contains(&b.len())
+        && b.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 fn is_hex(s: &str) -> bool {

@@ -3,7 +3,7 @@
 
 fn main() -> std::process::ExitCode {
     stack::cli::run_with_environments(
-        &stack::vault::environments_dir(),
+        std::path::Path::new(stack::vault::ENVIRONMENTS_DIR),
         stack::vault::DEFAULT_ENVIRONMENT,
         stack::vault::app,
     )

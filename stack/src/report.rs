@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
-use constructs::checks::{Finding, Report, RULES};
+use constructs::checks::{Finding, Report};
 
 /// The `check --format json` document.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -122,7 +122,8 @@ pub fn json_schema() -> String {
 /// output directory (`uriBaseId` `OUTDIR`) and names the construct path as its
 /// logical location.
 pub fn sarif(r: &Report) -> String {
-    let rules: Vec<Json> = RULES
+    let rules: Vec<Json> = r
+        .rules
         .iter()
         .map(|rule| {
             json!({
@@ -135,7 +136,7 @@ pub fn sarif(r: &Report) -> String {
         })
         .collect();
     let result = |f: &Finding, suppression: Option<&str>| {
-        let index = RULES.iter().position(|x| x.id == f.rule.id).unwrap_or(0);
+        let index = r.rules.iter().position(|x| x.id == f.rule.id).unwrap_or(0);
         let mut res = json!({
             "ruleId": f.rule.id,
             "ruleIndex": index,

@@ -1,6 +1,7 @@
 //! External tools the test suite checks output with: `cfn-lint`, `terraform`
-//! (with the AWS provider from a filesystem mirror), `moto_server`, and for
-//! images Debian's `docker-registry` (a real OCI registry) and `skopeo`.
+//! (with the AWS provider from a filesystem mirror), `moto_server`, `checkov`
+//! (in its own virtual environment), and for images Debian's `docker-registry`
+//! (a real OCI registry) and `skopeo`.
 //!
 //! Each is found on `PATH` (and the usual pip install locations); the Python
 //! ones are installed with `pip` when missing, the Debian ones with `apt-get`. What was used is printed straight to
@@ -95,6 +96,117 @@ pub fn find_or_install(name: &str, version_arg: &str, pip_package: Option<&str>)
 
 pub fn cfn_lint() -> Result<Tool, Missing> {
     find_or_install("cfn-lint", "--version", Some("cfn-lint"))
+}
+
+/// The checkov release the tests scan with. Its checks change between
+/// releases, so the expected results in `stack/tests/checkov.rs` are for this one.
+pub const CHECKOV_VERSION: &str = "3.3.30";
+
+/// checkov at [`CHECKOV_VERSION`], in its own virtual environment (it pins
+/// an old boto3 that would break moto's): a `checkov` on `PATH` reporting
+/// that version, else `~/.cache/iac-tools/checkov-<version>`, created with
+/// `python3 -m venv` and `pip install checkov==<version>` if missing.
+pub fn checkov() -> Result<Tool, Missing> {
+    let _guard = PIP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = search_path("checkov") {
+        if version_of(&path, "--version").as_deref() == Some(CHECKOV_VERSION) {
+            announce(&format!("using checkov: {} ({CHECKOV_VERSION})", path.display()));
+            return Ok(Tool {
+                path,
+                version: CHECKOV_VERSION.into(),
+            });
+        }
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let venv = home.join(".cache/iac-tools").join(format!("checkov-{CHECKOV_VERSION}"));
+    let bin = venv.join("bin/checkov");
+    let complete = venv.join(".installed");
+    if !complete.is_file() {
+        announce(&format!(
+            "checkov {CHECKOV_VERSION} not found; installing it with pip into its own virtual environment {}",
+            venv.display()
+        ));
+        let _ = std::fs::remove_dir_all(&venv);
+        let created = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success());
+        let installed = created
+            && Command::new(venv.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .arg(format!("checkov=={CHECKOV_VERSION}"))
+                .status()
+                .is_ok_and(|s| s.success());
+        if !installed {
+            return Err(Missing(format!(
+                "checkov {CHECKOV_VERSION} could not be installed into {}",
+                venv.display()
+            )));
+        }
+        let _ = std::fs::write(&complete, CHECKOV_VERSION);
+    }
+    match version_of(&bin, "--version") {
+        Some(version) => {
+            announce(&format!("using checkov: {} ({version})", bin.display()));
+            Ok(Tool { path: bin, version })
+        }
+        None => Err(Missing(format!("{} does not run", bin.display()))),
+    }
+}
+
+/// Runs checkov once over `dir` for the given frameworks (e.g.
+/// `cloudformation`, `terraform_json`), offline (`--skip-download`), and
+/// returns one JSON report per framework that found files, keyed by its
+/// `check_type`. Failed checks do not fail the run (`--soft-fail`); a
+/// parsing error or a crash does.
+pub fn run_checkov(tool: &Tool, dir: &Path, frameworks: &[&str]) -> Result<Vec<serde_json::Value>, String> {
+    run_checkov_with_baseline(tool, dir, frameworks, None)
+}
+
+/// [`run_checkov`] with a checkov baseline (`--baseline FILE
+/// --output-baseline-as-skipped`): the checks it lists for a resource are
+/// reported as skipped ("baseline-skipped") instead of failed.
+pub fn run_checkov_with_baseline(
+    tool: &Tool,
+    dir: &Path,
+    frameworks: &[&str],
+    baseline: Option<&Path>,
+) -> Result<Vec<serde_json::Value>, String> {
+    let mut cmd = Command::new(&tool.path);
+    cmd.arg("--directory").arg(dir).arg("--framework").args(frameworks);
+    if let Some(b) = baseline {
+        cmd.arg("--baseline").arg(b).arg("--output-baseline-as-skipped");
+    }
+    let out = cmd
+        .args(["--output", "json", "--soft-fail", "--skip-download"])
+        .output()
+        .map_err(|e| format!("checkov did not run: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "checkov exit {}: its output is not JSON ({e}):\n{text}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let reports = match parsed {
+        serde_json::Value::Array(list) => list,
+        one => vec![one],
+    };
+    for r in &reports {
+        let errors = &r["summary"]["parsing_errors"];
+        if errors.as_u64().unwrap_or(0) > 0 {
+            return Err(format!(
+                "checkov could not parse {errors} file(s) for {}: {}",
+                r["check_type"],
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(reports)
 }
 
 /// `moto_server` has no `--version`: `-h` proves it runs; the version comes from
@@ -229,11 +341,29 @@ impl MotoServer {
     /// then be someone else's server; moto's own `/moto-api/` path must answer,
     /// and if moto exits (port taken) a new port is tried, up to three times.
     pub fn start(tool: &Tool) -> Result<MotoServer, String> {
+        Self::start_with(|port| {
+            let mut c = Command::new(&tool.path);
+            c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    /// Like [`MotoServer::start`], for a Python script that runs moto's
+    /// server itself (taking moto_server's `-H HOST -p PORT`), e.g. one that
+    /// patches a fidelity gap first.
+    pub fn start_script(python: &Tool, script: &Path) -> Result<MotoServer, String> {
+        Self::start_with(|port| {
+            let mut c = Command::new(&python.path);
+            c.arg(script).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    fn start_with(command: impl Fn(u16) -> Command) -> Result<MotoServer, String> {
         let (child, port) = start_on_free_port(
             "moto_server",
             |port| {
-                Command::new(&tool.path)
-                    .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                command(port)
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
                     .spawn()
@@ -334,6 +464,87 @@ pub fn python_with_boto3() -> Result<Tool, Missing> {
     let version = version_of(&path, "--version").unwrap_or_default();
     announce(&format!("using python3 with boto3: {} ({version})", path.display()));
     Ok(Tool { path, version })
+}
+
+impl MotoServer {
+    /// Environment variables that point the AWS SDKs, this project's `deploy`
+    /// and the Terraform AWS provider at this server, with moto's fake
+    /// credentials (account 123456789012) in eu-west-2.
+    pub fn aws_env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+}
+
+/// The Terraform override file that makes the AWS provider work against a
+/// moto_server on loopback: `AWS_ENDPOINT_URL` (see [`MotoServer::aws_env`])
+/// reaches every service, but S3 also needs path-style addressing there.
+/// Tests write it as `moto_override.tf.json` beside a module; what `synth`
+/// writes is unchanged.
+pub const TERRAFORM_MOTO_OVERRIDE: &str =
+    r#"{"provider": {"aws": {"s3_use_path_style": true, "skip_metadata_api_check": true}}}"#;
+
+/// What a command-line run printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Everything printed, for assertion messages.
+    pub fn all(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs a command-line binary in `dir` with `env` added and the host's AWS
+/// settings (profiles, config files, instance metadata) out of reach, so a
+/// test can only ever talk to the endpoint it gives.
+pub fn run_cli(binary: &Path, args: &[&str], dir: &Path, env: &[(String, String)]) -> Run {
+    let mut c = Command::new(binary);
+    c.args(args).current_dir(dir).stdin(std::process::Stdio::null());
+    for k in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ] {
+        c.env_remove(k);
+    }
+    c.env("AWS_CONFIG_FILE", dir.join(".no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join(".no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c
+        .output()
+        .unwrap_or_else(|e| panic!("{} did not run: {e}", binary.display()));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 static APT_LOCK: Mutex<()> = Mutex::new(());

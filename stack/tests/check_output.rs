@@ -21,12 +21,12 @@ fn flawed() -> App {
     let stack = app.stack("Flawed");
     stack.add(
         "Open",
-        SecurityGroup::new("d", "vpc-0123456789abcdef0").ingress(Rule::tcp(Peer::any_ipv4(), 22)),
+        SecurityGroup::new("d", "vpc-0123456789abcdef0").ingress(Rule::tcp(Peer::any_ipv4(), 22).description("SSH")),
     );
     stack.add("Files", Bucket::new().unversioned());
     let public = stack.add(
         "Public",
-        SecurityGroup::new("d", "vpc-0123456789abcdef0").ingress(Rule::tcp(Peer::any_ipv4(), 443)),
+        SecurityGroup::new("d", "vpc-0123456789abcdef0").ingress(Rule::tcp(Peer::any_ipv4(), 443).description("HTTPS")),
     );
     stack.suppress(&public, "ec2-open-ingress", "public HTTPS endpoint behind AWS WAF");
     app

@@ -101,3 +101,82 @@ fn unknown_targets_are_rejected_by_the_parser() {
 fn vault_dev() -> App {
     stack::vault::app_for_environment("dev").unwrap()
 }
+
+#[test]
+fn list_validates_the_app_first() {
+    let (code, stdout, stderr) = run(&["list"], || {
+        let mut app = App::new();
+        app.stack("Twice");
+        app.stack("Twice");
+        app
+    });
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("[Twice] a stack named \"Twice\" already exists in this app (duplicate-id)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn out_pointing_at_a_file_says_it_is_not_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "keep me").unwrap();
+    let (code, _, stderr) = run(&["synth", "--out", file.to_str().unwrap()], vault_dev);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(stderr.contains("not a directory"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+/// Runs the real `stack` binary in `cwd`.
+fn stack_binary(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stack"));
+    cmd.args(args).current_dir(cwd).env_remove("STACK_ENV_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the stack binary runs")
+}
+
+#[test]
+fn environment_files_are_found_where_the_command_runs_not_where_it_was_built() {
+    // A second checkout with its own dev environment (another desired count).
+    let other = tempfile::tempdir().unwrap();
+    let envs = other.path().join("stack/environments");
+    std::fs::create_dir_all(&envs).unwrap();
+    let ours = stack::vault::environments_dir().unwrap().join("dev.json");
+    let text = std::fs::read_to_string(ours)
+        .unwrap()
+        .replace("\"desired_count\": 2", "\"desired_count\": 7");
+    std::fs::write(envs.join("dev.json"), text).unwrap();
+    let below = other.path().join("some/folder");
+    std::fs::create_dir_all(&below).unwrap();
+    let out = other.path().join("out");
+    let run = stack_binary(
+        &below,
+        &["synth", "--out", out.to_str().unwrap(), "--target", "cloudformation"],
+        &[],
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let template = std::fs::read_to_string(out.join("cloudformation/Vault.template.json")).unwrap();
+    assert!(
+        template.contains("\"DesiredCount\": 7"),
+        "the other checkout's environment file was not used"
+    );
+
+    // Nowhere to be found: a clear error naming the way out.
+    let empty = tempfile::tempdir().unwrap();
+    let run = stack_binary(empty.path(), &["list"], &[]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("no environment directory stack/environments in"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--env-dir"), "{stderr}");
+
+    // The variable points elsewhere explicitly.
+    let run = stack_binary(empty.path(), &["list"], &[("STACK_ENV_DIR", envs.to_str().unwrap())]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+}

@@ -30,10 +30,13 @@ fn single_error(text: &str) -> EnvironmentError {
 
 #[test]
 fn shipped_environment_files_load() {
-    for name in environment::names(&stack::vault::environments_dir()) {
+    for name in environment::names(&stack::vault::environments_dir().unwrap()) {
         stack::vault::app_for_environment(&name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
     }
-    assert_eq!(environment::names(&stack::vault::environments_dir()), ["dev", "prod"]);
+    assert_eq!(
+        environment::names(&stack::vault::environments_dir().unwrap()),
+        ["dev", "prod"]
+    );
     assert!(parse(GOOD).is_ok());
 }
 
@@ -92,7 +95,7 @@ fn every_format_problem_is_reported_at_once() {
 
 #[test]
 fn an_unknown_environment_lists_the_known_ones() {
-    let errors = environment::load::<Environment>(&stack::vault::environments_dir(), "staging").unwrap_err();
+    let errors = environment::load::<Environment>(&stack::vault::environments_dir().unwrap(), "staging").unwrap_err();
     assert!(
         errors[0].message.contains("no environment named \"staging\""),
         "{}",

@@ -23,9 +23,11 @@ fn two_stacks(asset: ImageAsset) -> App {
     let stack = app.stack("Service");
     stack.set_account("123456789012").set_region("eu-west-2");
     let image = stack.add("Image", asset);
-    LoadBalancedFargateService::new("vault-api", placement(), Image::Asset(image), 8080)
-        .route_paths(1, ["/vault*"])
-        .add_to(stack, "Api");
+    stack.add(
+        "Api",
+        LoadBalancedFargateService::new("vault-api", placement(), Image::Asset(image), 8080)
+            .route_paths(1, ["/vault*"]),
+    );
     app
 }
 
@@ -158,6 +160,32 @@ fn a_repository_in_another_account_or_region_is_refused() {
 }
 
 #[test]
+fn a_stack_holding_a_repository_cannot_run_an_asset_itself() {
+    // Repository stacks deploy before any image is pushed, so an image they
+    // ran could not exist yet.
+    let mut app = App::new();
+    let a = app.stack("A");
+    a.add("Repository", EcrRepo::new("api"));
+    a.add("Image", ImageAsset::from_crate("worker"));
+    let b = app.stack("B");
+    b.add("Repository", EcrRepo::new("worker"));
+    b.add("Image", ImageAsset::from_crate("api"));
+    let found = problems(&app);
+    assert_eq!(
+        found,
+        [
+            ("A/Image".to_string(), "image-asset-repository-stack"),
+            ("B/Image".to_string(), "image-asset-repository-stack")
+        ]
+    );
+    let err = manifest(&app).unwrap_err().to_string();
+    assert!(
+        err.contains("stack A holds the repository of B/Image, so it deploys before images are pushed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn invalid_names_ports_users_and_env_are_reported() {
     let mut app = App::new();
     let stack = app.stack("S");
@@ -191,10 +219,10 @@ fn invalid_names_ports_users_and_env_are_reported() {
 fn an_asset_of_another_stack_is_a_problem_for_the_pattern() {
     let mut app = App::new();
     let image = app.stack("A").add("Image", ImageAsset::from_crate("api"));
-    let b = app.stack("B");
-    LoadBalancedFargateService::new("api", placement(), Image::Asset(image), 8080)
-        .route_paths(1, ["/api*"])
-        .add_to(b, "Api");
+    app.stack("B").add(
+        "Api",
+        LoadBalancedFargateService::new("api", placement(), Image::Asset(image), 8080).route_paths(1, ["/api*"]),
+    );
     assert!(
         problems(&app).contains(&("B/Api".to_string(), "foreign-handle")),
         "{:?}",

@@ -1,6 +1,6 @@
 //! Container rules: ECR repositories, ECS clusters, task definitions and services.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::ecr::{EcrRepo, TagMutability};
 use crate::ecs::{CircuitBreaker, ContainerInsights, EcsCluster, FargateService, FargateTaskDefinition};
 use crate::elbv2::{Action, IpTargetGroup, LoadBalancerRule};
@@ -10,7 +10,7 @@ pub const ECR_SCAN_ON_PUSH: RuleInfo = RuleInfo {
     severity: Severity::Warning,
     title: "An ECR repository does not scan images on push",
     why: "Known vulnerabilities in an image go unnoticed until someone scans by hand.",
-    fix: "Remove .scan_on_push(false) (scanning on push is the default).",
+    fix: "Remove .without_scan_on_push() (scanning on push is the default).",
 };
 
 pub const ECR_MUTABLE_TAGS: RuleInfo = RuleInfo {
@@ -43,7 +43,7 @@ pub const ECS_PUBLIC_IP: RuleInfo = RuleInfo {
     severity: Severity::Error,
     title: "An ECS service gives its tasks public IP addresses",
     why: "Tasks with public IPs are reachable from the internet whenever a security group rule allows it, bypassing the load balancer.",
-    fix: "Remove .assign_public_ip(true); run tasks in private subnets with a NAT gateway or VPC endpoints.",
+    fix: "Remove .public_ip(); run tasks in private subnets with a NAT gateway or VPC endpoints.",
 };
 
 pub const ECS_SECRET_IN_ENVIRONMENT: RuleInfo = RuleInfo {
@@ -116,7 +116,7 @@ fn is_root(user: &str) -> bool {
     who == "root" || who == "0"
 }
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, repo) in cx.all::<EcrRepo>() {
         if !repo.scan_on_push {
             cx.finding(

@@ -1,7 +1,9 @@
 //! IAM rules: wildcard principals, actions and resources; trust broader than
 //! needed; one role doing two jobs.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use std::borrow::Cow;
+
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::dynamodb::DynamoTable;
 use crate::ec2::SecurityGroup;
 use crate::ecr::EcrRepo;
@@ -9,6 +11,7 @@ use crate::ecs::{EcsCluster, FargateService, FargateTaskDefinition};
 use crate::elbv2::{IpTargetGroup, LoadBalancerRule};
 use crate::expr::Expr;
 use crate::iam::{Effect, IamRole, PolicyDocument, Principal, Statement};
+use crate::kms::KmsKey;
 use crate::logs::LogGroup;
 use crate::s3::Bucket;
 
@@ -72,20 +75,23 @@ const STAR_ONLY_ACTIONS: [&str; 6] = [
 
 /// Every policy document of the stack: (construct index, what it is, the document,
 /// whether it is a resource policy).
-fn documents<'a>(cx: &Cx<'a>) -> Vec<(usize, String, &'a PolicyDocument, bool)> {
+fn documents<'a>(cx: &Cx<'a>) -> Vec<(usize, String, Cow<'a, PolicyDocument>, bool)> {
     let mut out = Vec::new();
     for (i, _, role) in cx.all::<IamRole>() {
         for (name, doc) in &role.inline_policies {
-            out.push((i, format!("inline policy {name:?}"), doc, false));
+            out.push((i, format!("inline policy {name:?}"), Cow::Borrowed(doc), false));
         }
     }
     for (i, _, repo) in cx.all::<EcrRepo>() {
         if let Some(doc) = &repo.policy {
-            out.push((i, "repository policy".to_string(), doc, true));
+            out.push((i, "repository policy".to_string(), Cow::Borrowed(doc), true));
         }
     }
     for (i, _, bucket) in cx.all::<Bucket>() {
-        out.push((i, "bucket policy".to_string(), &bucket.policy, true));
+        out.push((i, "bucket policy".to_string(), Cow::Borrowed(&bucket.policy), true));
+    }
+    for (i, _, key) in cx.all::<KmsKey>() {
+        out.push((i, "key policy".to_string(), Cow::Owned(key.policy()), true));
     }
     out
 }
@@ -134,11 +140,156 @@ fn known_resource<'a>(cx: &Cx<'a>, service: &str) -> Option<&'a str> {
             .or_else(|| first::<FargateTaskDefinition>(cx)),
         "iam" => first::<IamRole>(cx),
         "ec2" => first::<SecurityGroup>(cx),
+        "kms" => first::<KmsKey>(cx),
         _ => None,
     }
 }
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+/// A policy statement found in a resource the checks do not model (a custom
+/// or raw resource, a generated binding): where it is, and what it grants.
+struct UntypedStatement {
+    at: String,
+    principal_any: bool,
+    has_condition: bool,
+    actions: Vec<String>,
+}
+
+/// `"*"`, `{"AWS": "*"}` or a list holding `"*"`.
+fn is_any_principal(e: &Expr) -> bool {
+    match e {
+        Expr::Str(s) => s == "*",
+        Expr::List(items) => items.iter().any(is_any_principal),
+        Expr::Map(m) => m.values().any(is_any_principal),
+        _ => false,
+    }
+}
+
+fn literal_strings(e: &Expr) -> Vec<String> {
+    match e {
+        Expr::Str(s) => vec![s.clone()],
+        Expr::List(items) => items.iter().flat_map(literal_strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Walks a rendered value for IAM statements (maps with an `Effect` of
+/// `Allow`), including JSON documents given as literal strings.
+fn find_statements(e: &Expr, at: &str, out: &mut Vec<UntypedStatement>) {
+    match e {
+        Expr::Map(m) => {
+            if m.get("Effect").and_then(Expr::as_literal) == Some("Allow") {
+                out.push(UntypedStatement {
+                    at: at.to_string(),
+                    principal_any: m.get("Principal").is_some_and(is_any_principal),
+                    has_condition: m.contains_key("Condition"),
+                    actions: m.get("Action").map(literal_strings).unwrap_or_default(),
+                });
+            }
+            for (k, v) in m {
+                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                find_statements(v, &path, out);
+            }
+        }
+        Expr::List(items) => {
+            for (n, v) in items.iter().enumerate() {
+                find_statements(v, &format!("{at}[{n}]"), out);
+            }
+        }
+        Expr::Json(inner) => find_statements(inner, at, out),
+        Expr::Str(s) if s.trim_start().starts_with('{') && s.contains("Statement") => {
+            if let Ok(doc) = serde_json::from_str::<serde_json::Value>(s) {
+                find_statements(&Expr::from(doc), at, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether the construct is a built-in type: either its policies are read
+/// through its type above (roles, repositories, buckets) or it has none, so
+/// rendering it to look for statements would only cost time.
+fn is_modelled(cx: &Cx<'_>, i: usize) -> bool {
+    use crate::ecs::{EcsCluster, FargateService, FargateTaskDefinition};
+    use crate::lookup::{
+        IamRoleLookup, ListenerLookup, LoadBalancerLookup, SecurityGroupLookup, SubnetsLookup, VpcLookup,
+    };
+    cx.is::<IamRole>(i)
+        || cx.is::<EcrRepo>(i)
+        || cx.is::<Bucket>(i)
+        || cx.is::<KmsKey>(i)
+        || cx.is::<LogGroup>(i)
+        || cx.is::<DynamoTable>(i)
+        || cx.is::<SecurityGroup>(i)
+        || cx.is::<IpTargetGroup>(i)
+        || cx.is::<LoadBalancerRule>(i)
+        || cx.is::<EcsCluster>(i)
+        || cx.is::<FargateService>(i)
+        || cx.is::<FargateTaskDefinition>(i)
+        || cx.is::<crate::parameter::Parameter>(i)
+        || cx.is::<VpcLookup>(i)
+        || cx.is::<SubnetsLookup>(i)
+        || cx.is::<LoadBalancerLookup>(i)
+        || cx.is::<ListenerLookup>(i)
+        || cx.is::<SecurityGroupLookup>(i)
+        || cx.is::<IamRoleLookup>(i)
+}
+
+/// Statements in every resource the typed rules do not already read.
+fn untyped_statements(cx: &Cx<'_>) -> Vec<(usize, UntypedStatement)> {
+    let mut out = Vec::new();
+    for (i, _, _) in cx.resources() {
+        if is_modelled(cx, i) {
+            continue;
+        }
+        let mut found = Vec::new();
+        match cx.cloudformation(i) {
+            Some(blocks) => {
+                for b in blocks {
+                    if let crate::resource::CfnBlock::Resource(r) = b {
+                        for (k, v) in &r.properties {
+                            find_statements(v, &format!("{} {k}", r.type_name), &mut found);
+                        }
+                    }
+                }
+            }
+            None => {
+                for b in cx.terraform(i).unwrap_or_default() {
+                    for (k, v) in &b.body {
+                        find_statements(v, &format!("{} {k}", b.type_name), &mut found);
+                    }
+                }
+            }
+        }
+        out.extend(found.into_iter().map(|s| (i, s)));
+    }
+    out
+}
+
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
+    for (i, s) in untyped_statements(cx) {
+        if s.principal_any && !s.has_condition {
+            cx.finding(
+                out,
+                &WILDCARD_PRINCIPAL,
+                i,
+                format!("a statement in {} allows \"*\" to {}", s.at, s.actions.join(", ")),
+            );
+        }
+        let wild: Vec<&str> = s
+            .actions
+            .iter()
+            .map(String::as_str)
+            .filter(|a| is_service_wildcard(a))
+            .collect();
+        if !wild.is_empty() {
+            cx.finding(
+                out,
+                &WILDCARD_ACTION,
+                i,
+                format!("a statement in {} allows {}", s.at, wild.join(", ")),
+            );
+        }
+    }
     for (i, _, role) in cx.all::<IamRole>() {
         if role.trust.contains(&Principal::Any) {
             cx.finding(
@@ -194,7 +345,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                     cx.stack
                         .nodes
                         .iter()
-                        .find(|n| !n.resource.is_lookup())
+                        .find(|n| n.resource.as_ref().is_some_and(|r| !r.is_lookup()))
                         .map(|n| n.path.as_str())
                 } else {
                     known_resource(cx, service)
@@ -231,7 +382,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                 .filter(|p| **p != Principal::service("ecs-tasks.amazonaws.com"))
                 .map(describe_principal)
                 .collect();
-            let already = out.iter().any(|(n, f)| *n == i && f.rule.id == BROAD_TRUST.id);
+            let already = out.has(i, &BROAD_TRUST);
             if !extra.is_empty() && !already {
                 cx.finding(
                     out,
@@ -261,6 +412,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
 fn describe_principal(p: &Principal) -> String {
     match p {
         Principal::Service(s) => s.clone(),
+        Principal::RegionalService(s) => format!("{s}.<region>.amazonaws.com"),
         Principal::Any => "\"*\"".into(),
         Principal::Aws(v) => shape(v.expr()),
         Principal::Account(v) => format!("account {}", shape(v.expr())),

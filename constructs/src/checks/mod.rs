@@ -12,6 +12,7 @@
 //! `docs/checks.md` compares the rules with cdk-nag's AwsSolutions pack and
 //! checkov's AWS checks.
 
+pub mod checkov;
 mod containers;
 mod iam;
 mod network;
@@ -71,12 +72,17 @@ pub const RULES: &[RuleInfo] = &[
     iam::SHARED_TASK_EXECUTION_ROLE,
     network::OPEN_INGRESS,
     network::OPEN_EGRESS,
+    network::RULE_DESCRIPTION,
     storage::S3_PUBLIC_ACCESS,
     storage::S3_INSECURE_TRANSPORT,
     storage::S3_ENCRYPTION,
     storage::S3_VERSIONING,
+    storage::S3_LIFECYCLE,
+    storage::S3_SENSITIVE_CUSTOMER_KEY,
     storage::DYNAMODB_PITR,
     storage::DYNAMODB_AWS_OWNED_KEY,
+    storage::DYNAMODB_SENSITIVE_CUSTOMER_KEY,
+    storage::KMS_KEY_ROTATION,
     storage::LOGS_RETENTION,
     containers::ECR_SCAN_ON_PUSH,
     containers::ECR_MUTABLE_TAGS,
@@ -91,9 +97,72 @@ pub const RULES: &[RuleInfo] = &[
     containers::ECS_SERVICE_BEFORE_LISTENER_RULE,
 ];
 
-/// The rule with this id.
+/// The built-in rule with this id.
 pub fn rule(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.id == id)
+}
+
+/// The rule with this id, built in or from one of the app's rule packs.
+pub fn rule_of(app: &App, id: &str) -> Option<&'static RuleInfo> {
+    rule(id).or_else(|| app.checks().flat_map(|c| c.rules().iter()).find(|r| r.id == id))
+}
+
+/// Every rule that runs for this app: the built-in ones, then each
+/// registered pack's, in registration order.
+pub fn rules_of(app: &App) -> Vec<&'static RuleInfo> {
+    RULES
+        .iter()
+        .chain(app.checks().flat_map(|c| c.rules().iter()))
+        .collect()
+}
+
+/// A rule pack a team registers with [`App::add_checks`], like a cdk-nag
+/// pack: its rules run with the built-in ones over every construct (custom
+/// resources included), support the same reasoned suppressions, and are
+/// reported by `check` in every format.
+///
+/// ```
+/// use constructs::checks::{Check, CheckCx, Findings, RuleInfo, Severity};
+/// use constructs::prelude::*;
+///
+/// const SHORT_RETENTION: RuleInfo = RuleInfo {
+///     id: "acme-log-retention-two-years",
+///     severity: Severity::Warning,
+///     title: "Log groups keep events for at least two years",
+///     why: "Acme's audit policy asks for two years of logs.",
+///     fix: "Set .retention(Retention::Days(731)) or more.",
+/// };
+///
+/// struct AcmeRules;
+///
+/// impl Check for AcmeRules {
+///     fn rules(&self) -> &'static [RuleInfo] {
+///         &[SHORT_RETENTION]
+///     }
+///     fn check(&self, cx: &CheckCx<'_>, out: &mut Findings) {
+///         for (i, _path, logs) in cx.all::<LogGroup>() {
+///             if let Retention::Days(d) = logs.retention {
+///                 if d < 731 {
+///                     out.report(&SHORT_RETENTION, i, format!("events are kept {d} days"));
+///                 }
+///             }
+///         }
+///     }
+/// }
+///
+/// let mut app = App::new();
+/// app.add_checks(AcmeRules);
+/// app.stack("S").add("Logs", LogGroup::new("/app"));
+/// let report = constructs::checks::check(&app);
+/// assert_eq!(report.findings[0].rule.id, "acme-log-retention-two-years");
+/// ```
+pub trait Check: Send + Sync + 'static {
+    /// Every rule the pack reports. Ids must be unique across the app
+    /// (prefix them with your team's name).
+    fn rules(&self) -> &'static [RuleInfo];
+
+    /// Looks at one stack and reports what it finds.
+    fn check(&self, cx: &CheckCx<'_>, out: &mut Findings);
 }
 
 /// One thing a rule found.
@@ -127,6 +196,8 @@ pub struct Report {
     /// Unsuppressed findings, by stack, then construct order, then rule order.
     pub findings: Vec<Finding>,
     pub suppressed: Vec<Suppressed>,
+    /// Every rule that ran (built-in and registered), for reports that list rules (SARIF).
+    pub rules: Vec<&'static RuleInfo>,
 }
 
 impl Report {
@@ -145,20 +216,48 @@ impl Report {
     }
 }
 
-/// Runs every rule over every stack of the app.
+/// The built-in rules, as a pack like any other.
+struct BuiltIn;
+
+impl Check for BuiltIn {
+    fn rules(&self) -> &'static [RuleInfo] {
+        RULES
+    }
+    fn check(&self, cx: &CheckCx<'_>, out: &mut Findings) {
+        iam::check(cx, out);
+        network::check(cx, out);
+        storage::check(cx, out);
+        containers::check(cx, out);
+    }
+}
+
+/// Runs every rule, built-in and registered, over every stack of the app.
 pub fn check(app: &App) -> Report {
-    let mut report = Report::default();
+    let mut report = Report {
+        rules: rules_of(app),
+        ..Report::default()
+    };
+    let packs: Vec<&dyn Check> = std::iter::once(&BuiltIn as &dyn Check).chain(app.checks()).collect();
     for stack in app.stacks() {
-        let cx = Cx { stack };
-        let mut found: Vec<(usize, Finding)> = Vec::new();
-        iam::check(&cx, &mut found);
-        network::check(&cx, &mut found);
-        storage::check(&cx, &mut found);
-        containers::check(&cx, &mut found);
-        let rule_order = |f: &Finding| RULES.iter().position(|r| r.id == f.rule.id).unwrap_or(usize::MAX);
+        let cx = CheckCx { stack };
+        let mut found = Findings {
+            stack: stack.name().to_string(),
+            items: Vec::new(),
+        };
+        for pack in &packs {
+            pack.check(&cx, &mut found);
+        }
+        let rule_order = |f: &Finding| {
+            report
+                .rules
+                .iter()
+                .position(|r| r.id == f.rule.id)
+                .unwrap_or(usize::MAX)
+        };
         // Stable sort: messages of one rule on one construct keep their order.
-        found.sort_by_key(|(node, f)| (*node, rule_order(f)));
-        for (_, finding) in found {
+        found.items.sort_by_key(|(node, f)| (*node, rule_order(f)));
+        for (i, mut finding) in found.items {
+            finding.path = cx.path(i).to_string();
             let suppression = stack
                 .suppressions()
                 .iter()
@@ -175,26 +274,100 @@ pub fn check(app: &App) -> Report {
     report
 }
 
-/// What rules see of a stack.
-pub(crate) struct Cx<'a> {
-    pub stack: &'a Stack,
+/// Where a rule pack reports what it finds.
+pub struct Findings {
+    stack: String,
+    items: Vec<(usize, Finding)>,
 }
 
-impl<'a> Cx<'a> {
-    /// Every construct of type `T`, with its index and path.
+impl Findings {
+    /// Whether `rule` was already reported on the construct at `index`.
+    pub fn has(&self, index: usize, rule: &RuleInfo) -> bool {
+        self.items.iter().any(|(n, f)| *n == index && f.rule.id == rule.id)
+    }
+
+    /// Reports `rule` on the construct at `index` (as given by [`CheckCx::all`]).
+    pub fn report(&mut self, rule: &'static RuleInfo, index: usize, message: impl Into<String>) {
+        self.items.push((
+            index,
+            Finding {
+                rule,
+                path: String::new(),
+                stack: self.stack.clone(),
+                message: message.into(),
+            },
+        ));
+    }
+}
+
+/// What rules see of a stack: every construct, typed.
+pub struct CheckCx<'a> {
+    stack: &'a Stack,
+}
+
+pub(crate) type Cx<'a> = CheckCx<'a>;
+
+impl<'a> CheckCx<'a> {
+    /// The stack being checked.
+    pub fn stack(&self) -> &'a Stack {
+        self.stack
+    }
+
+    /// Every resource of type `T`, with its index and path.
     pub fn all<T: Resource>(&self) -> impl Iterator<Item = (usize, &'a str, &'a T)> + 'a {
         self.stack.nodes.iter().enumerate().filter_map(|(i, n)| {
-            let any: &dyn Any = n.resource.as_any();
+            let any: &dyn Any = n.resource.as_ref()?.as_any();
             any.downcast_ref::<T>().map(|r| (i, n.path.as_str(), r))
         })
+    }
+
+    /// Every resource of any type, with its index, path and type name
+    /// (e.g. to inspect what custom resources render, with [`CheckCx::cloudformation`]).
+    pub fn resources(&self) -> impl Iterator<Item = (usize, &'a str, &'static str)> + 'a {
+        self.stack
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.resource.is_some())
+            .map(|(i, n)| (i, n.path.as_str(), n.kind))
+    }
+
+    /// Whether the construct at `index` is a resource of type `T`.
+    pub fn is<T: Resource>(&self, index: usize) -> bool {
+        self.stack
+            .nodes
+            .get(index)
+            .and_then(|n| n.resource.as_ref())
+            .is_some_and(|r| r.as_any().is::<T>())
     }
 
     /// The construct of type `T` a value refers to directly (`role.arn()`), if any.
     pub fn referenced<T: Resource>(&self, e: &Expr) -> Option<(usize, &'a str, &'a T)> {
         let Expr::Ref(Target::Node(n, _)) = e else { return None };
         let node = self.stack.node(*n)?;
-        let r = node.resource.as_any().downcast_ref::<T>()?;
+        let r = node.resource.as_ref()?.as_any().downcast_ref::<T>()?;
         Some((n.index as usize, node.path.as_str(), r))
+    }
+
+    /// What the resource at `index` renders for CloudFormation (`None` for
+    /// composites and resources without a CloudFormation rendering).
+    pub fn cloudformation(&self, index: usize) -> Option<Vec<crate::resource::CfnBlock>> {
+        let node = self.stack.nodes.get(index)?;
+        let cx = crate::resource::RenderCx {
+            node: self.stack.node_ref(index),
+            path: &node.path,
+        };
+        node.resource.as_ref()?.cloudformation(&cx)
+    }
+
+    /// What the resource at `index` renders for Terraform.
+    pub fn terraform(&self, index: usize) -> Option<Vec<crate::resource::TfBlock>> {
+        let node = self.stack.nodes.get(index)?;
+        let cx = crate::resource::RenderCx {
+            node: self.stack.node_ref(index),
+            path: &node.path,
+        };
+        node.resource.as_ref()?.terraform(&cx)
     }
 
     /// The path of the construct at `index`.
@@ -202,15 +375,17 @@ impl<'a> Cx<'a> {
         self.stack.nodes.get(index).map(|n| n.path.as_str()).unwrap_or("")
     }
 
-    /// Whether construct `from` explicitly depends on construct `to`.
+    /// Whether construct `from` (or a composite around it) explicitly depends
+    /// on construct `to` (or on a composite around it).
     pub fn depends_on(&self, from: usize, to: usize) -> bool {
-        self.stack
-            .nodes
-            .get(from)
-            .is_some_and(|n| n.depends_on.iter().any(|d| d.index as usize == to))
+        self.stack.ancestry(from).any(|n| {
+            n.depends_on
+                .iter()
+                .any(|d| d.index as usize == to || self.stack.is_under(to, d.index as usize))
+        })
     }
 
-    /// The escape-hatch overrides of construct `index`.
+    /// The escape-hatch overrides of the construct at `index`.
     pub fn overrides(&self, index: usize) -> &'a [crate::tree::Override] {
         self.stack
             .nodes
@@ -219,14 +394,8 @@ impl<'a> Cx<'a> {
             .unwrap_or(&[])
     }
 
-    pub fn finding(&self, out: &mut Vec<(usize, Finding)>, rule: &'static RuleInfo, index: usize, message: String) {
-        let finding = Finding {
-            rule,
-            path: self.path(index).to_string(),
-            stack: self.stack.name().to_string(),
-            message,
-        };
-        out.push((index, finding));
+    pub(crate) fn finding(&self, out: &mut Findings, rule: &'static RuleInfo, index: usize, message: String) {
+        out.report(rule, index, message);
     }
 }
 

@@ -1,6 +1,6 @@
 //! Network rules: security groups open to the internet.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
 
 pub const OPEN_INGRESS: RuleInfo = RuleInfo {
@@ -17,6 +17,14 @@ pub const OPEN_EGRESS: RuleInfo = RuleInfo {
     title: "A security group allows all traffic out to anywhere",
     why: "Unrestricted egress lets a compromised task reach any host and port, e.g. to exfiltrate data; most services only need HTTPS to AWS APIs.",
     fix: "Keep SecurityGroup's default egress (HTTPS to anywhere) or add narrower .egress(..) rules instead of .allow_all_egress().",
+};
+
+pub const RULE_DESCRIPTION: RuleInfo = RuleInfo {
+    id: "ec2-rule-description",
+    severity: Severity::Warning,
+    title: "A security group rule has no description",
+    why: "A rule without a description says what it opens but not why; reviewers and incident responders cannot tell a needed rule from a forgotten one.",
+    fix: "Add .description(\"what this traffic is\") to the Rule.",
 };
 
 fn anywhere(rule: &Rule) -> Option<&str> {
@@ -36,7 +44,7 @@ fn ports(rule: &Rule) -> String {
     }
 }
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, sg) in cx.all::<SecurityGroup>() {
         for rule in &sg.ingress {
             if let Some(cidr) = anywhere(rule) {
@@ -47,6 +55,24 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                     format!("ingress allows {} from {cidr}", ports(rule)),
                 );
             }
+        }
+        let undescribed: Vec<String> = [("ingress", &sg.ingress), ("egress", &sg.egress)]
+            .into_iter()
+            .flat_map(|(direction, rules)| {
+                rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.description.as_deref().is_none_or(|d| d.trim().is_empty()))
+                    .map(move |(n, r)| format!("{direction} rule {n} ({})", ports(r)))
+            })
+            .collect();
+        if !undescribed.is_empty() {
+            cx.finding(
+                out,
+                &RULE_DESCRIPTION,
+                i,
+                format!("no description on {}", undescribed.join(", ")),
+            );
         }
         for rule in sg.egress.iter().filter(|r| r.protocol == IpProtocol::All) {
             if let Some(cidr) = anywhere(rule) {

@@ -1,10 +1,12 @@
-//! Storage rules: S3 buckets, DynamoDB tables, log groups.
+//! Storage rules: S3 buckets, DynamoDB tables, KMS keys, log groups.
 
-use super::{Cx, Finding, RuleInfo, Severity};
+use super::{Cx, Findings, RuleInfo, Severity};
 use crate::dynamodb::{DynamoTable, TableEncryption};
 use crate::ecs::FargateTaskDefinition;
+use crate::kms::KmsKey;
 use crate::logs::{LogGroup, Retention};
-use crate::s3::Bucket;
+use crate::property_path::Segment;
+use crate::s3::{Bucket, BucketEncryption};
 use crate::tree::Backend;
 
 pub const S3_PUBLIC_ACCESS: RuleInfo = RuleInfo {
@@ -40,6 +42,22 @@ pub const S3_VERSIONING: RuleInfo = RuleInfo {
     fix: "Remove .unversioned(); add a lifecycle rule for old versions if storage cost matters.",
 };
 
+pub const S3_LIFECYCLE: RuleInfo = RuleInfo {
+    id: "s3-lifecycle",
+    severity: Severity::Warning,
+    title: "A versioned bucket keeps old object versions forever",
+    why: "Every overwrite and delete leaves a noncurrent version behind; without an expiration, storage (and cost) grows without bound and deleted data is never really gone.",
+    fix: "Keep the default BucketLifecycle (noncurrent versions expire after 90 days), or set .lifecycle(BucketLifecycle { noncurrent_version_expiration: Some(..), .. }).",
+};
+
+pub const S3_SENSITIVE_CUSTOMER_KEY: RuleInfo = RuleInfo {
+    id: "s3-sensitive-customer-key",
+    severity: Severity::Error,
+    title: "A bucket declared sensitive is not encrypted with a customer-managed KMS key",
+    why: "With SSE-S3 or the AWS-managed key, anyone whose IAM policy allows s3:GetObject can read the data; a customer-managed key adds a key policy this stack controls, and every decryption is logged in CloudTrail.",
+    fix: "Create a KmsKey usable_by KeyUser::S3 and set .kms_key(key.arn()) on the Bucket.",
+};
+
 pub const DYNAMODB_PITR: RuleInfo = RuleInfo {
     id: "dynamodb-point-in-time-recovery",
     severity: Severity::Error,
@@ -56,6 +74,22 @@ pub const DYNAMODB_AWS_OWNED_KEY: RuleInfo = RuleInfo {
     fix: "Use TableEncryption::AwsManaged (the default) or TableEncryption::CustomerManaged(key_arn).",
 };
 
+pub const DYNAMODB_SENSITIVE_CUSTOMER_KEY: RuleInfo = RuleInfo {
+    id: "dynamodb-sensitive-customer-key",
+    severity: Severity::Error,
+    title: "A DynamoDB table declared sensitive is not encrypted with a customer-managed KMS key",
+    why: "With the AWS-owned or AWS-managed key, anyone whose IAM policy allows dynamodb:GetItem can read the data; a customer-managed key adds a key policy this stack controls, and every decryption is logged in CloudTrail.",
+    fix: "Create a KmsKey usable_by KeyUser::DynamoDb and set .kms_key(key.arn()) on the DynamoTable.",
+};
+
+pub const KMS_KEY_ROTATION: RuleInfo = RuleInfo {
+    id: "kms-key-rotation",
+    severity: Severity::Warning,
+    title: "A KMS key does not rotate its key material",
+    why: "Without rotation one key material protects every piece of data for the key's whole life, so a compromise or a cryptanalytic break exposes all of it.",
+    fix: "Remove .without_rotation() (yearly automatic rotation is the default).",
+};
+
 pub const LOGS_RETENTION: RuleInfo = RuleInfo {
     id: "logs-retention",
     severity: Severity::Warning,
@@ -64,7 +98,7 @@ pub const LOGS_RETENTION: RuleInfo = RuleInfo {
     fix: "Create the group with a LogGroup (finite retention by default) and log to it; do not use Retention::Forever or AwsLogs::create_group().",
 };
 
-pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
+pub(super) fn check(cx: &Cx<'_>, out: &mut Findings) {
     for (i, _, b) in cx.all::<Bucket>() {
         if !b.block_public_access {
             cx.finding(
@@ -85,8 +119,10 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
         for o in cx.overrides(i) {
             let touches = match o.backend {
                 Backend::CloudFormation => {
-                    o.path.first().map(String::as_str) == Some("Properties")
-                        && o.path.get(1).map(String::as_str) == Some("BucketEncryption")
+                    matches!(
+                        o.path.segments(),
+                        [Segment::Key(p), Segment::Key(e), ..] if p == "Properties" && e == "BucketEncryption"
+                    )
                 }
                 Backend::Terraform => o.block.as_deref() == Some("aws_s3_bucket_server_side_encryption_configuration"),
             };
@@ -98,13 +134,37 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                     format!(
                         "a {} override changes the bucket's encryption ({})",
                         o.backend.name(),
-                        o.path.join(".")
+                        o.path
                     ),
                 );
             }
         }
         if !b.versioned {
             cx.finding(out, &S3_VERSIONING, i, "versioning is off".into());
+        } else if b.lifecycle.noncurrent_version_expiration.is_none() {
+            cx.finding(
+                out,
+                &S3_LIFECYCLE,
+                i,
+                "the bucket is versioned and its noncurrent versions never expire".into(),
+            );
+        }
+        if b.sensitive && !matches!(b.encryption, BucketEncryption::Kms(Some(_))) {
+            let how = match b.encryption {
+                BucketEncryption::S3Managed => "SSE-S3",
+                BucketEncryption::Kms(_) => "the AWS-managed aws/s3 key",
+            };
+            cx.finding(
+                out,
+                &S3_SENSITIVE_CUSTOMER_KEY,
+                i,
+                format!("the bucket is declared sensitive but encrypted with {how}"),
+            );
+        }
+    }
+    for (i, _, k) in cx.all::<KmsKey>() {
+        if !k.rotation {
+            cx.finding(out, &KMS_KEY_ROTATION, i, "automatic key rotation is off".into());
         }
     }
     for (i, _, t) in cx.all::<DynamoTable>() {
@@ -122,6 +182,18 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<(usize, Finding)>) {
                 &DYNAMODB_AWS_OWNED_KEY,
                 i,
                 format!("table {:?} uses the AWS-owned key", t.name),
+            );
+        }
+        if t.sensitive && !matches!(t.encryption, TableEncryption::CustomerManaged(_)) {
+            let how = match t.encryption {
+                TableEncryption::AwsOwned => "the AWS-owned key",
+                _ => "the AWS-managed aws/dynamodb key",
+            };
+            cx.finding(
+                out,
+                &DYNAMODB_SENSITIVE_CUSTOMER_KEY,
+                i,
+                format!("table {:?} is declared sensitive but encrypted with {how}", t.name),
             );
         }
     }

@@ -5,7 +5,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, Props, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 /// `Ref` also returns the id for a VPC group, but `GroupId` says so in both cases.
 const ID: Attribute = Attribute::new(CfnAttr::GetAtt("GroupId"), "id");
@@ -376,7 +375,12 @@ impl SecurityGroup {
     }
 }
 
-impl Handle<SecurityGroup> {
+crate::refs! {
+    /// What a handle to [`SecurityGroup`] exposes: its attributes and grants.
+    pub SecurityGroupRefs
+}
+
+impl SecurityGroupRefs {
     /// The group id (`sg-…`), for other rules and for ECS network configuration.
     pub fn id(&self) -> Attr<kind::SecurityGroupId> {
         self.attr(ID)
@@ -411,6 +415,8 @@ fn no_egress_placeholder() -> Expr {
 }
 
 impl Resource for SecurityGroup {
+    type Refs = SecurityGroupRefs;
+
     fn kind(&self) -> &'static str {
         "SecurityGroup"
     }
@@ -455,7 +461,7 @@ impl Resource for SecurityGroup {
         }
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let egress = if self.egress.is_empty() {
             vec![no_egress_placeholder()]
         } else {
@@ -469,10 +475,10 @@ impl Resource for SecurityGroup {
             opt "SecurityGroupIngress" => ingress,
             "SecurityGroupEgress" => Expr::list(egress),
         };
-        vec![CfnResource::new("AWS::EC2::SecurityGroup", props).into_block()]
+        Some(vec![CfnResource::new("AWS::EC2::SecurityGroup", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let group = cx.this::<kind::SecurityGroupId>(ID).expr();
         let body = props! {
             opt "name" => self.name.as_deref(),
@@ -492,7 +498,7 @@ impl Resource for SecurityGroup {
                     .suffix(format!("egress_{i}")),
             );
         }
-        blocks
+        Some(blocks)
     }
 }
 

@@ -10,7 +10,6 @@ use crate::iam::{PolicyDocument, PolicyKind, Principal, Statement};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -103,9 +102,9 @@ impl EcrRepo {
         }
     }
 
-    /// Whether images are scanned for vulnerabilities when pushed.
-    pub fn scan_on_push(mut self, scan: bool) -> Self {
-        self.scan_on_push = scan;
+    /// An explicit opt-out: pushed images are not scanned for vulnerabilities.
+    pub fn without_scan_on_push(mut self) -> Self {
+        self.scan_on_push = false;
         self
     }
 
@@ -125,8 +124,8 @@ impl EcrRepo {
     }
 
     /// An explicit opt-in: deleting the repository deletes every image in it.
-    pub fn empty_on_delete(mut self, empty: bool) -> Self {
-        self.empty_on_delete = empty;
+    pub fn empty_on_delete(mut self) -> Self {
+        self.empty_on_delete = true;
         self
     }
 
@@ -163,7 +162,12 @@ impl EcrRepo {
     }
 }
 
-impl Handle<EcrRepo> {
+crate::refs! {
+    /// What a handle to [`EcrRepo`] exposes: its attributes and grants.
+    pub EcrRepoRefs
+}
+
+impl EcrRepoRefs {
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
     }
@@ -214,6 +218,8 @@ pub fn valid_repo_name(name: &str) -> bool {
 }
 
 impl Resource for EcrRepo {
+    type Refs = EcrRepoRefs;
+
     fn kind(&self) -> &'static str {
         "EcrRepo"
     }
@@ -237,7 +243,7 @@ impl Resource for EcrRepo {
         )]
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let encryption = match &self.encryption {
             Encryption::Aes256 => props! { "EncryptionType" => "AES256" },
             Encryption::Kms(key) => props! {
@@ -260,10 +266,10 @@ impl Resource for EcrRepo {
             opt "LifecyclePolicy" => lifecycle,
             opt "RepositoryPolicyText" => self.policy.as_ref().map(|d| Expr::json(d.to_expr())),
         };
-        vec![CfnResource::new("AWS::ECR::Repository", props).into_block()]
+        Some(vec![CfnResource::new("AWS::ECR::Repository", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let encryption = match &self.encryption {
             Encryption::Aes256 => props! { "encryption_type" => "AES256" },
             Encryption::Kms(key) => props! {
@@ -294,7 +300,7 @@ impl Resource for EcrRepo {
             };
             blocks.push(TfBlock::resource("aws_ecr_repository_policy", body).untagged());
         }
-        blocks
+        Some(blocks)
     }
 }
 

@@ -176,8 +176,8 @@ fn kms_encryption_and_empty_on_delete_render_in_both_backends() {
         "Repo",
         EcrRepo::new("team/vault-api")
             .kms_key(key)
-            .empty_on_delete(true)
-            .scan_on_push(false),
+            .empty_on_delete()
+            .without_scan_on_push(),
     );
     app.stack("T")
         .add("Repo", EcrRepo::new("vault-api").encryption(Encryption::Kms(None)));

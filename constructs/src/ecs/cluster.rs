@@ -4,7 +4,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -75,7 +74,12 @@ impl EcsCluster {
     }
 }
 
-impl Handle<EcsCluster> {
+crate::refs! {
+    /// What a handle to [`EcsCluster`] exposes: its attributes and grants.
+    pub EcsClusterRefs
+}
+
+impl EcsClusterRefs {
     /// The cluster name (CloudFormation `Ref`).
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
@@ -88,6 +92,8 @@ impl Handle<EcsCluster> {
 }
 
 impl Resource for EcsCluster {
+    type Refs = EcsClusterRefs;
+
     fn kind(&self) -> &'static str {
         "EcsCluster"
     }
@@ -105,7 +111,7 @@ impl Resource for EcsCluster {
         }
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let setting = Expr::map([
             ("Name", Expr::str("containerInsights")),
             ("Value", Expr::str(self.container_insights.value())),
@@ -114,10 +120,10 @@ impl Resource for EcsCluster {
             opt "ClusterName" => self.name.as_deref(),
             "ClusterSettings" => Expr::List(vec![setting]),
         };
-        vec![CfnResource::new("AWS::ECS::Cluster", props).into_block()]
+        Some(vec![CfnResource::new("AWS::ECS::Cluster", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
         let setting = Expr::map([
             ("name", Expr::str("containerInsights")),
@@ -127,6 +133,6 @@ impl Resource for EcsCluster {
             "name" => name,
             "setting" => Expr::List(vec![setting]),
         };
-        vec![TfBlock::resource("aws_ecs_cluster", body)]
+        Some(vec![TfBlock::resource("aws_ecs_cluster", body)])
     }
 }

@@ -8,7 +8,7 @@
 //! sorted, environment sorted by name, defaults AWS would fill in written out,
 //! empty arrays left out), so a plan after apply shows no difference.
 
-use indexmap::IndexMap;
+use std::time::Duration;
 
 use crate::expr::{kind, Attr, CfnAttr, Expr, Target, Value};
 use crate::problem::Checker;
@@ -108,13 +108,13 @@ pub struct ContainerHealthCheck {
     /// `["CMD-SHELL", "…"]` or `["CMD", exe, args…]`; see the constructors.
     pub command: Vec<String>,
     /// 5-300 seconds between checks.
-    pub interval_secs: u32,
+    pub interval: Duration,
     /// 2-60 seconds before a check counts as failed.
-    pub timeout_secs: u32,
+    pub timeout: Duration,
     /// 1-10 consecutive failures before the container is unhealthy.
     pub retries: u32,
     /// 0-300 seconds after start during which failures do not count.
-    pub start_period_secs: u32,
+    pub start_period: Duration,
 }
 
 impl ContainerHealthCheck {
@@ -133,27 +133,27 @@ impl ContainerHealthCheck {
     fn with_command(command: Vec<String>) -> Self {
         ContainerHealthCheck {
             command,
-            interval_secs: 30,
-            timeout_secs: 5,
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
             retries: 3,
-            start_period_secs: 0,
+            start_period: Duration::ZERO,
         }
     }
 
-    pub fn interval_secs(mut self, secs: u32) -> Self {
-        self.interval_secs = secs;
+    pub fn interval(mut self, duration: Duration) -> Self {
+        self.interval = duration;
         self
     }
-    pub fn timeout_secs(mut self, secs: u32) -> Self {
-        self.timeout_secs = secs;
+    pub fn timeout(mut self, duration: Duration) -> Self {
+        self.timeout = duration;
         self
     }
     pub fn retries(mut self, n: u32) -> Self {
         self.retries = n;
         self
     }
-    pub fn start_period_secs(mut self, secs: u32) -> Self {
-        self.start_period_secs = secs;
+    pub fn start_period(mut self, duration: Duration) -> Self {
+        self.start_period = duration;
         self
     }
 }
@@ -240,8 +240,8 @@ impl ContainerDefinition {
     }
 
     /// A non-essential container (a sidecar): the task keeps running if it exits.
-    pub fn essential(mut self, essential: bool) -> Self {
-        self.essential = essential;
+    pub fn non_essential(mut self) -> Self {
+        self.essential = false;
         self
     }
 
@@ -403,10 +403,11 @@ impl ContainerDefinition {
                     format!("container {name:?}: health check {what} is {v}; it must be between {min} and {max}")
                 });
             };
-            range("interval (seconds)", h.interval_secs, 5, 300);
-            range("timeout (seconds)", h.timeout_secs, 2, 60);
             range("retries", h.retries, 1, 10);
-            range("start period (seconds)", h.start_period_secs, 0, 300);
+            let what = |w: &str| format!("container {name:?}: health check {w}");
+            c.duration(&what("interval"), h.interval, 5, 300, "ecs-health-check");
+            c.duration(&what("timeout"), h.timeout, 2, 60, "ecs-health-check");
+            c.duration(&what("start period"), h.start_period, 0, 300, "ecs-health-check");
             let ok = matches!(h.command.first().map(String::as_str), Some("CMD" | "CMD-SHELL"))
                 && h.command.len() >= 2
                 && h.command[1..].iter().all(|a| !a.is_empty());
@@ -486,13 +487,13 @@ impl ContainerDefinition {
         if let Some(h) = &self.health_check {
             let mut hc = vec![
                 ("command", Expr::from(h.command.clone())),
-                ("interval", Expr::from(h.interval_secs)),
+                ("interval", Expr::from(h.interval)),
                 ("retries", Expr::from(h.retries)),
-                ("timeout", Expr::from(h.timeout_secs)),
+                ("timeout", Expr::from(h.timeout)),
             ];
             // ECS leaves an unset start period out of what it returns; so do we.
-            if h.start_period_secs > 0 {
-                hc.push(("startPeriod", Expr::from(h.start_period_secs)));
+            if !h.start_period.is_zero() {
+                hc.push(("startPeriod", Expr::from(h.start_period)));
             }
             e.push(("healthCheck", case.obj(hc)));
         }
@@ -525,7 +526,7 @@ pub(super) enum Case {
 impl Case {
     /// An object from camelCase keys, recased for CloudFormation.
     fn obj(self, entries: Vec<(&str, Expr)>) -> Expr {
-        let mut m: IndexMap<String, Expr> = entries.into_iter().map(|(k, v)| (self.key(k), v)).collect();
+        let mut m: crate::expr::ExprMap = entries.into_iter().map(|(k, v)| (self.key(k), v)).collect();
         if self == Case::Api {
             m.sort_keys();
         }

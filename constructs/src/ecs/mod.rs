@@ -16,6 +16,7 @@
 //! ```
 //! use constructs::ecs::*;
 //! use constructs::prelude::*;
+//! use std::time::Duration;
 //!
 //! let mut app = App::new();
 //! let stack = app.stack("Vault");
@@ -50,7 +51,7 @@
 //!         .name("vault-api")
 //!         .desired_count(2)
 //!         .security_group("sg-0123456789abcdef0")
-//!         .health_check_grace_period_secs(30)
+//!         .health_check_grace_period(Duration::from_secs(30))
 //!         .load_balancer(LoadBalancerTarget::new("vault-api", 80, tg)),
 //! );
 //! // With the listener rule `rule` in the stack: stack.add_dependency(&service, &rule);

@@ -1,10 +1,11 @@
 //! `FargateService`.
 
+use std::time::Duration;
+
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const NAME: Attribute = Attribute::new(CfnAttr::GetAtt("Name"), "name");
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "id");
@@ -93,7 +94,7 @@ pub struct FargateService {
     pub load_balancers: Vec<LoadBalancerTarget>,
     /// Seconds load balancer health checks are ignored after a task starts
     /// (0-2147483647); only with load balancers.
-    pub health_check_grace_period_secs: Option<u32>,
+    pub health_check_grace_period: Option<Duration>,
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
     pub circuit_breaker: CircuitBreaker,
@@ -118,7 +119,7 @@ impl FargateService {
             security_groups: Vec::new(),
             assign_public_ip: false,
             load_balancers: Vec::new(),
-            health_check_grace_period_secs: None,
+            health_check_grace_period: None,
             minimum_healthy_percent: 100,
             maximum_percent: 200,
             circuit_breaker: CircuitBreaker::Rollback,
@@ -144,8 +145,8 @@ impl FargateService {
     }
 
     /// Gives each task a public IP. Only for tasks in public subnets without a NAT.
-    pub fn assign_public_ip(mut self, assign: bool) -> Self {
-        self.assign_public_ip = assign;
+    pub fn public_ip(mut self) -> Self {
+        self.assign_public_ip = true;
         self
     }
 
@@ -154,8 +155,8 @@ impl FargateService {
         self
     }
 
-    pub fn health_check_grace_period_secs(mut self, secs: u32) -> Self {
-        self.health_check_grace_period_secs = Some(secs);
+    pub fn health_check_grace_period(mut self, duration: Duration) -> Self {
+        self.health_check_grace_period = Some(duration);
         self
     }
 
@@ -182,8 +183,8 @@ impl FargateService {
     }
 
     /// Allows ECS Exec (`aws ecs execute-command`) into running tasks.
-    pub fn enable_execute_command(mut self, enable: bool) -> Self {
-        self.enable_execute_command = enable;
+    pub fn enable_execute_command(mut self) -> Self {
+        self.enable_execute_command = true;
         self
     }
 
@@ -208,7 +209,12 @@ impl FargateService {
     }
 }
 
-impl Handle<FargateService> {
+crate::refs! {
+    /// What a handle to [`FargateService`] exposes: its attributes and grants.
+    pub FargateServiceRefs
+}
+
+impl FargateServiceRefs {
     /// The service name.
     pub fn name(&self) -> Attr<kind::Name> {
         self.attr(NAME)
@@ -231,6 +237,8 @@ fn is_platform_version(v: &str) -> bool {
 }
 
 impl Resource for FargateService {
+    type Refs = FargateServiceRefs;
+
     fn kind(&self) -> &'static str {
         "FargateService"
     }
@@ -269,12 +277,12 @@ impl Resource for FargateService {
                 )
             });
         }
-        if let Some(secs) = self.health_check_grace_period_secs {
-            c.range(
-                "health check grace period (seconds)",
-                secs.into(),
+        if let Some(grace) = self.health_check_grace_period {
+            c.duration(
+                "health check grace period",
+                grace,
                 0,
-                i32::MAX.into(),
+                i32::MAX as u64,
                 "ecs-health-check-grace-period",
             );
             c.ensure(lbs > 0, "ecs-health-check-grace-period", || {
@@ -310,7 +318,7 @@ impl Resource for FargateService {
         }
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let (enable, rollback) = self.circuit_breaker_flags();
         let awsvpc = Expr::map([
             ("Subnets", self.subnets.clone().into_expr()),
@@ -346,15 +354,15 @@ impl Resource for FargateService {
             "DesiredCount" => self.desired_count,
             "NetworkConfiguration" => Expr::map([("AwsvpcConfiguration", awsvpc)]),
             opt "LoadBalancers" => load_balancers,
-            opt "HealthCheckGracePeriodSeconds" => self.health_check_grace_period_secs,
+            opt "HealthCheckGracePeriodSeconds" => self.health_check_grace_period,
             "DeploymentConfiguration" => deployment,
             opt "PropagateTags" => self.propagate_tags_value(),
             "EnableExecuteCommand" => self.enable_execute_command,
         };
-        vec![CfnResource::new("AWS::ECS::Service", props).into_block()]
+        Some(vec![CfnResource::new("AWS::ECS::Service", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let (enable, rollback) = self.circuit_breaker_flags();
         let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
         let network = Expr::map([
@@ -380,7 +388,7 @@ impl Resource for FargateService {
             "desired_count" => self.desired_count,
             "network_configuration" => network,
             opt "load_balancer" => load_balancers,
-            opt "health_check_grace_period_seconds" => self.health_check_grace_period_secs,
+            opt "health_check_grace_period_seconds" => self.health_check_grace_period,
             "deployment_minimum_healthy_percent" => self.minimum_healthy_percent,
             "deployment_maximum_percent" => self.maximum_percent,
             "deployment_circuit_breaker" => Expr::map([
@@ -390,6 +398,6 @@ impl Resource for FargateService {
             opt "propagate_tags" => self.propagate_tags_value(),
             "enable_execute_command" => self.enable_execute_command,
         };
-        vec![TfBlock::resource("aws_ecs_service", body)]
+        Some(vec![TfBlock::resource("aws_ecs_service", body)])
     }
 }

@@ -4,7 +4,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 use super::container::{Case, ContainerDefinition};
 use super::size::FargateSize;
@@ -89,7 +88,12 @@ impl FargateTaskDefinition {
     }
 }
 
-impl Handle<FargateTaskDefinition> {
+crate::refs! {
+    /// What a handle to [`FargateTaskDefinition`] exposes: its attributes and grants.
+    pub FargateTaskDefinitionRefs
+}
+
+impl FargateTaskDefinitionRefs {
     /// The ARN of the revision this stack registers (`…:task-definition/family:3`).
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
@@ -97,6 +101,8 @@ impl Handle<FargateTaskDefinition> {
 }
 
 impl Resource for FargateTaskDefinition {
+    type Refs = FargateTaskDefinitionRefs;
+
     fn kind(&self) -> &'static str {
         "FargateTaskDefinition"
     }
@@ -188,7 +194,7 @@ impl Resource for FargateTaskDefinition {
         )]
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let platform = Expr::map([
             ("CpuArchitecture", Expr::str(self.cpu_architecture.value())),
             ("OperatingSystemFamily", Expr::str("LINUX")),
@@ -204,10 +210,10 @@ impl Resource for FargateTaskDefinition {
             opt "TaskRoleArn" => self.task_role.clone(),
             "ContainerDefinitions" => self.container_definitions(Case::Cfn),
         };
-        vec![CfnResource::new("AWS::ECS::TaskDefinition", props).into_block()]
+        Some(vec![CfnResource::new("AWS::ECS::TaskDefinition", props).into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let platform = Expr::map([
             ("cpu_architecture", Expr::str(self.cpu_architecture.value())),
             ("operating_system_family", Expr::str("LINUX")),
@@ -223,6 +229,6 @@ impl Resource for FargateTaskDefinition {
             opt "task_role_arn" => self.task_role.clone(),
             "container_definitions" => Expr::json(self.container_definitions(Case::Api)),
         };
-        vec![TfBlock::resource("aws_ecs_task_definition", body)]
+        Some(vec![TfBlock::resource("aws_ecs_task_definition", body)])
     }
 }

@@ -1,6 +1,7 @@
 //! Tests of the ECS constructs, each asserting both backends where it can.
 
 use serde_json::json;
+use std::time::Duration;
 
 use super::*;
 use crate::expr::{kind, Attr, Expr, Value};
@@ -66,7 +67,7 @@ fn the_seed_task_and_service_render_in_both_backends() {
             .name("vault-api")
             .desired_count(2)
             .security_group("sg-0123")
-            .health_check_grace_period_secs(30)
+            .health_check_grace_period(Duration::from_secs(30))
             .load_balancer(LoadBalancerTarget::new("vault-api", 80, TG)),
     );
     let (cfn, tf) = synth_one(&app);
@@ -193,12 +194,12 @@ fn service_options_render_in_both_backends() {
     app.stack("S").add(
         "Service",
         service()
-            .assign_public_ip(true)
+            .public_ip()
             .deployment_percent(50, 150)
             .circuit_breaker(CircuitBreaker::FailOnly)
             .platform_version("1.4.0")
             .propagate_tags(PropagateTags::None)
-            .enable_execute_command(true),
+            .enable_execute_command(),
     );
     let (cfn, tf) = synth_one(&app);
     let svc = &cfn_resource(&cfn, "Service")["Properties"];
@@ -342,8 +343,8 @@ fn container_definitions_are_canonical_sorted_and_omit_empty_lists() {
         .command(["nginx", "-g", "daemon off;"])
         .health_check(ContainerHealthCheck::shell("curl -f http://localhost/ || exit 1"));
     let sidecar = ContainerDefinition::new("sidecar", "public.ecr.aws/x/y:1")
-        .essential(false)
-        .health_check(ContainerHealthCheck::exec(["/bin/ok"]).start_period_secs(10));
+        .non_essential()
+        .health_check(ContainerHealthCheck::exec(["/bin/ok"]).start_period(Duration::from_secs(10)));
     app.stack("S").add(
         "Task",
         FargateTaskDefinition::new("web", FargateSize::CPU_512_MEM_1024)
@@ -483,10 +484,10 @@ fn container_settings_out_of_range_are_reported() {
         .user(" ")
         .health_check(
             ContainerHealthCheck::shell("")
-                .interval_secs(1)
-                .timeout_secs(61)
+                .interval(Duration::from_secs(1))
+                .timeout(Duration::from_secs(61))
                 .retries(0)
-                .start_period_secs(301),
+                .start_period(Duration::from_secs(301)),
         );
     app.stack("S").add(
         "Task",
@@ -536,12 +537,12 @@ fn task_level_rules_are_reported() {
         FargateTaskDefinition::new("crowded", FargateSize::CPU_256_MEM_512)
             .container(
                 nginx()
-                    .essential(false)
+                    .non_essential()
                     .port(80)
                     .cpu_units(200)
                     .memory_reservation_mib(300),
             )
-            .container(nginx().essential(false).port(80).cpu_units(200).memory_limit_mib(1024)),
+            .container(nginx().non_essential().port(80).cpu_units(200).memory_limit_mib(1024)),
     );
     let got = rules(&app);
     assert!(got.contains(&("S/Empty".into(), "ecs-container-required")));
@@ -592,7 +593,7 @@ fn service_rules_are_reported() {
     stack.add(
         "NoSg",
         FargateService::new(Value::literal("c"), Value::literal("t:1"), Vec::<&str>::new())
-            .health_check_grace_period_secs(u32::MAX)
+            .health_check_grace_period(Duration::from_secs(u64::from(u32::MAX)))
             .deployment_percent(150, 90)
             .platform_version("latest"),
     );

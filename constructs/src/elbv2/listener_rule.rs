@@ -4,7 +4,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "arn");
 
@@ -136,7 +135,12 @@ impl LoadBalancerRule {
     }
 }
 
-impl Handle<LoadBalancerRule> {
+crate::refs! {
+    /// What a handle to [`LoadBalancerRule`] exposes: its attributes and grants.
+    pub LoadBalancerRuleRefs
+}
+
+impl LoadBalancerRuleRefs {
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
     }
@@ -162,6 +166,8 @@ fn host_header_ok(h: &str) -> bool {
 }
 
 impl Resource for LoadBalancerRule {
+    type Refs = LoadBalancerRuleRefs;
+
     fn kind(&self) -> &'static str {
         "LoadBalancerRule"
     }
@@ -218,7 +224,7 @@ impl Resource for LoadBalancerRule {
         )]
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let Action::Forward(tg) = &self.action;
         let action = Expr::map([("Type", Expr::str("forward")), ("TargetGroupArn", tg.clone().into())]);
         let props = props! {
@@ -227,12 +233,15 @@ impl Resource for LoadBalancerRule {
             "Conditions" => Expr::list(self.conditions.iter().map(Condition::cfn)),
             "Actions" => Expr::list([action]),
         };
-        vec![CfnResource::new("AWS::ElasticLoadBalancingV2::ListenerRule", props)
-            .untagged()
-            .into_block()]
+        Some(vec![CfnResource::new(
+            "AWS::ElasticLoadBalancingV2::ListenerRule",
+            props,
+        )
+        .untagged()
+        .into_block()])
     }
 
-    fn terraform(&self, _: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
         let Action::Forward(tg) = &self.action;
         let action = Expr::map([("type", Expr::str("forward")), ("target_group_arn", tg.clone().into())]);
         let body = props! {
@@ -241,7 +250,7 @@ impl Resource for LoadBalancerRule {
             "action" => Expr::list([action]),
             "condition" => Expr::list(self.conditions.iter().map(Condition::tf)),
         };
-        vec![TfBlock::resource("aws_lb_listener_rule", body)]
+        Some(vec![TfBlock::resource("aws_lb_listener_rule", body)])
     }
 }
 

@@ -10,7 +10,7 @@ impl PolicyDocument {
     /// bound of what IAM measures (it ignores whitespace, as this does), since
     /// references (ARNs, account ids) are filled in only at deploy time.
     pub fn estimated_chars(&self) -> usize {
-        literal_json(&self.to_expr()).to_string().chars().count()
+        literal_json_chars(&self.to_expr())
     }
 
     /// Records every problem with the document, for a policy of the given kind.
@@ -276,6 +276,14 @@ fn check_principal(c: &mut Checker<'_>, p: &Principal, at: &str) {
                 format!("{at}: service principal {s:?} must look like \"ecs-tasks.amazonaws.com\"")
             });
         }
+        Principal::RegionalService(s) => {
+            let ok = !s.is_empty()
+                && s.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
+            c.ensure(ok, "iam-service-principal", || {
+                format!("{at}: regional service principal {s:?} must be a service name such as \"logs\"")
+            });
+        }
         Principal::Aws(arn) => {
             if let Some(bad) = bad_arn_literal(arn.expr(), false) {
                 let hint = if bad == "*" {
@@ -350,6 +358,49 @@ pub(crate) fn bad_arn_literal(e: &Expr, star_ok: bool) -> Option<String> {
     (!ok).then(|| lit.to_string())
 }
 
+/// The length in characters of a JSON string holding `s`, quotes and escapes included.
+fn json_string_chars(s: &str) -> usize {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// `literal_json(e).to_string().chars().count()` without building either:
+/// policy size limits are checked for every role on every synthesis.
+pub(crate) fn literal_json_chars(e: &Expr) -> usize {
+    match e {
+        Expr::Null => 4,
+        Expr::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Expr::Int(n) => n.to_string().len(),
+        Expr::Str(s) => json_string_chars(s),
+        Expr::Ref(_) => 2,
+        Expr::Concat(parts) if parts.iter().all(|p| matches!(p, Expr::Str(_) | Expr::Ref(_))) => {
+            let text: String = parts.iter().filter_map(Expr::as_literal).collect();
+            json_string_chars(&text)
+        }
+        Expr::List(items) => 2 + items.len().saturating_sub(1) + items.iter().map(literal_json_chars).sum::<usize>(),
+        Expr::Map(m) => {
+            2 + m.len().saturating_sub(1)
+                + m.iter()
+                    .map(|(k, v)| json_string_chars(k) + 1 + literal_json_chars(v))
+                    .sum::<usize>()
+        }
+        Expr::Json(inner) => literal_json_chars(inner),
+        other => literal_json(other).to_string().chars().count(),
+    }
+}
+
 /// The document as JSON with references left out (empty strings).
 pub(crate) fn literal_json(e: &Expr) -> serde_json::Value {
     use serde_json::Value as J;
@@ -357,6 +408,7 @@ pub(crate) fn literal_json(e: &Expr) -> serde_json::Value {
         Expr::Null => J::Null,
         Expr::Bool(b) => J::Bool(*b),
         Expr::Int(n) => J::from(*n),
+        Expr::Num(n) => J::from(*n),
         Expr::Str(s) => J::String(s.clone()),
         Expr::Ref(_) => J::String(String::new()),
         Expr::Concat(parts) => {
@@ -514,6 +566,30 @@ mod tests {
             .collect();
         let d = doc(Statement::allow().action("s3:GetObject").resources(arns));
         assert!(d.estimated_chars() > PolicyKind::MANAGED.max_chars);
+        assert_eq!(
+            d.estimated_chars(),
+            literal_json(&d.to_expr()).to_string().chars().count()
+        );
         assert_eq!(rules(&d, &PolicyKind::MANAGED), ["iam-policy-size"]);
+    }
+
+    #[test]
+    fn the_size_estimate_counts_exactly_what_the_json_text_has() {
+        use crate::expr::Attr;
+        let e = Expr::map([
+            ("Quote\"d", Expr::str("a \"b\" \\ c\nd\te\u{1}é${x}")),
+            ("Ref", Attr::region().expr()),
+            (
+                "Sub",
+                Expr::concat([Expr::str("arn:"), Attr::partition().expr(), Expr::str(":é")]),
+            ),
+            (
+                "List",
+                Expr::List(vec![Expr::Int(-12), Expr::Bool(false), Expr::Null, Expr::List(vec![])]),
+            ),
+            ("Empty", Expr::Map(Default::default())),
+            ("Doc", Expr::json(Expr::map([("Version", Expr::str("2012-10-17"))]))),
+        ]);
+        assert_eq!(literal_json_chars(&e), literal_json(&e).to_string().chars().count());
     }
 }

@@ -7,8 +7,6 @@
 //! (`"Action": ["ecr:BatchGetImage"]`), so the rendering does not change shape when
 //! a second action is added.
 
-use indexmap::IndexMap;
-
 use crate::expr::{kind, Attr, Expr, Value};
 
 /// The only policy language version worth writing: `2008-10-17` lacks policy
@@ -36,6 +34,10 @@ impl Effect {
 pub enum Principal {
     /// An AWS service, e.g. `ecs-tasks.amazonaws.com`.
     Service(String),
+    /// An AWS service's principal in the stack's region, for services whose
+    /// principal is regional: `logs` renders as `logs.<region>.<url suffix>`
+    /// (`logs.eu-west-2.amazonaws.com`).
+    RegionalService(String),
     /// An IAM principal by ARN: a role, a user, or an account's `:root`.
     Aws(Value<kind::Arn>),
     /// Every principal of an account (rendered as `arn:<partition>:iam::<id>:root`,
@@ -50,6 +52,12 @@ impl Principal {
     /// An AWS service principal, e.g. `Principal::service("ecs-tasks.amazonaws.com")`.
     pub fn service(name: &str) -> Self {
         Principal::Service(name.to_string())
+    }
+
+    /// A regional service principal, e.g. `Principal::regional_service("logs")`
+    /// for CloudWatch Logs in the stack's region.
+    pub fn regional_service(name: &str) -> Self {
+        Principal::RegionalService(name.to_string())
     }
 
     /// An IAM principal by ARN, e.g. a role's `arn()`.
@@ -203,7 +211,7 @@ impl Statement {
     /// The statement as `Expr::Map`: Sid, Effect, Principal, NotPrincipal, Action,
     /// Resource, Condition, each present only when set.
     pub fn to_expr(&self) -> Expr {
-        let mut m: IndexMap<String, Expr> = IndexMap::new();
+        let mut m = crate::expr::ExprMap::default();
         if let Some(sid) = &self.sid {
             m.insert("Sid".into(), Expr::str(sid));
         }
@@ -219,11 +227,11 @@ impl Statement {
             m.insert("Resource".into(), Expr::list(self.resources.iter().map(Expr::from)));
         }
         if !self.conditions.is_empty() {
-            let mut ops: IndexMap<String, Expr> = IndexMap::new();
+            let mut ops = crate::expr::ExprMap::default();
             for cond in &self.conditions {
                 let entry = ops
                     .entry(cond.operator.clone())
-                    .or_insert_with(|| Expr::Map(IndexMap::new()));
+                    .or_insert_with(|| Expr::Map(Default::default()));
                 if let Expr::Map(keys) = entry {
                     keys.insert(cond.key.clone(), Expr::List(cond.values.clone()));
                 }
@@ -261,10 +269,19 @@ fn render_principals(principals: &[Principal]) -> Expr {
                 ]),
             ),
             Principal::Service(s) => push(&mut service, Expr::str(s)),
+            Principal::RegionalService(s) => push(
+                &mut service,
+                Expr::concat([
+                    Expr::str(format!("{s}.")),
+                    Attr::region().expr(),
+                    Expr::str("."),
+                    Attr::url_suffix().expr(),
+                ]),
+            ),
             Principal::Any => {}
         }
     }
-    let mut m: IndexMap<String, Expr> = IndexMap::new();
+    let mut m = crate::expr::ExprMap::default();
     if !aws.is_empty() {
         m.insert("AWS".into(), Expr::List(aws));
     }

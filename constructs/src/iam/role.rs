@@ -1,6 +1,8 @@
 //! `IamRole`: a role with a typed trust policy, inline policies and managed
 //! policy attachments.
 
+use std::time::Duration;
+
 use indexmap::IndexMap;
 
 use super::check::PolicyKind;
@@ -9,7 +11,6 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
 use crate::props;
 use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
-use crate::tree::Handle;
 
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
@@ -25,7 +26,7 @@ pub const MAX_MANAGED_POLICIES: usize = 20;
 ///
 /// Defaults: no permissions at all (add statements with [`IamRole::add_to_policy`]
 /// or attach managed policies), so a role grants only what is written down; a
-/// one-hour maximum session ([`IamRole::DEFAULT_MAX_SESSION_SECS`], IAM's own
+/// one-hour maximum session ([`IamRole::DEFAULT_MAX_SESSION`], IAM's own
 /// default), the shortest IAM allows, so leaked credentials expire soonest; no
 /// name, so CloudFormation/Terraform generate a unique one and two stacks never
 /// collide on it.
@@ -45,14 +46,14 @@ pub struct IamRole {
     pub inline_policies: IndexMap<String, PolicyDocument>,
     pub managed_policy_arns: Vec<Value<kind::Arn>>,
     /// 3,600 to 43,200 seconds.
-    pub max_session_duration_secs: u32,
+    pub max_session_duration: Duration,
     /// The ARN of a managed policy that caps the role's permissions.
     pub permissions_boundary: Option<Value<kind::Arn>>,
 }
 
 impl IamRole {
     /// One hour: IAM's default and minimum.
-    pub const DEFAULT_MAX_SESSION_SECS: u32 = 3_600;
+    pub const DEFAULT_MAX_SESSION: Duration = Duration::from_secs(3_600);
 
     /// A role the given principals may assume.
     pub fn new(trust: impl IntoIterator<Item = Principal>) -> Self {
@@ -64,7 +65,7 @@ impl IamRole {
             description: None,
             inline_policies: IndexMap::new(),
             managed_policy_arns: Vec::new(),
-            max_session_duration_secs: Self::DEFAULT_MAX_SESSION_SECS,
+            max_session_duration: Self::DEFAULT_MAX_SESSION,
             permissions_boundary: None,
         }
     }
@@ -113,8 +114,8 @@ impl IamRole {
         self
     }
 
-    pub fn max_session_duration_secs(mut self, secs: u32) -> Self {
-        self.max_session_duration_secs = secs;
+    pub fn max_session_duration(mut self, duration: Duration) -> Self {
+        self.max_session_duration = duration;
         self
     }
 
@@ -164,7 +165,12 @@ impl IamRole {
     }
 }
 
-impl Handle<IamRole> {
+crate::refs! {
+    /// What a handle to [`IamRole`] exposes: its attributes and grants.
+    pub IamRoleRefs
+}
+
+impl IamRoleRefs {
     pub fn arn(&self) -> Attr<kind::Arn> {
         self.attr(ARN)
     }
@@ -192,6 +198,8 @@ fn iam_name_ok(name: &str, max: usize) -> bool {
 }
 
 impl Resource for IamRole {
+    type Refs = IamRoleRefs;
+
     fn kind(&self) -> &'static str {
         "IamRole"
     }
@@ -219,9 +227,9 @@ impl Resource for IamRole {
                 "role description must be at most 1000 characters of printable Latin-1 text".to_string()
             });
         }
-        c.range(
-            "max_session_duration_secs",
-            self.max_session_duration_secs.into(),
+        c.duration(
+            "maximum session duration",
+            self.max_session_duration,
             3_600,
             43_200,
             "iam-role-max-session-duration",
@@ -303,7 +311,7 @@ impl Resource for IamRole {
             .collect()
     }
 
-    fn cloudformation(&self, _: &RenderCx) -> Vec<CfnBlock> {
+    fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
         let policies: Vec<Expr> = self
             .inline_policies
             .iter()
@@ -320,21 +328,21 @@ impl Resource for IamRole {
             opt "Path" => self.path.as_deref(),
             opt "Description" => self.description.as_deref(),
             "AssumeRolePolicyDocument" => Expr::json(self.trust_document().to_expr()),
-            "MaxSessionDuration" => self.max_session_duration_secs,
+            "MaxSessionDuration" => self.max_session_duration,
             opt "PermissionsBoundary" => self.permissions_boundary.clone(),
             opt "Policies" => (!policies.is_empty()).then_some(policies),
             opt "ManagedPolicyArns" => (!managed.is_empty()).then_some(managed),
         };
-        vec![CfnResource::new("AWS::IAM::Role", props).into_block()]
+        Some(vec![CfnResource::new("AWS::IAM::Role", props).into_block()])
     }
 
-    fn terraform(&self, cx: &RenderCx) -> Vec<TfBlock> {
+    fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let body = props! {
             opt "name" => self.name.as_deref(),
             opt "path" => self.path.as_deref(),
             opt "description" => self.description.as_deref(),
             "assume_role_policy" => Expr::json(self.trust_document().to_expr()),
-            "max_session_duration" => self.max_session_duration_secs,
+            "max_session_duration" => self.max_session_duration,
             opt "permissions_boundary" => self.permissions_boundary.clone(),
         };
         let mut blocks = vec![TfBlock::resource("aws_iam_role", body)];
@@ -369,7 +377,7 @@ impl Resource for IamRole {
                     .awaited(),
             );
         }
-        blocks
+        Some(blocks)
     }
 }
 
@@ -485,7 +493,7 @@ mod tests {
             .name("vault api role")
             .path("service-role")
             .description("bad\u{7f}")
-            .max_session_duration_secs(60)
+            .max_session_duration(Duration::from_secs(60))
             .managed_policy("AmazonECSTaskExecutionRolePolicy")
             .managed_policy("AmazonECSTaskExecutionRolePolicy")
             .permissions_boundary("boundary");

@@ -1,6 +1,8 @@
 //! `LoadBalancedFargateService`: one container on Fargate behind a rule on an
 //! existing listener, wired the way an operator would sign off on without edits.
 
+use std::time::Duration;
+
 use crate::assets::{self, ImageAsset};
 use crate::ec2::{Rule, SecurityGroup};
 use crate::ecr::EcrRepo;
@@ -12,8 +14,7 @@ use crate::elbv2::{Condition, HealthCheck, IpTargetGroup, LoadBalancerRule};
 use crate::expr::{kind, Expr, Value};
 use crate::iam::{self, IamRole, Statement};
 use crate::logs::{LogGroup, Retention};
-use crate::problem::Problem;
-use crate::tree::{Handle, Stack};
+use crate::tree::{Construct, Handle, Scope};
 
 /// Where the service runs and what it is reached through: existing resources,
 /// typically lookups (`vpc.id().into()`, …) or values from an environment file.
@@ -28,6 +29,27 @@ pub struct Placement {
     pub load_balancer_security_group: Value<kind::SecurityGroupId>,
     /// The ECS cluster (ARN or name).
     pub cluster: Value<kind::Arn>,
+}
+
+impl Placement {
+    /// Where the service runs: typically lookups' attributes
+    /// (`Placement::new(vpc.id(), subnets.ids(), listener.arn(), lb_sg.id(), cluster.arn())`)
+    /// or literal ids from an environment file.
+    pub fn new(
+        vpc: impl Into<Value<kind::VpcId>>,
+        subnets: impl Into<Value<kind::SubnetIds>>,
+        listener: impl Into<Value<kind::Arn>>,
+        load_balancer_security_group: impl Into<Value<kind::SecurityGroupId>>,
+        cluster: impl Into<Value<kind::Arn>>,
+    ) -> Self {
+        Placement {
+            vpc: vpc.into(),
+            subnets: subnets.into(),
+            listener: listener.into(),
+            load_balancer_security_group: load_balancer_security_group.into(),
+            cluster: cluster.into(),
+        }
+    }
 }
 
 /// The container image.
@@ -90,8 +112,8 @@ pub struct LoadBalancedFargateService {
     pub desired_count: u32,
     pub environment: Vec<(String, Value<kind::Text>)>,
     pub health_check: HealthCheck,
-    pub deregistration_delay_secs: u32,
-    pub health_check_grace_period_secs: u32,
+    pub deregistration_delay: Duration,
+    pub health_check_grace_period: Duration,
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
     pub circuit_breaker: CircuitBreaker,
@@ -99,14 +121,17 @@ pub struct LoadBalancedFargateService {
     /// Defaults to `/ecs/<name>`.
     pub log_group_name: Option<String>,
     pub log_retention: Retention,
+    /// Encrypts the log group with this customer-managed key (its ARN); the
+    /// key must list `KeyUser::CloudWatchLogs`.
+    pub log_kms_key: Option<Value<kind::Arn>>,
     /// Adjusts the container definition after the pattern built it (secrets, a
     /// writable root filesystem, a command…).
     pub customize_container: Option<Box<dyn FnOnce(ContainerDefinition) -> ContainerDefinition>>,
 }
 
-/// What [`LoadBalancedFargateService::add_to`] created.
+/// What a handle to a [`LoadBalancedFargateService`] exposes: the resources it created.
 #[derive(Clone, Copy, Debug)]
-pub struct LoadBalancedFargateServiceHandles {
+pub struct LoadBalancedFargateServiceRefs {
     pub target_group: Handle<IpTargetGroup>,
     pub listener_rule: Handle<LoadBalancerRule>,
     pub security_group: Handle<SecurityGroup>,
@@ -117,7 +142,7 @@ pub struct LoadBalancedFargateServiceHandles {
     pub service: Handle<FargateService>,
 }
 
-impl LoadBalancedFargateServiceHandles {
+impl LoadBalancedFargateServiceRefs {
     /// The role the application's code runs with: grant storage access to it,
     /// e.g. `table.grant_read_write(stack, &service.task_role())`.
     pub fn task_role(&self) -> Handle<IamRole> {
@@ -126,8 +151,8 @@ impl LoadBalancedFargateServiceHandles {
 }
 
 impl LoadBalancedFargateService {
-    pub const DEFAULT_DEREGISTRATION_DELAY_SECS: u32 = 30;
-    pub const DEFAULT_GRACE_PERIOD_SECS: u32 = 60;
+    pub const DEFAULT_DEREGISTRATION_DELAY: Duration = Duration::from_secs(30);
+    pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(60);
 
     pub fn new(name: &str, placement: Placement, image: Image, container_port: u16) -> Self {
         LoadBalancedFargateService {
@@ -141,14 +166,15 @@ impl LoadBalancedFargateService {
             desired_count: 2,
             environment: Vec::new(),
             health_check: Self::default_health_check("/"),
-            deregistration_delay_secs: Self::DEFAULT_DEREGISTRATION_DELAY_SECS,
-            health_check_grace_period_secs: Self::DEFAULT_GRACE_PERIOD_SECS,
+            deregistration_delay: Self::DEFAULT_DEREGISTRATION_DELAY,
+            health_check_grace_period: Self::DEFAULT_GRACE_PERIOD,
             minimum_healthy_percent: 100,
             maximum_percent: 200,
             circuit_breaker: CircuitBreaker::Rollback,
             assign_public_ip: false,
             log_group_name: None,
             log_retention: LogGroup::DEFAULT_RETENTION,
+            log_kms_key: None,
             customize_container: None,
         }
     }
@@ -156,10 +182,10 @@ impl LoadBalancedFargateService {
     /// The default health check, at `path`.
     pub fn default_health_check(path: &str) -> HealthCheck {
         HealthCheck::at(path)
-            .interval_secs(15)
+            .interval(Duration::from_secs(15))
             .healthy_threshold(2)
             .unhealthy_threshold(3)
-            .timeout_secs(5)
+            .timeout(Duration::from_secs(5))
             .matcher("200")
     }
 
@@ -197,12 +223,12 @@ impl LoadBalancedFargateService {
         self.health_check = check;
         self
     }
-    pub fn deregistration_delay_secs(mut self, secs: u32) -> Self {
-        self.deregistration_delay_secs = secs;
+    pub fn deregistration_delay(mut self, duration: Duration) -> Self {
+        self.deregistration_delay = duration;
         self
     }
-    pub fn health_check_grace_period_secs(mut self, secs: u32) -> Self {
-        self.health_check_grace_period_secs = secs;
+    pub fn health_check_grace_period(mut self, duration: Duration) -> Self {
+        self.health_check_grace_period = duration;
         self
     }
     pub fn deployment_percent(mut self, minimum_healthy: u32, maximum: u32) -> Self {
@@ -215,8 +241,8 @@ impl LoadBalancedFargateService {
         self
     }
     /// Gives tasks a public IP (an explicit opt-out; only for public subnets without NAT).
-    pub fn assign_public_ip(mut self, assign: bool) -> Self {
-        self.assign_public_ip = assign;
+    pub fn public_ip(mut self) -> Self {
+        self.assign_public_ip = true;
         self
     }
     pub fn log_group_name(mut self, name: &str) -> Self {
@@ -227,21 +253,29 @@ impl LoadBalancedFargateService {
         self.log_retention = retention;
         self
     }
+    /// Encrypts the service's log group with a customer-managed KMS key.
+    pub fn log_kms_key(mut self, key_arn: impl Into<Value<kind::Arn>>) -> Self {
+        self.log_kms_key = Some(key_arn.into());
+        self
+    }
     pub fn customize_container(mut self, f: impl FnOnce(ContainerDefinition) -> ContainerDefinition + 'static) -> Self {
         self.customize_container = Some(Box::new(f));
         self
     }
+}
 
-    /// Adds every resource inside a scope `id` of `stack`.
-    pub fn add_to(self, stack: &mut Stack, id: &str) -> LoadBalancedFargateServiceHandles {
+impl Construct for LoadBalancedFargateService {
+    type Refs = LoadBalancedFargateServiceRefs;
+
+    /// Adds every resource in the pattern's own scope.
+    fn build(self, scope: &mut Scope<'_>) -> LoadBalancedFargateServiceRefs {
         let name = self.name.clone();
-        let scope_path = format!("{}/{id}", stack.name());
+        let id = scope.id().to_string();
         if self.conditions.is_empty() {
-            stack.record(Problem::new(
-                &scope_path,
+            scope.error(
                 "pattern-route-required",
                 "the service needs a route: call route_paths(priority, patterns) or route_hosts(..)",
-            ));
+            );
         }
         let (pull, image): (Statement, Value<kind::Text>) = match &self.image {
             Image::EcrTag(repo, tag) => (
@@ -250,11 +284,10 @@ impl LoadBalancedFargateService {
             ),
             Image::EcrDigest(repo, digest) => {
                 if !digest.starts_with("sha256:") || digest.len() != 71 {
-                    stack.record(Problem::new(
-                        &scope_path,
+                    scope.error(
                         "pattern-image-digest",
                         format!("image digest {digest:?} must be sha256: followed by 64 hex digits"),
-                    ));
+                    );
                 }
                 (
                     repo.pull_statement(),
@@ -262,14 +295,13 @@ impl LoadBalancedFargateService {
                 )
             }
             Image::Asset(asset) => {
-                let repository = match stack.get(asset) {
+                let repository = match scope.stack().get(asset) {
                     Some(a) => a.repository_name().to_string(),
                     None => {
-                        stack.record(Problem::new(
-                            &scope_path,
+                        scope.error(
                             "foreign-handle",
                             "the image asset belongs to another stack or app; declare it in the stack that runs it",
-                        ));
+                        );
                         String::new()
                     }
                 };
@@ -284,18 +316,16 @@ impl LoadBalancedFargateService {
         let routed: Vec<String> = self.conditions.iter().map(describe_condition).collect();
         let p = &self.placement;
 
-        let mut scope = stack.scope(id);
-        let log_group = scope.add(
-            "Logs",
-            LogGroup::new(self.log_group_name.as_deref().unwrap_or(&format!("/ecs/{name}")))
-                .retention(self.log_retention),
-        );
+        let mut logs = LogGroup::new(self.log_group_name.as_deref().unwrap_or(&format!("/ecs/{name}")))
+            .retention(self.log_retention);
+        logs.kms_key = self.log_kms_key.clone();
+        let log_group = scope.add("Logs", logs);
         let target_group = scope.add(
             "TargetGroup",
             IpTargetGroup::new(self.container_port, p.vpc.clone())
                 .name(&name)
                 .health_check(self.health_check.clone())
-                .deregistration_delay_secs(self.deregistration_delay_secs),
+                .deregistration_delay(self.deregistration_delay),
         );
         let mut rule = LoadBalancerRule::forward(p.listener.clone(), self.priority, target_group.arn());
         rule.conditions = self.conditions.clone();
@@ -306,10 +336,11 @@ impl LoadBalancedFargateService {
                 &format!("{name} tasks: traffic from the load balancer only"),
                 p.vpc.clone(),
             )
-            .ingress(Rule::tcp_from_security_group(
-                p.load_balancer_security_group.clone(),
-                self.container_port,
-            )),
+            .ingress(
+                Rule::tcp_from_security_group(p.load_balancer_security_group.clone(), self.container_port).description(
+                    &format!("{name}: from the load balancer on port {}", self.container_port),
+                ),
+            ),
         );
 
         let mut execution = IamRole::for_service("ecs-tasks.amazonaws.com")
@@ -348,18 +379,16 @@ impl LoadBalancedFargateService {
                 .task_role(task_role.arn())
                 .container(container),
         );
-        let service = scope.add(
-            "Resource",
-            FargateService::new(p.cluster.clone(), task_definition.arn(), p.subnets.clone())
-                .name(&name)
-                .desired_count(self.desired_count)
-                .security_group(security_group.id())
-                .assign_public_ip(self.assign_public_ip)
-                .health_check_grace_period_secs(self.health_check_grace_period_secs)
-                .deployment_percent(self.minimum_healthy_percent, self.maximum_percent)
-                .circuit_breaker(self.circuit_breaker)
-                .load_balancer(LoadBalancerTarget::new(&name, self.container_port, target_group.arn())),
-        );
+        let mut service = FargateService::new(p.cluster.clone(), task_definition.arn(), p.subnets.clone())
+            .name(&name)
+            .desired_count(self.desired_count)
+            .security_group(security_group.id())
+            .health_check_grace_period(self.health_check_grace_period)
+            .deployment_percent(self.minimum_healthy_percent, self.maximum_percent)
+            .circuit_breaker(self.circuit_breaker)
+            .load_balancer(LoadBalancerTarget::new(&name, self.container_port, target_group.arn()));
+        service.assign_public_ip = self.assign_public_ip;
+        let service = scope.add("Resource", service);
         let stack = scope.stack();
         // ECS rejects a service whose target group is not yet attached to a listener.
         stack.add_dependency(&service, &listener_rule);
@@ -385,7 +414,7 @@ impl LoadBalancedFargateService {
             &format!("Requests routed to {name}"),
         );
 
-        LoadBalancedFargateServiceHandles {
+        LoadBalancedFargateServiceRefs {
             target_group,
             listener_rule,
             security_group,

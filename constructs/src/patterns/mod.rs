@@ -3,6 +3,4 @@
 
 mod load_balanced_fargate_service;
 
-pub use load_balanced_fargate_service::{
-    Image, LoadBalancedFargateService, LoadBalancedFargateServiceHandles, Placement,
-};
+pub use load_balanced_fargate_service::{Image, LoadBalancedFargateService, LoadBalancedFargateServiceRefs, Placement};

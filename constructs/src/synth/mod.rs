@@ -1,27 +1,34 @@
-//! Synthesis: prepare → validate → render, for every stack and backend at once.
+//! Synthesis: prepare → validate → check → render, for every stack at once.
 //!
-//! 1. *Prepare*: every construct renders its blocks for both backends (as
-//!    backend-neutral expressions), and ids are derived from paths.
+//! 1. *Prepare*: every resource renders its blocks for the backends asked for
+//!    (as backend-neutral expressions), ids are derived from paths, and the
+//!    dependencies and tags of composites are passed down to their resources.
 //! 2. *Validate*: construct rules, id collisions, references that leave the stack
-//!    or the app, stack-wide uniqueness (listener priorities), CloudFormation limits.
+//!    or the app, stack-wide uniqueness (listener priorities), overrides against
+//!    the resource schemas, constructs that cannot render for a backend asked for.
 //!    Every problem in every stack is collected; if there is any, nothing renders.
-//! 3. *Render*: expressions become JSON per backend; text is pretty-printed with a
+//! 3. *Check*: the security checks ([`crate::checks`]) and the app's own rule
+//!    packs; an unsuppressed error finding fails synthesis like a problem does
+//!    (unless the caller runs the checks itself, see [`Checks`]).
+//! 4. *Render*: expressions become JSON per backend; text is pretty-printed with a
 //!    trailing newline, so equal models give byte-identical output.
 //!
 //! The library does no I/O: [`synth`] returns the files' contents and the caller
 //! writes them (see the `stack` crate's runner).
 
 pub mod cloudformation;
+mod json_text;
+pub(crate) mod overrides;
+mod prepare;
 pub mod terraform;
 
-use indexmap::{IndexMap, IndexSet};
-use serde_json::{Map, Value as Json};
+use crate::expr::{FxIndexSet, Target};
+use crate::problem::{Problem, SynthError};
+use crate::resource::{CfnBlock, TfBlock};
+use crate::tags::Tags;
+use crate::tree::{App, Backend, NodeRef, Stack};
 
-use crate::expr::Target;
-use crate::ids;
-use crate::problem::{Checker, Problem, SynthError};
-use crate::resource::{CfnBlock, RenderCx, TfBlock, TfSection};
-use crate::tree::{App, Backend, NodeRef, Override, Stack};
+pub(crate) use prepare::suppressions_for;
 
 /// CloudFormation service quotas checked before anything is written.
 pub mod limits {
@@ -55,11 +62,27 @@ pub struct Artifact {
     /// template has no parameter for it: resolve it, do not pass it.
     /// Empty for Terraform, whose data sources resolve themselves.
     pub lookups: Vec<crate::lookup::ParameterLookup>,
+    /// Files that go with this one, e.g. `terraform/<Stack>/.checkov.baseline`
+    /// (checkov's skips for a Terraform module; see `docs/checks.md`).
+    pub extra_files: Vec<ExtraFile>,
 }
 
-/// A rendered document before it becomes text.
+/// A file written beside an [`Artifact`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraFile {
+    /// Path relative to the output directory, with `/` separators.
+    pub relative_path: String,
+    pub text: String,
+}
+
+/// A rendered document.
 pub(crate) struct Rendered {
-    pub document: Json,
+    /// The file's text, without the trailing newline.
+    pub text: String,
+    /// Logical ids of the CloudFormation parameters / names of the Terraform variables.
+    pub parameter_ids: Vec<String>,
+    /// A checkov baseline of the Terraform module's suppressed checks, if any.
+    pub checkov_baseline: Option<String>,
     pub resource_count: usize,
     pub parameter_count: usize,
     pub output_count: usize,
@@ -68,23 +91,35 @@ pub(crate) struct Rendered {
 /// A stack with its blocks rendered and its ids derived.
 pub(crate) struct Prepared<'a> {
     pub stack: &'a Stack,
+    /// Per construct: its dependencies, with those of enclosing composites and
+    /// dependencies on composites expanded to their resources.
+    pub deps: Vec<Vec<NodeRef>>,
+    /// Per construct: its tags, layered over those of enclosing composites (not the stack's).
+    pub tags: Vec<Tags>,
+    /// Per construct: the blocks it rendered (properties moved into the entries once finalized).
     pub cfn_blocks: Vec<Vec<CfnBlock>>,
     pub tf_blocks: Vec<Vec<TfBlock>>,
+    /// Per construct: its final template entries and Terraform blocks.
+    pub cfn_entries: Vec<Vec<cloudformation::Entry>>,
+    pub tf_entries: Vec<Vec<terraform::Entry>>,
+    /// Per construct: addresses of its blocks that whatever refers to it must wait for.
+    pub tf_awaited: Vec<Vec<String>>,
+    /// Per construct: the constructs its final entries refer to, per backend,
+    /// and the environment values its Terraform blocks need.
+    pub cfn_refs: Vec<Vec<NodeRef>>,
+    pub tf_refs: Vec<Vec<NodeRef>>,
+    pub tf_pseudo: Vec<Vec<crate::expr::Pseudo>>,
     pub cfn_base: Vec<String>,
     pub tf_base: Vec<String>,
     pub cfn_addr: cloudformation::CfnAddresses,
     pub tf_addr: terraform::TfAddresses,
     /// Constructs rendered only when referenced.
-    pub lookups: IndexSet<NodeRef>,
+    pub lookups: FxIndexSet<NodeRef>,
 }
 
 impl Prepared<'_> {
     pub fn node_ref(&self, i: usize) -> NodeRef {
-        NodeRef {
-            app: self.stack.app_id(),
-            stack: self.stack.index(),
-            index: i as u32,
-        }
+        self.stack.node_ref(i)
     }
 
     /// Whether the construct renders to a CloudFormation parameter (lookups, inputs).
@@ -96,23 +131,173 @@ impl Prepared<'_> {
     }
 }
 
-/// Validates the whole app and renders every stack for each backend asked for.
-/// Either every file is returned or none, with every problem found.
+/// Whether synthesis runs the security checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Checks {
+    /// Error findings fail synthesis (unless the app declared its findings
+    /// advisory, [`App::set_checks_advisory`]); warnings do not.
+    #[default]
+    Enforce,
+    /// Warning findings fail synthesis too.
+    Strict,
+    /// The caller runs [`crate::checks::check`] itself (the CLI does, to print
+    /// the full report), or renders on purpose without them (unit tests of rendering).
+    Skip,
+}
+
+/// How to synthesize: which backends, and whether the checks gate the output.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SynthOptions {
+    /// The backends to render; empty means validate (and check) only, against
+    /// the backends the app targets ([`App::backends`]).
+    pub backends: Vec<Backend>,
+    pub checks: Checks,
+}
+
+/// Validates the whole app, runs the security checks, and renders every stack
+/// for each backend asked for. Either every file is returned or none, with
+/// every problem found (an unsuppressed error finding of the checks is one).
 pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthError> {
-    let mut problems: Vec<Problem> = app.problems().to_vec();
+    synth_with(
+        app,
+        &SynthOptions {
+            backends: backends.to_vec(),
+            checks: Checks::Enforce,
+        },
+    )
+}
+
+/// [`synth`] with explicit options.
+pub fn synth_with(app: &App, options: &SynthOptions) -> Result<Vec<Artifact>, SynthError> {
     let mut artifacts = Vec::new();
-    // Stacks are validated independently, so each is prepared, rendered while no
-    // problem has been found anywhere yet, and dropped before the next: peak
-    // memory is one stack's working set plus the output text.
-    for stack in app.stacks() {
-        let p = prepare(stack, &mut problems);
-        if problems.is_empty() {
-            render(&p, backends, &mut artifacts, &mut problems);
+    synth_to(app, options, &mut |a| artifacts.push(a))?;
+    Ok(artifacts)
+}
+
+/// Like [`synth_with`], handing each file to `sink` as soon as it is
+/// rendered instead of holding every file's text until the end, so peak
+/// memory follows one stack rather than the whole output. The files handed
+/// over are only valid if the call returns `Ok`: a problem in a later stack
+/// makes the whole synthesis fail, so a caller writing files stages them and
+/// moves them into place only then (the `stack` runner does).
+///
+/// Stacks are independent, so they are prepared and rendered on up to as
+/// many threads as the machine has cores; files reach the sink in stack
+/// order, so output does not depend on scheduling.
+pub fn synth_to(app: &App, options: &SynthOptions, sink: &mut dyn FnMut(Artifact)) -> Result<(), SynthError> {
+    let mut problems: Vec<Problem> = app.problems().to_vec();
+    if let Some(declared) = app.declared_backends() {
+        for b in options.backends.iter().filter(|b| !declared.contains(b)) {
+            problems.push(Problem::new(
+                "App",
+                "backend-not-targeted",
+                format!(
+                    "the app declares it targets {} only (App::set_backends); it cannot be synthesized for {}",
+                    declared.iter().map(|b| b.name()).collect::<Vec<_>>().join(" and "),
+                    b.name()
+                ),
+            ));
         }
     }
+    // Problems only visible across stacks: where image assets' repositories live.
     problems.extend(crate::assets::check_app(app));
+    let wanted: Vec<Backend> = if options.backends.is_empty() {
+        app.backends()
+    } else {
+        options.backends.clone()
+    };
+    // The checks look at the model, not at rendered blocks, so they run
+    // first; their findings are reported after the validation problems.
+    let mut findings = Vec::new();
+    if options.checks != Checks::Skip {
+        let strict = options.checks == Checks::Strict;
+        let report = crate::checks::check(app);
+        if report.fails(strict) && app.checks_advisory().is_none() {
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| strict || f.severity() == crate::checks::Severity::Error)
+            {
+                findings.push(Problem::new(
+                    &f.path,
+                    f.rule.id,
+                    format!(
+                        "{} (a {} of the security checks: fix it, or suppress it with a reason)",
+                        f.message,
+                        f.severity()
+                    ),
+                ));
+            }
+        }
+    }
+    // Each stack is validated on its own; it is rendered when it has no
+    // problem and nothing found so far (app-wide problems, findings) stops
+    // the synthesis. Its working set is dropped before the next stack.
+    let render_wanted = problems.is_empty() && findings.is_empty() && !options.backends.is_empty();
+    let stacks = app.stacks();
+    let work = |i: usize| -> (Vec<Problem>, Vec<Artifact>) {
+        let mut problems = Vec::new();
+        let mut artifacts = Vec::new();
+        let p = prepare::prepare(app, &stacks[i], &wanted, &mut problems);
+        if render_wanted && problems.is_empty() {
+            render(&p, &options.backends, &mut artifacts, &mut problems);
+        }
+        (problems, artifacts)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(stacks.len());
+    let mut failed = !problems.is_empty() || !findings.is_empty();
+    if threads <= 1 {
+        for i in 0..stacks.len() {
+            let (stack_problems, artifacts) = work(i);
+            failed |= !stack_problems.is_empty();
+            problems.extend(stack_problems);
+            if !failed {
+                artifacts.into_iter().for_each(&mut *sink);
+            }
+        }
+    } else {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::mpsc;
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<(usize, Vec<Problem>, Vec<Artifact>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (next, work) = (&next, &work);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= stacks.len() {
+                        break;
+                    }
+                    let (stack_problems, artifacts) = work(i);
+                    if tx.send((i, stack_problems, artifacts)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            // Results arrive in any order; they are passed on in stack order.
+            let mut pending: std::collections::BTreeMap<usize, (Vec<Problem>, Vec<Artifact>)> = Default::default();
+            let mut expected = 0;
+            for (i, stack_problems, artifacts) in rx {
+                pending.insert(i, (stack_problems, artifacts));
+                while let Some((stack_problems, artifacts)) = pending.remove(&expected) {
+                    failed |= !stack_problems.is_empty();
+                    problems.extend(stack_problems);
+                    if !failed {
+                        artifacts.into_iter().for_each(&mut *sink);
+                    }
+                    expected += 1;
+                }
+            }
+        });
+    }
+    problems.extend(findings);
     if problems.is_empty() {
-        Ok(artifacts)
+        Ok(())
     } else {
         Err(SynthError { problems })
     }
@@ -120,20 +305,29 @@ pub fn synth(app: &App, backends: &[Backend]) -> Result<Vec<Artifact>, SynthErro
 
 fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>, problems: &mut Vec<Problem>) {
     for &backend in backends {
-        let rendered = match backend {
+        let mut rendered = match backend {
             Backend::CloudFormation => cloudformation::template(p),
             Backend::Terraform => terraform::module(p),
         };
-        let mut text = serde_json::to_string_pretty(&rendered.document).expect("JSON values always serialize");
+        let mut text = std::mem::take(&mut rendered.text);
         text.push('\n');
         if backend == Backend::CloudFormation {
             check_cfn_limits(p.stack.name(), &rendered, text.len(), problems);
         }
         let lookups = match backend {
-            Backend::CloudFormation => parameter_lookups(p, &rendered.document, problems),
+            Backend::CloudFormation => parameter_lookups(p, &rendered.parameter_ids, problems),
             Backend::Terraform => Vec::new(),
         };
         let name = p.stack.name();
+        let extra_files = rendered
+            .checkov_baseline
+            .take()
+            .map(|text| ExtraFile {
+                relative_path: format!("terraform/{name}/.checkov.baseline"),
+                text,
+            })
+            .into_iter()
+            .collect();
         let relative_path = match backend {
             Backend::CloudFormation => format!("cloudformation/{name}.template.json"),
             Backend::Terraform => format!("terraform/{name}/main.tf.json"),
@@ -147,6 +341,7 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
             account: p.stack.account().map(str::to_string),
             region: p.stack.region().map(str::to_string),
             lookups,
+            extra_files,
         });
     }
 }
@@ -159,12 +354,11 @@ fn render(p: &Prepared<'_>, backends: &[Backend], artifacts: &mut Vec<Artifact>,
 /// come first.
 fn parameter_lookups(
     p: &Prepared<'_>,
-    document: &Json,
+    emitted: &[String],
     problems: &mut Vec<Problem>,
 ) -> Vec<crate::lookup::ParameterLookup> {
     use crate::expr::Expr;
     use crate::lookup::{LookupInput, LookupQuery, ParameterLookup};
-    let emitted = document.get("Parameters").and_then(Json::as_object);
     let query_of = |i: usize| -> Option<&LookupQuery<Expr>> {
         p.cfn_blocks[i].iter().find_map(|b| match b {
             CfnBlock::Parameter(param) => param.lookup.as_ref(),
@@ -173,7 +367,7 @@ fn parameter_lookups(
     };
     // Lookups the template needs, then everything their inputs need.
     let mut needed: Vec<bool> = (0..p.cfn_blocks.len())
-        .map(|i| query_of(i).is_some() && emitted.is_some_and(|m| m.contains_key(&p.cfn_base[i])))
+        .map(|i| query_of(i).is_some() && emitted.contains(&p.cfn_base[i]))
         .collect();
     for i in (0..needed.len()).rev() {
         if !needed[i] {
@@ -217,9 +411,15 @@ fn parameter_lookups(
     out
 }
 
-/// Runs every check without rendering: the problems [`synth`] would report.
+/// Every problem [`synth`] would report for the backends the app targets,
+/// without running the security checks (the output is rendered, to check the
+/// CloudFormation size limits, and dropped).
 pub fn validate(app: &App) -> Vec<Problem> {
-    match synth(app, &Backend::ALL) {
+    let options = SynthOptions {
+        backends: app.backends(),
+        checks: Checks::Skip,
+    };
+    match synth_with(app, &options) {
         Ok(_) => Vec::new(),
         Err(e) => e.problems,
     }
@@ -254,396 +454,6 @@ fn check_cfn_limits(stack: &str, r: &Rendered, bytes: usize, problems: &mut Vec<
                 rule,
                 format!("the CloudFormation template has {n} {what}; the limit is {max}. Split the stack"),
             ));
-        }
-    }
-}
-
-fn prepare<'a>(stack: &'a Stack, problems: &mut Vec<Problem>) -> Prepared<'a> {
-    problems.extend(stack.problems.iter().cloned());
-    let mut c = Checker::new(stack.name(), problems);
-    stack.tags.check(&mut c);
-
-    let mut p = Prepared {
-        stack,
-        cfn_blocks: Vec::new(),
-        tf_blocks: Vec::new(),
-        cfn_base: Vec::new(),
-        tf_base: Vec::new(),
-        cfn_addr: IndexMap::new(),
-        tf_addr: IndexMap::new(),
-        lookups: IndexSet::new(),
-    };
-    for (i, node) in stack.nodes.iter().enumerate() {
-        let r = p.node_ref(i);
-        let mut c = Checker::new(&node.path, problems);
-        node.resource.validate(&mut c);
-        node.tags.check(&mut c);
-        let cx = RenderCx {
-            node: r,
-            path: &node.path,
-        };
-        p.cfn_blocks.push(node.resource.cloudformation(&cx));
-        p.tf_blocks.push(node.resource.terraform(&cx));
-        p.cfn_base.push(ids::logical_id(&node.components));
-        p.tf_base.push(ids::terraform_name(&node.components));
-        if node.resource.is_lookup() {
-            p.lookups.insert(r);
-        }
-    }
-    check_suppressions(stack, problems);
-    check_ids(&mut p, problems);
-    check_references(&p, problems);
-    if problems.is_empty() {
-        check_cycles(&p, problems);
-    }
-    check_unique_keys(stack, problems);
-    p
-}
-
-/// A suppression needs a reason, a known rule and a construct of this stack.
-fn check_suppressions(stack: &Stack, problems: &mut Vec<Problem>) {
-    for s in stack.suppressions() {
-        if s.reason.is_empty() {
-            problems.push(Problem::new(
-                &s.path,
-                "suppression-reason-required",
-                format!(
-                    "suppressing {} needs a written reason; reviewers read it in the output",
-                    s.rule
-                ),
-            ));
-        }
-        if crate::checks::rule(&s.rule).is_none() {
-            problems.push(Problem::new(
-                &s.path,
-                "suppression-unknown-rule",
-                format!("there is no check named {:?}", s.rule),
-            ));
-        }
-        if !stack.has_path(&s.path) {
-            problems.push(Problem::new(
-                &s.path,
-                "suppression-unknown-path",
-                format!("no construct or scope of stack {} has this path", stack.name()),
-            ));
-        }
-    }
-}
-
-/// The suppressions covering a construct, for the output.
-pub(crate) fn suppressions_for<'a>(stack: &'a Stack, path: &str) -> Vec<&'a crate::tree::Suppression> {
-    stack.suppressions().iter().filter(|s| s.covers(path)).collect()
-}
-
-/// Names Terraform does not allow for input variables.
-const TF_RESERVED_VARIABLES: [&str; 8] = [
-    "source",
-    "version",
-    "providers",
-    "count",
-    "for_each",
-    "lifecycle",
-    "depends_on",
-    "locals",
-];
-
-/// Derives addresses and reports ids that are empty, too long or shared.
-fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
-    let stack = p.stack;
-    let mut cfn_seen: IndexMap<String, &str> = IndexMap::new();
-    let mut tf_seen: IndexMap<String, &str> = IndexMap::new();
-    for (i, node) in stack.nodes.iter().enumerate() {
-        let r = p.node_ref(i);
-        let base = &p.cfn_base[i];
-        if base.is_empty() {
-            problems.push(Problem::new(
-                &node.path,
-                "empty-logical-id",
-                "the path has no component besides Default/Resource to derive an id from",
-            ));
-            continue;
-        }
-        for (k, block) in p.cfn_blocks[i].iter().enumerate() {
-            let suffix = match block {
-                CfnBlock::Resource(res) => &res.suffix,
-                CfnBlock::Parameter(par) => &par.suffix,
-            };
-            let id = format!("{base}{suffix}");
-            if k == 0 {
-                p.cfn_addr.insert(r, id.clone());
-            }
-            if id.len() > limits::MAX_LOGICAL_ID {
-                problems.push(Problem::new(
-                    &node.path,
-                    "logical-id-length",
-                    format!(
-                        "logical id {id} is {} characters; CloudFormation allows {}",
-                        id.len(),
-                        limits::MAX_LOGICAL_ID
-                    ),
-                ));
-            }
-            if let Some(other) = cfn_seen.insert(id.clone(), &node.path) {
-                if other != node.path {
-                    problems.push(Problem::new(
-                        &node.path,
-                        "logical-id-collision",
-                        format!("logical id {id} is also derived from {other}; rename one of the two constructs"),
-                    ));
-                } else {
-                    problems.push(Problem::new(
-                        &node.path,
-                        "logical-id-collision",
-                        format!("the construct renders two CloudFormation blocks with the logical id {id}"),
-                    ));
-                }
-            }
-        }
-        for (k, block) in p.tf_blocks[i].iter().enumerate() {
-            let address = terraform::block_address(&p.tf_base[i], block);
-            let name = terraform::block_name(&p.tf_base[i], block);
-            if block.section == TfSection::Variable && TF_RESERVED_VARIABLES.contains(&name.as_str()) {
-                problems.push(Problem::new(
-                    &node.path,
-                    "terraform-reserved-name",
-                    format!("Terraform reserves the variable name {name:?}; give the construct another id"),
-                ));
-            }
-            if k == 0 {
-                p.tf_addr.insert(r, address.clone());
-            }
-            if let Some(other) = tf_seen.insert(address.clone(), &node.path) {
-                problems.push(Problem::new(
-                    &node.path,
-                    "terraform-name-collision",
-                    format!(
-                        "Terraform address {address} is also derived from {other}; rename one of the two constructs"
-                    ),
-                ));
-            }
-        }
-    }
-    let mut outputs: IndexMap<String, &str> = IndexMap::new();
-    for o in &stack.outputs {
-        let id = ids::logical_id(std::slice::from_ref(&o.id));
-        if let Some(other) = outputs.insert(id.clone(), &o.id) {
-            if other != o.id {
-                problems.push(Problem::new(
-                    format!("{}/{}", stack.name(), o.id),
-                    "logical-id-collision",
-                    format!("output id {id} is also derived from output {other}"),
-                ));
-            }
-        }
-    }
-}
-
-/// Every reference must point at a construct of this stack.
-fn check_references(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
-    let stack = p.stack;
-    let check = |path: &str, target: NodeRef, problems: &mut Vec<Problem>| {
-        let problem = if target.app != stack.app_id() {
-            Some(("foreign-reference", "references a construct of another app".to_string()))
-        } else if target.stack != stack.index() {
-            Some((
-                "cross-stack-reference",
-                "references a construct in another stack; cross-stack references are not supported, look the resource up instead".to_string(),
-            ))
-        } else if stack.node(target).is_none() {
-            Some((
-                "dangling-reference",
-                "references a construct that does not exist".to_string(),
-            ))
-        } else {
-            None
-        };
-        if let Some((rule, message)) = problem {
-            let pr = Problem::new(path, rule, message);
-            if !problems.contains(&pr) {
-                problems.push(pr);
-            }
-        }
-    };
-    for (i, node) in stack.nodes.iter().enumerate() {
-        let mut targets: Vec<NodeRef> = node.depends_on.clone();
-        let mut collect = |e: &crate::expr::Expr| {
-            e.visit_targets(&mut |t| {
-                if let Target::Node(n, _) = t {
-                    targets.push(*n)
-                }
-            })
-        };
-        for b in &p.cfn_blocks[i] {
-            if let CfnBlock::Resource(res) = b {
-                res.properties.values().for_each(&mut collect);
-            }
-        }
-        for b in &p.tf_blocks[i] {
-            b.body.values().for_each(&mut collect);
-        }
-        for b in &p.cfn_blocks[i] {
-            if let CfnBlock::Resource(res) = b {
-                targets.extend(&res.depends_on);
-            }
-        }
-        for b in &p.tf_blocks[i] {
-            targets.extend(&b.depends_on);
-        }
-        for t in targets {
-            check(&node.path, t, problems);
-        }
-    }
-    for o in &stack.outputs {
-        let path = format!("{}/{}", stack.name(), o.id);
-        let mut targets = Vec::new();
-        o.value.visit_targets(&mut |t| {
-            if let Target::Node(n, _) = t {
-                targets.push(*n)
-            }
-        });
-        for t in targets {
-            check(&path, t, problems);
-        }
-    }
-}
-
-/// The constructs each construct refers to or depends on, in one backend.
-fn edges(p: &Prepared<'_>, backend: Backend) -> Vec<Vec<usize>> {
-    let stack = p.stack;
-    (0..stack.nodes.len())
-        .map(|i| {
-            let mut out: Vec<usize> = stack.nodes[i].depends_on.iter().map(|d| d.index as usize).collect();
-            let mut exprs: Vec<&crate::expr::Expr> = Vec::new();
-            match backend {
-                Backend::CloudFormation => {
-                    for b in &p.cfn_blocks[i] {
-                        if let CfnBlock::Resource(res) = b {
-                            exprs.extend(res.properties.values());
-                            out.extend(res.depends_on.iter().map(|d| d.index as usize));
-                        }
-                    }
-                }
-                Backend::Terraform => {
-                    for b in &p.tf_blocks[i] {
-                        exprs.extend(b.body.values());
-                        out.extend(b.depends_on.iter().map(|d| d.index as usize));
-                    }
-                }
-            }
-            for e in exprs {
-                e.visit_targets(&mut |t| {
-                    if let Target::Node(n, _) = t {
-                        out.push(n.index as usize)
-                    }
-                });
-            }
-            out.retain(|&j| j != i && j < stack.nodes.len());
-            out.sort_unstable();
-            out.dedup();
-            out
-        })
-        .collect()
-}
-
-/// Reference cycles cannot be deployed by either backend (CloudFormation:
-/// "Circular dependency between resources"; Terraform: "Cycle"). Each cycle is
-/// reported once, at its first construct, with the whole loop.
-fn check_cycles(p: &Prepared<'_>, problems: &mut Vec<Problem>) {
-    let nodes = &p.stack.nodes;
-    let mut reported: IndexSet<Vec<usize>> = IndexSet::new();
-    for backend in Backend::ALL {
-        let graph = edges(p, backend);
-        // 0 = unvisited, 1 = on the current path, 2 = done.
-        let mut state = vec![0u8; nodes.len()];
-        for start in 0..nodes.len() {
-            if state[start] != 0 {
-                continue;
-            }
-            // Iterative depth-first search keeping the current path.
-            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
-            state[start] = 1;
-            while let Some(&mut (node, ref mut next)) = path.last_mut() {
-                if let Some(&succ) = graph[node].get(*next) {
-                    *next += 1;
-                    match state[succ] {
-                        0 => {
-                            state[succ] = 1;
-                            path.push((succ, 0));
-                        }
-                        1 => {
-                            let from = path.iter().position(|&(n, _)| n == succ).unwrap_or(0);
-                            let mut cycle: Vec<usize> = path[from..].iter().map(|&(n, _)| n).collect();
-                            let mut key = cycle.clone();
-                            key.sort_unstable();
-                            if reported.insert(key) {
-                                cycle.push(succ);
-                                let names: Vec<&str> = cycle.iter().map(|&n| nodes[n].path.as_str()).collect();
-                                problems.push(Problem::new(
-                                    &nodes[cycle[0]].path,
-                                    "reference-cycle",
-                                    format!(
-                                        "constructs refer to each other in a loop, which {} cannot deploy: {}",
-                                        match backend {
-                                            Backend::CloudFormation => "CloudFormation",
-                                            Backend::Terraform => "Terraform",
-                                        },
-                                        names.join(" -> ")
-                                    ),
-                                ));
-                            }
-                        }
-                        _ => {}
-                    }
-                } else {
-                    state[node] = 2;
-                    path.pop();
-                }
-            }
-        }
-    }
-}
-
-fn check_unique_keys(stack: &Stack, problems: &mut Vec<Problem>) {
-    let mut seen: IndexMap<(&'static str, String), &str> = IndexMap::new();
-    for node in &stack.nodes {
-        for (rule, key, what) in node.resource.unique_keys() {
-            if let Some(other) = seen.insert((rule, key), &node.path) {
-                problems.push(Problem::new(
-                    &node.path,
-                    rule,
-                    format!("{what} is already used by {other}"),
-                ));
-            }
-        }
-    }
-}
-
-/// Applies escape-hatch overrides for one rendered block.
-pub(crate) fn apply_overrides(body: &mut Json, overrides: &[Override], backend: Backend, block: Option<&str>) {
-    for o in overrides
-        .iter()
-        .filter(|o| o.backend == backend && o.block.as_deref() == block)
-    {
-        let Some((last, parents)) = o.path.split_last() else {
-            continue;
-        };
-        let mut cur = &mut *body;
-        for key in parents {
-            let Json::Object(m) = cur else { break };
-            cur = m.entry(key.clone()).or_insert_with(|| Json::Object(Map::new()));
-            if !cur.is_object() {
-                *cur = Json::Object(Map::new());
-            }
-        }
-        if let Json::Object(m) = cur {
-            match &o.value {
-                Some(v) => {
-                    m.insert(last.clone(), v.clone());
-                }
-                None => {
-                    m.shift_remove(last);
-                }
-            }
         }
     }
 }

@@ -1,8 +1,10 @@
 use super::*;
 use crate::lookup::VpcLookup;
 use crate::testing::{cfn_resource, problems, synth_one, tf_resource};
+use crate::tree::Handle;
 use crate::App;
 use serde_json::json;
+use std::time::Duration;
 
 fn seed_target_group(app: &mut App) -> Handle<IpTargetGroup> {
     let stack = app.stack("S");
@@ -15,8 +17,8 @@ fn seed_target_group(app: &mut App) -> Handle<IpTargetGroup> {
                 .protocol(Protocol::Http)
                 .healthy_threshold(5)
                 .unhealthy_threshold(2)
-                .timeout_secs(5)
-                .interval_secs(30)
+                .timeout(Duration::from_secs(5))
+                .interval(Duration::from_secs(30))
                 .matcher("200"),
         ),
     )
@@ -126,8 +128,8 @@ fn https_and_slow_start_render_in_both_backends() {
         "Tg",
         IpTargetGroup::new(443, "vpc-1")
             .protocol(Protocol::Https)
-            .deregistration_delay_secs(0)
-            .slow_start_secs(60),
+            .deregistration_delay(Duration::from_secs(0))
+            .slow_start(Duration::from_secs(60)),
     );
     let (cfn, tf) = synth_one(&app);
     let p = &cfn_resource(&cfn, "Tg")["Properties"];
@@ -179,11 +181,17 @@ fn out_of_range_settings_are_reported_per_rule() {
     let tg = || IpTargetGroup::new(80, "vpc-1");
     assert_eq!(rules_for(IpTargetGroup::new(0, "vpc-1")), ["target-group-port"]);
     assert_eq!(
-        rules_for(tg().deregistration_delay_secs(3601)),
+        rules_for(tg().deregistration_delay(Duration::from_secs(3601))),
         ["target-group-deregistration-delay"]
     );
-    assert_eq!(rules_for(tg().slow_start_secs(10)), ["target-group-slow-start"]);
-    assert_eq!(rules_for(tg().slow_start_secs(901)), ["target-group-slow-start"]);
+    assert_eq!(
+        rules_for(tg().slow_start(Duration::from_secs(10))),
+        ["target-group-slow-start"]
+    );
+    assert_eq!(
+        rules_for(tg().slow_start(Duration::from_secs(901))),
+        ["target-group-slow-start"]
+    );
 }
 
 #[test]
@@ -203,13 +211,20 @@ fn bad_health_checks_are_reported_per_rule() {
         hc(HealthCheck::default().unhealthy_threshold(11)),
         ["health-check-unhealthy-threshold"]
     );
-    assert_eq!(hc(HealthCheck::default().timeout_secs(1)), ["health-check-timeout"]);
     assert_eq!(
-        hc(HealthCheck::default().interval_secs(301).timeout_secs(5)),
+        hc(HealthCheck::default().timeout(Duration::from_secs(1))),
+        ["health-check-timeout"]
+    );
+    assert_eq!(
+        hc(HealthCheck::default()
+            .interval(Duration::from_secs(301))
+            .timeout(Duration::from_secs(5))),
         ["health-check-interval"]
     );
     assert_eq!(
-        hc(HealthCheck::default().timeout_secs(30).interval_secs(30)),
+        hc(HealthCheck::default()
+            .timeout(Duration::from_secs(30))
+            .interval(Duration::from_secs(30))),
         ["health-check-timeout-interval"]
     );
     for bad in ["", "ok", "20", "199", "500", "200-", "299-200", "200,,202", "2OO"] {
