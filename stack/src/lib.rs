@@ -9,6 +9,8 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod cli;
+#[cfg(feature = "deploy")]
+mod deploy_steps;
 pub mod environment;
 #[cfg(feature = "publish")]
 pub mod publish;

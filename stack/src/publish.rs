@@ -2,16 +2,18 @@
 //! printing progress to stderr and one image reference per line to stdout.
 //!
 //! `deploy` reuses the pieces: [`options`] turns the command-line flags into
-//! [`PublishOptions`], [`describe`] renders a [`Progress`] event as a line, and
-//! [`summary`] closes the run.
+//! [`PublishOptions`], and [`publish_manifest`] builds and pushes, printing
+//! each [`Progress`] event as a line ([`describe`]) and closing with
+//! [`summary`].
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use assets::{Credentials, Progress, PublishOptions, PublishedImage, RegistryOverride};
+use assets::{AssetManifest, Credentials, Progress, PublishOptions, PublishedImage, RegistryOverride};
 use constructs::{App, Backend};
+
+use crate::cli::PublishArgs;
 
 /// Where `--registry` credentials come from.
 pub const USERNAME_VAR: &str = "REGISTRY_USERNAME";
@@ -29,13 +31,26 @@ pub fn run(app: &App, options: Result<PublishOptions, String>, out: &mut dyn Wri
     }
 }
 
-fn publish(app: &App, mut options: PublishOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
+fn publish(app: &App, options: PublishOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
     constructs::synth(app, &Backend::ALL).map_err(|e| e.to_string())?;
     let manifest = constructs::assets::manifest(app).map_err(|e| e.to_string())?;
     if manifest.images.is_empty() {
         let _ = writeln!(err, "this app declares no image assets; nothing to publish");
         return Ok(());
     }
+    for p in &publish_manifest(&manifest, options, err)? {
+        let _ = writeln!(out, "{}", p.reference);
+    }
+    Ok(())
+}
+
+/// Builds and pushes every image of `manifest`, printing progress lines and
+/// the closing [`summary`] to `err`; the images in manifest order.
+pub fn publish_manifest(
+    manifest: &AssetManifest,
+    mut options: PublishOptions,
+    err: &mut dyn Write,
+) -> Result<Vec<PublishedImage>, String> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     options.progress = Some(Arc::new(move |p: &Progress| {
         if let Some(line) = describe(p) {
@@ -47,7 +62,7 @@ fn publish(app: &App, mut options: PublishOptions, out: &mut dyn Write, err: &mu
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async {
-        let publishing = assets::publish(&manifest, &options);
+        let publishing = assets::publish(manifest, &options);
         tokio::pin!(publishing);
         loop {
             tokio::select! {
@@ -65,24 +80,18 @@ fn publish(app: &App, mut options: PublishOptions, out: &mut dyn Write, err: &mu
     });
     let published = result.map_err(|e| e.to_string())?;
     let _ = writeln!(err, "{}", summary(&published));
-    for p in &published {
-        let _ = writeln!(out, "{}", p.reference);
-    }
-    Ok(())
+    Ok(published)
 }
 
 /// [`PublishOptions`] from `publish`'s flags (`--registry`, `--insecure`,
-/// `--manifest-path`) and `REGISTRY_USERNAME`/`REGISTRY_PASSWORD`; refuses
-/// `--insecure` to anything but loopback. No progress callback is set.
-pub fn options(
-    registry: Option<&str>,
-    insecure: bool,
-    manifest_path: Option<PathBuf>,
-) -> Result<PublishOptions, String> {
-    let registry = match registry {
+/// `--manifest-path`, `--cargo-profile`) and
+/// `REGISTRY_USERNAME`/`REGISTRY_PASSWORD`; refuses `--insecure` to anything
+/// but loopback. No progress callback is set.
+pub fn options(args: &PublishArgs) -> Result<PublishOptions, String> {
+    let registry = match args.registry.as_deref() {
         Some(text) => {
             let mut r: RegistryOverride = text.parse().map_err(|e| format!("--registry {e}"))?;
-            r.insecure = insecure;
+            r.insecure = args.insecure;
             Some(r)
         }
         None => None,
@@ -101,11 +110,13 @@ pub fn options(
     } else {
         None
     };
+    let defaults = PublishOptions::default();
     Ok(PublishOptions {
         registry,
         credentials,
-        manifest_path,
-        ..PublishOptions::default()
+        manifest_path: args.manifest_path.clone(),
+        profile: args.cargo_profile.clone().unwrap_or_else(|| defaults.profile.clone()),
+        ..defaults
     })
 }
 
