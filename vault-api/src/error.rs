@@ -16,14 +16,20 @@ use crate::store::StoreError;
 pub enum ErrorCode {
     InvalidJson,
     InvalidDocument,
+    DocumentTooDeep,
     InvalidId,
     InvalidQuery,
     InvalidHeader,
+    /// The request could not be parsed as HTTP (answered by the HTTP layer).
+    BadRequest,
     NotFound,
     MethodNotAllowed,
+    BodyTimeout,
     PreconditionFailed,
     PayloadTooLarge,
+    UriTooLong,
     UnsupportedMediaType,
+    HeadersTooLarge,
     StorageUnavailable,
     ShuttingDown,
     Timeout,
@@ -53,18 +59,30 @@ pub enum ApiError {
     InvalidJson(String),
     /// The body is JSON but not an object.
     InvalidDocument,
+    /// The document nests objects and arrays deeper than the limit.
+    DocumentTooDeep {
+        limit: usize,
+    },
     InvalidId,
     /// A query parameter is malformed; says which and why.
     InvalidQuery(String),
     /// A header is malformed; says which.
     InvalidHeader(&'static str),
+    /// Not parseable as HTTP; see [`crate::rejections`].
+    BadRequest,
     NotFound,
     MethodNotAllowed,
+    /// The request body did not arrive within the body read timeout.
+    BodyTimeout,
     PreconditionFailed,
     PayloadTooLarge {
         limit: usize,
     },
+    /// The request target is longer than the HTTP layer accepts.
+    UriTooLong,
     UnsupportedMediaType,
+    /// The request head is larger (or has more fields) than the HTTP layer accepts.
+    HeadersTooLarge,
     StorageUnavailable,
     /// The process received SIGTERM and is draining (readiness only).
     ShuttingDown,
@@ -77,14 +95,19 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(_)
             | ApiError::InvalidDocument
+            | ApiError::DocumentTooDeep { .. }
             | ApiError::InvalidId
             | ApiError::InvalidQuery(_)
-            | ApiError::InvalidHeader(_) => StatusCode::BAD_REQUEST,
+            | ApiError::InvalidHeader(_)
+            | ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::StorageUnavailable | ApiError::ShuttingDown | ApiError::Timeout => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -96,14 +119,19 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
             ApiError::InvalidDocument => ErrorCode::InvalidDocument,
+            ApiError::DocumentTooDeep { .. } => ErrorCode::DocumentTooDeep,
             ApiError::InvalidId => ErrorCode::InvalidId,
             ApiError::InvalidQuery(_) => ErrorCode::InvalidQuery,
             ApiError::InvalidHeader(_) => ErrorCode::InvalidHeader,
+            ApiError::BadRequest => ErrorCode::BadRequest,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::BodyTimeout => ErrorCode::BodyTimeout,
             ApiError::PreconditionFailed => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::UriTooLong => ErrorCode::UriTooLong,
             ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::HeadersTooLarge => ErrorCode::HeadersTooLarge,
             ApiError::StorageUnavailable => ErrorCode::StorageUnavailable,
             ApiError::ShuttingDown => ErrorCode::ShuttingDown,
             ApiError::Timeout => ErrorCode::Timeout,
@@ -115,18 +143,27 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(detail) => format!("request body is not valid JSON: {detail}"),
             ApiError::InvalidDocument => "the document must be a JSON object".into(),
-            ApiError::InvalidId => "item ids are 1-128 characters of A-Z, a-z, 0-9, '.', '_' and '-'".into(),
+            ApiError::DocumentTooDeep { limit } => {
+                format!("the document nests objects and arrays deeper than {limit} levels")
+            }
+            ApiError::InvalidId => {
+                "item ids are 1-128 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots".into()
+            }
             ApiError::InvalidQuery(detail) => format!("invalid query: {detail}"),
             ApiError::InvalidHeader(name) => format!("invalid {name} header"),
+            ApiError::BadRequest => "the request is not valid HTTP/1.1".into(),
             ApiError::NotFound => "not found".into(),
             ApiError::MethodNotAllowed => "method not allowed for this resource".into(),
+            ApiError::BodyTimeout => "the request body did not arrive in time".into(),
             ApiError::PreconditionFailed => {
                 "the item's current version does not satisfy the request's preconditions".into()
             }
             ApiError::PayloadTooLarge { limit } => {
                 format!("request body exceeds the limit of {limit} bytes")
             }
+            ApiError::UriTooLong => "the request target is too long".into(),
             ApiError::UnsupportedMediaType => "request body must have Content-Type: application/json".into(),
+            ApiError::HeadersTooLarge => "the request header section is too large or has too many fields".into(),
             ApiError::StorageUnavailable => "storage is unavailable, retry later".into(),
             ApiError::ShuttingDown => "this instance is shutting down".into(),
             ApiError::Timeout => "the request took too long, retry later".into(),
@@ -163,9 +200,13 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::PreconditionFailed => ApiError::PreconditionFailed,
             StoreError::Unavailable(detail) => {
-                // The detail goes to the logs (with the request id from the
-                // enclosing span), never to the client.
-                tracing::error!(error = %detail, "storage operation failed");
+                // The detail goes to the logs, with the request id, never to
+                // the client.
+                tracing::error!(
+                    error = %detail,
+                    request_id = %crate::middleware::current_request_id(),
+                    "storage operation failed"
+                );
                 ApiError::StorageUnavailable
             }
         }

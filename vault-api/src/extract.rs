@@ -3,20 +3,76 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::header::{CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::error::ApiError;
 use crate::item::{EtagMatch, ItemId, Preconditions};
 use crate::store::Cursor;
 use crate::AppState;
 
+/// Deepest nesting of objects and arrays accepted in a document, the
+/// top-level object counting as level 1. Deeper documents are refused with
+/// 400 `document_too_deep`: they are legal JSON, but common clients cannot
+/// read them back (Python's `json` raises `RecursionError` near 1000 levels,
+/// and a listing would carry them to every client). 64 is far beyond what
+/// real documents use.
+pub const MAX_DOCUMENT_DEPTH: usize = 64;
+
 /// A JSON object from a request body with a JSON content type, within the
-/// body-size limit.
-pub struct JsonDocument(pub Box<RawValue>);
+/// body-size limit and [`MAX_DOCUMENT_DEPTH`].
+///
+/// The body is read before any storage permit is taken, within the body read
+/// timeout, after reserving its size from the body budget (see
+/// [`crate::Limits`]). `budget` holds that reservation: keep it alive until
+/// the document is no longer needed.
+pub struct JsonDocument {
+    pub data: Box<RawValue>,
+    pub budget: OwnedSemaphorePermit,
+}
+
+/// Whether `json` (valid JSON) nests objects and arrays deeper than `max`.
+/// A linear scan that skips strings, so it costs no recursion whatever the
+/// depth.
+pub fn nesting_exceeds(json: &[u8], max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The declared `Content-Length`, if there is one (hyper has already refused
+/// malformed or conflicting ones).
+fn content_length(headers: &HeaderMap) -> Option<usize> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
 
 /// True for `application/json` and `application/<anything>+json`, with any
 /// parameters (such as `charset`).
@@ -40,7 +96,14 @@ impl FromRequest<AppState> for JsonDocument {
             return Err(ApiError::UnsupportedMediaType);
         }
         let limit = state.limits().body_limit_bytes;
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        let declared = content_length(req.headers());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        // A chunked body may be as large as the limit.
+        let budget = state.reserve_body_bytes(declared.unwrap_or(limit)).await?;
+        let read = tokio::time::timeout(state.limits().body_read_timeout, Bytes::from_request(req, state));
+        let bytes = read.await.map_err(|_| ApiError::BodyTimeout)?.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge { limit }
             } else {
@@ -52,7 +115,12 @@ impl FromRequest<AppState> for JsonDocument {
         if !raw.get().starts_with('{') {
             return Err(ApiError::InvalidDocument);
         }
-        Ok(JsonDocument(raw))
+        if nesting_exceeds(raw.get().as_bytes(), MAX_DOCUMENT_DEPTH) {
+            return Err(ApiError::DocumentTooDeep {
+                limit: MAX_DOCUMENT_DEPTH,
+            });
+        }
+        Ok(JsonDocument { data: raw, budget })
     }
 }
 
@@ -174,6 +242,28 @@ mod tests {
             assert!(!is_json_media_type(&with_content_type(bad)), "{bad}");
         }
         assert!(!is_json_media_type(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn nesting_depth_counts_objects_and_arrays_but_not_strings() {
+        assert!(!nesting_exceeds(br#"{}"#, 1));
+        assert!(nesting_exceeds(br#"{"a":{}}"#, 1));
+        assert!(!nesting_exceeds(br#"{"a":{}}"#, 2));
+        assert!(nesting_exceeds(br#"{"a":[[]]}"#, 2));
+        assert!(!nesting_exceeds(br#"{"a":"[[[[{{{{"}"#, 1));
+        assert!(
+            !nesting_exceeds(br#"{"a":"\"[[[["}"#, 1),
+            "escaped quotes stay inside the string"
+        );
+        assert!(
+            !nesting_exceeds(br#"{"a":"\\","b":{}}"#, 2),
+            "an escaped backslash ends the escape"
+        );
+        assert!(nesting_exceeds(br#"{"a":"\\","b":{"c":[]}}"#, 2));
+        assert!(
+            !nesting_exceeds(br#"{"a":[],"b":[],"c":{}}"#, 2),
+            "siblings do not add up"
+        );
     }
 
     #[test]

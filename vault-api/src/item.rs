@@ -9,10 +9,13 @@ use serde_json::value::RawValue;
 /// human-chosen slugs, short enough to keep keys and log lines small.
 pub const MAX_ID_LEN: usize = 128;
 
-/// An item id: 1–128 characters of `[A-Za-z0-9._-]`.
+/// An item id: 1–128 characters of `[A-Za-z0-9._-]`, not all of them dots.
 ///
 /// The restricted alphabet keeps ids safe in URLs, logs and DynamoDB keys
-/// without any escaping.
+/// without any escaping. Ids made only of dots (`.`, `..`, `...`) are refused
+/// because URL resolution (RFC 3986 §5.2.4) removes the `.` and `..` segments:
+/// an item stored under such an id would get a `Location` that clients
+/// normalise to another path, so it could be neither read nor deleted.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ItemId(String);
 
@@ -27,7 +30,8 @@ impl ItemId {
         let valid_chars = raw
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if valid_len && valid_chars {
+        let only_dots = raw.bytes().all(|b| b == b'.');
+        if valid_len && valid_chars && !only_dots {
             Ok(Self(raw.to_owned()))
         } else {
             Err(InvalidId)
@@ -42,6 +46,10 @@ impl ItemId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 
@@ -247,6 +255,16 @@ mod tests {
         assert!(ItemId::parse("a b").is_err());
         assert!(ItemId::parse("a/b").is_err());
         assert!(ItemId::parse("é").is_err());
+    }
+
+    #[test]
+    fn ids_made_only_of_dots_are_refused() {
+        for dots in [".", "..", "...", &".".repeat(128)] {
+            assert!(ItemId::parse(dots).is_err(), "{dots}");
+        }
+        for fine in [".a", "a.", "..a", "a..b", "v1.2"] {
+            assert!(ItemId::parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -31,9 +31,20 @@ enum Command {
     Openapi,
 }
 
+/// Threads for blocking work: the embedded store's writes, listings and
+/// opening. Writes take redb's single writer lock in turn, so more threads
+/// than this add no throughput, while each one costs a stack and, under
+/// glibc, its own malloc arena: with tokio's default (512), a burst of
+/// concurrent writes grew the resident memory by several MiB.
+const MAX_BLOCKING_THREADS: usize = 8;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("vault-api: cannot start the async runtime: {e}");
@@ -42,8 +53,17 @@ fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            telemetry::init(LogFormat::detect());
-            match runtime.block_on(vault_api::server::run(cli.serve.into_config())) {
+            let config = match cli.serve.into_config(vault_api::config::running_on_ecs()) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("vault-api: configuration refused: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            // Dropped when this arm ends, after the last line is logged: it
+            // waits for the log writer to write everything out.
+            let _log_guard = telemetry::init(LogFormat::detect());
+            match runtime.block_on(vault_api::server::run(config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!(error = %e, "vault-api failed");
@@ -52,7 +72,8 @@ fn main() -> ExitCode {
             }
         }
         Command::CreateTable { table } => runtime.block_on(async {
-            let client = client_from_environment().await;
+            let attempt = std::time::Duration::from_millis(vault_api::config::DEFAULT_DYNAMODB_ATTEMPT_TIMEOUT_MS);
+            let client = client_from_environment(attempt).await;
             match create_table(&client, &table).await {
                 Ok(CreateTableOutcome::Created) => {
                     println!("created table {table}");

@@ -63,7 +63,7 @@ pub fn document() -> Value {
     let item = schema_json(generator.subschema_for::<ItemRepresentation>());
     let page = schema_json(generator.subschema_for::<ItemPage>());
     let error = schema_json(generator.subschema_for::<ErrorBody>());
-    let health = schema_json(generator.subschema_for::<Health>());
+    let health = schema_json(generator.subschema_for::<Health<'static>>());
     let ready = schema_json(generator.subschema_for::<Readiness>());
     let document = schema_json(generator.subschema_for::<Document>());
     let schemas: Map<String, Value> = generator
@@ -73,9 +73,22 @@ pub fn document() -> Value {
         .collect();
 
     let err = |description: &str| response(description, &error, &[]);
-    let unexpected = err("Any other error: 405 wrong method, 503 timeout, 500 internal error.");
+    let unexpected = err(
+        "Any other error: 405 wrong method, 500 internal error; and from the HTTP layer, before routing: \
+         400 `bad_request` (not parseable as HTTP/1.1), 414 `uri_too_long`, 431 `headers_too_large`.",
+    );
     let unavailable = err("Storage is unavailable or the request timed out; retry later.");
-    let bad_request = err("Malformed JSON, invalid id, query or header.");
+    let write_unavailable = response(
+        "Storage is unavailable or the request timed out. The outcome of the write is unknown: it may \
+         have been applied, or may still be applied. Read the item to find out, or retry with \
+         If-Match/If-None-Match so that the retry cannot apply twice.",
+        &error,
+        &["Retry-After"],
+    );
+    let bad_request = err(
+        "Malformed JSON, a document that is not an object or nests deeper than 64 levels, an invalid id, query or header.",
+    );
+    let body_timeout = err("The request body did not arrive within the body read timeout (5 s by default).");
     let body = json!({ "required": true, "content": json_content(&document) });
     let ref_param = |name: &str| json!({ "$ref": format!("#/components/parameters/{name}") });
 
@@ -92,6 +105,7 @@ pub fn document() -> Value {
                 "summary": "Load balancer health check; touches no storage.",
                 "responses": {
                     "200": response("The service is up.", &health, &[]),
+                    "503": response("A storage fault local to this instance (the embedded store's file failed and is being reopened): route traffic elsewhere.", &error, &["Retry-After"]),
                     "default": unexpected,
                 },
             }},
@@ -120,16 +134,17 @@ pub fn document() -> Value {
                     "responses": {
                         "201": response("Created.", &item, &["ETag", "Location"]),
                         "400": bad_request,
+                        "408": body_timeout,
                         "413": err("The body exceeds the size limit."),
                         "415": err("The body is not declared as JSON."),
-                        "503": unavailable,
+                        "503": write_unavailable,
                         "default": unexpected,
                     },
                 },
                 "get": {
                     "operationId": "listItems",
                     "summary": "List items in a stable order, one page at a time.",
-                    "description": "Follow `next_cursor` until it is null. While nothing is written, every item is returned exactly once. A page may hold fewer than `limit` items when the items are large.",
+                    "description": "Follow `next_cursor` until it is null. While nothing is written, every item is returned exactly once. The order is stable but not meaningful: id order on the embedded store, DynamoDB's hash order on DynamoDB. A page may hold fewer than `limit` items when the items are large.",
                     "parameters": [ref_param("limit"), ref_param("cursor")],
                     "responses": {
                         "200": response("A page of items.", &page, &[]),
@@ -164,10 +179,11 @@ pub fn document() -> Value {
                         "200": response("Replaced.", &item, &["ETag"]),
                         "201": response("Created.", &item, &["ETag", "Location"]),
                         "400": bad_request,
-                        "412": err("The item's current version fails If-Match or If-None-Match."),
+                        "408": body_timeout,
+                        "412": err("The item's current version fails If-Match or If-None-Match; nothing was written."),
                         "413": err("The body exceeds the size limit."),
                         "415": err("The body is not declared as JSON."),
-                        "503": unavailable,
+                        "503": write_unavailable,
                         "default": unexpected,
                     },
                 },
@@ -179,8 +195,8 @@ pub fn document() -> Value {
                         "204": empty_response("Deleted.", &[]),
                         "400": bad_request,
                         "404": err("No such item."),
-                        "412": err("The item's current version fails If-Match."),
-                        "503": unavailable,
+                        "412": err("The item's current version fails If-Match; nothing was deleted."),
+                        "503": write_unavailable,
                         "default": unexpected,
                     },
                 },
@@ -190,7 +206,7 @@ pub fn document() -> Value {
             "schemas": schemas,
             "parameters": {
                 "id": { "name": "id", "in": "path", "required": true,
-                        "schema": { "type": "string", "pattern": ID_PATTERN } },
+                        "schema": { "type": "string", "minLength": 1, "maxLength": crate::item::MAX_ID_LEN, "pattern": ID_PATTERN } },
                 "limit": { "name": "limit", "in": "query", "required": false,
                            "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE_LIMIT, "default": DEFAULT_PAGE_LIMIT } },
                 "cursor": { "name": "cursor", "in": "query", "required": false,
@@ -207,7 +223,7 @@ pub fn document() -> Value {
                 "ETag": { "required": true, "description": "Entity tag of the item's current version.",
                           "schema": { "type": "string", "pattern": "^\"[0-9]+-[0-9a-f]{16}\"$" } },
                 "Location": { "required": true, "description": "URL path of the item.",
-                              "schema": { "type": "string", "pattern": "^/vault/items/[A-Za-z0-9._-]{1,128}$" } },
+                              "schema": { "type": "string", "pattern": "^/vault/items/[A-Za-z0-9._-]*[A-Za-z0-9_-][A-Za-z0-9._-]*$" } },
                 "Retry-After": { "required": true, "description": "Seconds to wait before retrying.",
                                  "schema": { "type": "string", "pattern": "^[0-9]+$" } },
                 "X-Request-Id": { "required": true, "description": "The request's id: the client's X-Request-Id if it sent a usable one, else generated.",

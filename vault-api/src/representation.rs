@@ -54,8 +54,10 @@ fn item_id(_: &mut SchemaGenerator) -> Schema {
     .into()
 }
 
-/// The id syntax as a regular expression, for the OpenAPI document.
-pub const ID_PATTERN: &str = "^[A-Za-z0-9._-]{1,128}$";
+/// The id alphabet as a regular expression, for the OpenAPI document: at
+/// least one character that is not a dot. The length (1 to 128) is stated
+/// separately as `minLength`/`maxLength`.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9._-]*[A-Za-z0-9_-][A-Za-z0-9._-]*$";
 
 /// An item as the API returns it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -76,7 +78,7 @@ pub struct ItemRepresentation {
 impl From<Item> for ItemRepresentation {
     fn from(item: Item) -> Self {
         Self {
-            id: item.id.as_str().to_owned(),
+            id: item.id.into_string(),
             version: item.version,
             created_at: item.created_at,
             updated_at: item.updated_at,
@@ -102,11 +104,11 @@ pub enum HealthStatus {
 
 /// Body of `GET /vault`, the load balancer's health check.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Health {
+pub struct Health<'a> {
     /// Always `vault-api`.
     pub service: &'static str,
     /// The `ApplicationVersion` the task was started with.
-    pub version: String,
+    pub version: &'a str,
     pub status: HealthStatus,
 }
 

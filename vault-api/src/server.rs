@@ -33,17 +33,23 @@ impl std::fmt::Display for ServerError {
 
 impl std::error::Error for ServerError {}
 
-/// Opens the configured store.
+/// Opens the configured store. Opening the embedded store reads (and after a
+/// crash, repairs) its file, so it runs on the blocking pool and never holds
+/// up the async workers.
 pub async fn open_store(storage: &StorageConfig) -> Result<Arc<dyn Store>, ServerError> {
     Ok(match storage {
-        StorageConfig::Embedded { data_dir } => {
-            let store = EmbeddedStore::open(data_dir).map_err(|e| ServerError::Store(e.to_string()))?;
-            tracing::info!(path = %store.path().display(), "using the embedded store");
+        StorageConfig::Embedded { data_dir, cache_bytes } => {
+            let (dir, cache_bytes) = (data_dir.clone(), *cache_bytes);
+            let store = tokio::task::spawn_blocking(move || EmbeddedStore::open_with_cache(&dir, cache_bytes))
+                .await
+                .map_err(|e| ServerError::Store(format!("the opening task failed: {e}")))?
+                .map_err(|e| ServerError::Store(e.to_string()))?;
+            tracing::info!(path = %store.path().display(), cache_bytes, "using the embedded store");
             Arc::new(store)
         }
-        StorageConfig::Dynamo { table } => {
-            tracing::info!(table = %table, "using DynamoDB");
-            Arc::new(DynamoStore::new(client_from_environment().await, table))
+        StorageConfig::Dynamo { table, attempt_timeout } => {
+            tracing::info!(table = %table, attempt_timeout_ms = attempt_timeout.as_millis() as u64, "using DynamoDB");
+            Arc::new(DynamoStore::new(client_from_environment(*attempt_timeout).await, table))
         }
     })
 }
@@ -87,7 +93,9 @@ where
         let _ = stopping_tx.send(());
     };
     let app = crate::app(state);
-    let mut server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(graceful).await });
+    let listener = crate::rejections::ShapedListener::new(listener);
+    let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+    let mut server = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(graceful).await });
 
     tokio::select! {
         finished = &mut server => {

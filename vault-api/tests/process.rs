@@ -182,3 +182,126 @@ fn every_request_is_logged_as_one_json_line() {
     assert_eq!(requests[3]["path"], "/vault", "the query string is not logged");
     assert_eq!(requests[3]["request_id"], generated_id.as_str());
 }
+
+/// Runs the binary with `envs` (on a free loopback port, data in `dir`) and
+/// expects it to refuse to start: returns its exit status and output.
+fn refused_start(dir: &tempfile::TempDir, envs: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_vault-api"));
+    for inherited in [
+        "VAULT_TABLE",
+        "VAULT_STORE",
+        "AWS_ENDPOINT_URL",
+        "ECS_CONTAINER_METADATA_URI",
+        "ECS_CONTAINER_METADATA_URI_V4",
+        "AWS_EXECUTION_ENV",
+    ] {
+        command.env_remove(inherited);
+    }
+    let mut child = command
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("VAULT_LOG_FORMAT", "json")
+        .env("VAULT_DATA_DIR", dir.path())
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting vault-api");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!(
+                "vault-api started with {envs:?} instead of refusing: {}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().expect("output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (status, text)
+}
+
+/// A blank VAULT_TABLE (say, a deployment template whose table reference
+/// resolved to nothing) must not silently select the embedded store, whose
+/// data on Fargate lives and dies with one task.
+#[test]
+fn a_blank_vault_table_is_refused_not_taken_as_embedded() {
+    for blank in ["", "  "] {
+        let dir = tempfile::tempdir().unwrap();
+        let (status, output) = refused_start(&dir, &[("VAULT_TABLE", blank)]);
+        assert!(!status.success(), "{output}");
+        assert!(output.contains("VAULT_TABLE"), "the error names the variable: {output}");
+        assert!(!dir.path().join("vault.redb").exists(), "no embedded store was created");
+    }
+}
+
+/// In an ECS task, the embedded store's data lives and dies with the task,
+/// so it is used only when asked for by name.
+#[test]
+fn in_an_ecs_task_the_store_must_be_chosen_explicitly() {
+    let ecs = ("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/test");
+    let dir = tempfile::tempdir().unwrap();
+    let (status, output) = refused_start(&dir, &[ecs]);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("VAULT_STORE") && output.contains("VAULT_TABLE"),
+        "{output}"
+    );
+
+    let mut explicit = embedded_service(&dir, &[ecs, ("VAULT_STORE", "embedded")]);
+    assert_eq!(http(explicit.addr, "GET", "/vault/ready", &[], b"").status, 200);
+    explicit.signal("TERM");
+    assert!(explicit.wait_exit(Duration::from_secs(30)).success());
+}
+
+/// The embedded store's memory does not grow with the data: the page cache
+/// is bounded. Writes and then reads back 48 MiB, several times the cache,
+/// and checks the peak resident memory stays far below the data size. (The
+/// goal figure, under load, is measured by bench/run.sh; this only checks
+/// that memory is bounded at all.)
+#[test]
+fn embedded_store_memory_does_not_grow_with_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = embedded_service(&dir, &[]);
+    let blob = "x".repeat(200 * 1024);
+    let count = 240; // 48 MiB
+    for i in 0..count {
+        let body = format!("{{\"i\":{i},\"blob\":\"{blob}\"}}");
+        let r = http(
+            service.addr,
+            "PUT",
+            &format!("/vault/items/m{i}"),
+            &JSON,
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 201);
+    }
+    for i in 0..count {
+        let r = http(service.addr, "GET", &format!("/vault/items/m{i}"), &[], b"");
+        assert_eq!(r.status, 200);
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", service.pid())).expect("/proc status");
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    eprintln!("peak RSS after writing and reading 48 MiB: {} KiB", peak_kib);
+    assert!(
+        peak_kib < 40 * 1024,
+        "peak RSS {peak_kib} KiB grows with the 48 MiB of data"
+    );
+    service.signal("TERM");
+    assert!(service.wait_exit(Duration::from_secs(30)).success());
+}

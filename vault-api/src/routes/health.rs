@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::error::ApiError;
@@ -17,13 +17,20 @@ use crate::AppState;
 const READY_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /vault`: the load balancer's health check. Touches no storage, so a
-/// slow or failing database never gets healthy tasks killed.
-pub async fn health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health {
+/// slow or failing database never gets healthy tasks killed. It answers 503
+/// only for a fault local to this process that a replacement task would not
+/// have ([`crate::store::Store::local_fault`]: the embedded store's file
+/// failed and is not reopened yet), so traffic moves to healthy tasks.
+pub async fn health(State(state): State<AppState>) -> Result<Response, ApiError> {
+    if state.store().local_fault() {
+        return Err(ApiError::StorageUnavailable);
+    }
+    Ok(Json(Health {
         service: "vault-api",
-        version: state.application_version().to_owned(),
+        version: state.application_version(),
         status: HealthStatus::Ok,
     })
+    .into_response())
 }
 
 /// `GET /vault/ready`: 200 when storage answers, 503 when it does not or the
@@ -32,6 +39,9 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Api
     if state.is_draining() {
         return Err(ApiError::ShuttingDown);
     }
+    if state.store().local_fault() {
+        return Err(ApiError::StorageUnavailable);
+    }
     match tokio::time::timeout(READY_PROBE_TIMEOUT, state.store().ping()).await {
         Ok(Ok(())) => Ok(Json(Readiness {
             status: ReadyStatus::Ready,
@@ -39,7 +49,10 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Api
         })),
         Ok(Err(e)) => Err(e.into()),
         Err(_) => {
-            tracing::error!("readiness probe: storage did not answer in time");
+            tracing::error!(
+                request_id = %crate::middleware::current_request_id(),
+                "readiness probe: storage did not answer in time"
+            );
             Err(ApiError::StorageUnavailable)
         }
     }

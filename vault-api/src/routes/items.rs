@@ -1,7 +1,7 @@
 //! Item routes: create, read, replace, delete and list.
 
 use axum::extract::State;
-use axum::http::header::{ETAG, LOCATION};
+use axum::http::header::{CONTENT_TYPE, ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,21 +20,34 @@ fn location(id: &ItemId) -> HeaderValue {
 }
 
 fn etag_header(item: &Item) -> HeaderValue {
-    HeaderValue::try_from(item.etag().to_string()).unwrap_or(HeaderValue::from_static("\"\""))
+    // The same text as `Etag`'s Display, without cloning the revision.
+    HeaderValue::try_from(format!("\"{}-{}\"", item.version, item.revision)).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
-/// An item response: status, `ETag`, optionally `Location`, and the body.
+/// Room for an item's fields besides its document in the JSON body.
+const ITEM_JSON_OVERHEAD: usize = 256;
+
+/// An item response: status, `ETag`, optionally `Location`, and the body
+/// (serialized into a buffer sized for it up front).
 fn item_response(status: StatusCode, item: Item, with_location: bool) -> Response {
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(ETAG, etag_header(&item));
     if with_location {
         headers.insert(LOCATION, location(&item.id));
     }
-    (status, headers, Json(ItemRepresentation::from(item))).into_response()
+    let mut body = Vec::with_capacity(item.data.get().len() + ITEM_JSON_OVERHEAD);
+    if let Err(e) = serde_json::to_writer(&mut body, &ItemRepresentation::from(item)) {
+        tracing::error!(error = %e, request_id = %crate::middleware::current_request_id(), "serializing an item");
+        return ApiError::Internal.into_response();
+    }
+    (status, headers, body).into_response()
 }
 
 /// `POST /vault/items`: stores a new item under a server-generated id.
-pub async fn create(State(state): State<AppState>, JsonDocument(data): JsonDocument) -> Result<Response, ApiError> {
+pub async fn create(State(state): State<AppState>, document: JsonDocument) -> Result<Response, ApiError> {
+    let JsonDocument { data, budget: _budget } = document;
+    let _permit = state.storage_permit().await?;
     let id = ItemId::generate();
     // Create-only, so even a (practically impossible) id collision can never
     // overwrite an existing item.
@@ -44,7 +57,10 @@ pub async fn create(State(state): State<AppState>, JsonDocument(data): JsonDocum
         .await
         .map_err(|e| match e {
             crate::store::StoreError::PreconditionFailed => {
-                tracing::error!("generated item id collided with an existing item");
+                tracing::error!(
+                    request_id = %crate::middleware::current_request_id(),
+                    "generated item id collided with an existing item"
+                );
                 ApiError::Internal
             }
             other => other.into(),
@@ -58,6 +74,7 @@ pub async fn read(
     ItemIdPath(id): ItemIdPath,
     Conditional(preconditions): Conditional,
 ) -> Result<Response, ApiError> {
+    let _permit = state.storage_permit().await?;
     let item = state.store().get(id).await?.ok_or(ApiError::NotFound)?;
     if let Some(m) = &preconditions.if_none_match {
         let matched = match m {
@@ -77,8 +94,10 @@ pub async fn replace(
     State(state): State<AppState>,
     ItemIdPath(id): ItemIdPath,
     Conditional(preconditions): Conditional,
-    JsonDocument(data): JsonDocument,
+    document: JsonDocument,
 ) -> Result<Response, ApiError> {
+    let JsonDocument { data, budget: _budget } = document;
+    let _permit = state.storage_permit().await?;
     let Written { item, created } = state.store().put(id, data, preconditions).await?;
     Ok(if created {
         item_response(StatusCode::CREATED, item, true)
@@ -93,12 +112,15 @@ pub async fn delete(
     ItemIdPath(id): ItemIdPath,
     Conditional(preconditions): Conditional,
 ) -> Result<StatusCode, ApiError> {
+    let _permit = state.storage_permit().await?;
     state.store().delete(id, preconditions).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /vault/items?limit=N&cursor=C`: one page in stable id order.
+/// `GET /vault/items?limit=N&cursor=C`: one page in the store's stable
+/// order (id order on the embedded store, hash order on DynamoDB).
 pub async fn list(State(state): State<AppState>, query: ListQuery) -> Result<Json<ItemPage>, ApiError> {
+    let _permit = state.storage_permit().await?;
     let page = state.store().list(query.cursor, query.limit).await?;
     Ok(Json(ItemPage {
         items: page.items.into_iter().map(ItemRepresentation::from).collect(),

@@ -5,15 +5,11 @@ mod health;
 mod items;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::ALLOW;
-use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state, map_response};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
 use crate::error::ApiError;
-use crate::middleware::{access_log, limit_concurrency, request_timeout};
+use crate::middleware::Edge;
 use crate::AppState;
 
 /// Path of the load balancer's health check.
@@ -25,48 +21,39 @@ pub const OPENAPI_PATH: &str = "/vault/openapi.json";
 /// Collection of items.
 pub const ITEMS_PATH: &str = "/vault/items";
 
+/// The whole application as one service: the router inside the [`Edge`].
+pub type App = Edge<Router>;
+
 /// The whole HTTP application: routes, error mapping and middleware.
 ///
-/// Middleware, outermost first: access log with request id, request timeout,
-/// then (item routes only) the concurrency limit and the body-size limit. The
-/// health check skips the concurrency limit so an overloaded task still
-/// answers the load balancer instead of being killed mid-burst.
-pub fn app(state: AppState) -> Router {
+/// The [`Edge`] around the router assigns the request id, writes the access
+/// log, bounds the item routes by the request timeout and gives axum's 405
+/// the JSON shape. Inside, the item routes carry the body-size limit; their
+/// handlers read a request body first (within the body read timeout) and
+/// only then wait for one of the concurrency permits to talk to storage (see
+/// [`AppState::storage_permit`]). The health check, readiness probe and
+/// OpenAPI document take no permit and have no body, so an overloaded task
+/// still answers the load balancer instead of being killed mid-burst.
+pub fn app(state: AppState) -> App {
+    let request_timeout = state.limits().request_timeout;
     let items = Router::new()
         .route(ITEMS_PATH, get(items::list).post(items::create))
         .route(
             "/vault/items/{id}",
             get(items::read).put(items::replace).delete(items::delete),
         )
-        .route_layer(from_fn_with_state(state.clone(), limit_concurrency))
         .layer(DefaultBodyLimit::max(state.limits().body_limit_bytes));
 
-    Router::new()
+    let router = Router::new()
         .route(HEALTH_PATH, get(health::health))
         .route(READY_PATH, get(health::ready))
         .route(OPENAPI_PATH, get(health::openapi))
         .merge(items)
         .fallback(not_found)
-        .layer(map_response(json_method_not_allowed))
-        .layer(from_fn_with_state(state.clone(), request_timeout))
-        .layer(from_fn(access_log))
-        .with_state(state)
+        .with_state(state);
+    Edge::new(router, request_timeout)
 }
 
 async fn not_found() -> ApiError {
     ApiError::NotFound
-}
-
-/// axum answers a known path with an unsupported method by an empty 405 with
-/// an `Allow` header; give it the JSON error body and keep the header.
-async fn json_method_not_allowed(response: Response) -> Response {
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
-        return response;
-    }
-    let allow = response.headers().get(ALLOW).cloned();
-    let mut json = ApiError::MethodNotAllowed.into_response();
-    if let Some(allow) = allow {
-        json.headers_mut().insert(ALLOW, allow);
-    }
-    json
 }

@@ -1,9 +1,11 @@
 //! Opaque pagination cursors.
 //!
 //! A cursor names the last item of the previous page; the next page starts
-//! strictly after it in the store's key order. Both stores order by id
-//! (DynamoDB's `Scan` resumes from an `ExclusiveStartKey` built from it), so a
-//! cursor stays valid even if that item is deleted meanwhile. On the wire it
+//! strictly after it in the store's key order: id order on the embedded store,
+//! the hash order of DynamoDB's `Scan` (which resumes from an
+//! `ExclusiveStartKey` built from the id) on DynamoDB. Either way the position
+//! is defined by the key alone, so a cursor stays valid even if that item is
+//! deleted meanwhile. On the wire it
 //! is hex with a version prefix, so clients treat it as opaque and the format
 //! can change without breaking old links silently.
 

@@ -6,16 +6,35 @@
 //! `UpdateItem`/`DeleteItem` whose `ConditionExpression` encodes the request's
 //! preconditions, so version checks are atomic in DynamoDB itself.
 //! Listing is a consistent `Scan` resumed from an `ExclusiveStartKey` taken
-//! from the cursor.
+//! from the cursor, so pages come in DynamoDB's hash order, not id order.
+//!
+//! Retried writes: when a write's response is lost or late, the SDK sends the
+//! same request again, and the retry meets the item the first attempt already
+//! wrote. Every write therefore carries a token, its new revision, and the
+//! item keeps the revisions of its last [`REVISION_HISTORY`] writes. A write
+//! is conditional on its token not being among them, asks for the current
+//! item when its condition fails (`ReturnValuesOnConditionCheckFailure=
+//! ALL_OLD`), and recognises its own token there: then an earlier attempt was
+//! applied, and the answer describes that write. When a condition fails
+//! after an attempt whose outcome is unknown (no response, or a 5xx) and the
+//! token is not found, the answer is `Unavailable` (503, outcome unknown)
+//! rather than a 404/412 that might be false.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
@@ -34,7 +53,16 @@ mod attr {
     pub const CREATED_AT: &str = "created_at";
     pub const UPDATED_AT: &str = "updated_at";
     pub const DATA: &str = "data";
+    /// The revisions of the previous writes, newest first (see
+    /// [`super::REVISION_HISTORY`]): how a retried write recognises that an
+    /// earlier attempt of it was applied even after a few later writes.
+    pub const PREVIOUS_REVISIONS: [&str; 3] = ["revision_1", "revision_2", "revision_3"];
 }
+
+/// How many recent write tokens (revisions) an item keeps: its own and the
+/// three before. A retried write recognises itself as long as fewer than this
+/// many writes to the same item landed between its attempts (a few seconds).
+pub const REVISION_HISTORY: usize = 1 + attr::PREVIOUS_REVISIONS.len();
 
 /// Key used by readiness probes. It contains `#`, which item ids cannot, so
 /// it never names a real item.
@@ -51,28 +79,83 @@ pub fn retry_config() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(2))
 }
 
+/// Timeout of a whole DynamoDB operation, retries included.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
+
 /// Timeouts for every DynamoDB call: fail fast when the endpoint is
-/// unreachable (2 s to connect, 3 s per attempt) and give up on an operation
-/// after 8 s in all, inside the service's 10 s request timeout, so clients see
-/// a clean 503 instead of a cut connection.
-pub fn timeout_config() -> TimeoutConfig {
+/// unreachable (2 s to connect, `attempt` per attempt, 3 s by default:
+/// DynamoDB answers in milliseconds, so an attempt that takes seconds is
+/// stuck) and give up on an operation after 8 s in all, inside the service's
+/// 10 s request timeout, so clients see a clean 503 instead of a cut
+/// connection. An attempt that times out may still have been applied; see the
+/// module documentation for how writes stay truthful when it is retried.
+pub fn timeout_config(attempt: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
-        .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(Duration::from_secs(8))
+        .operation_attempt_timeout(attempt.min(OPERATION_TIMEOUT))
+        .operation_timeout(OPERATION_TIMEOUT)
         .build()
 }
 
 /// Builds a client from the standard AWS chain: region and credentials from
 /// the environment, profile or task role, and `AWS_ENDPOINT_URL` (or
-/// `AWS_ENDPOINT_URL_DYNAMODB`) to point at a local emulator.
-pub async fn client_from_environment() -> Client {
+/// `AWS_ENDPOINT_URL_DYNAMODB`) to point at a local emulator; `attempt` is the
+/// per-attempt timeout (see [`timeout_config`]).
+pub async fn client_from_environment(attempt: Duration) -> Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(retry_config())
-        .timeout_config(timeout_config())
+        .timeout_config(timeout_config(attempt))
         .load()
         .await;
     Client::new(&config)
+}
+
+/// Records, across the attempts of one operation, whether any attempt ended
+/// without a definite "not applied": no response (timeout, connection
+/// error), a 5xx, or a response that could not be read. Only a modelled 4xx
+/// error proves that DynamoDB did not apply an attempt.
+#[derive(Debug, Clone, Default)]
+struct AttemptLog {
+    outcome_unknown: Arc<AtomicBool>,
+}
+
+impl AttemptLog {
+    fn some_attempt_may_have_been_applied(&self) -> bool {
+        self.outcome_unknown.load(Ordering::SeqCst)
+    }
+}
+
+impl Intercept for AttemptLog {
+    fn name(&self) -> &'static str {
+        "vault-api attempt log"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let definite = match context.output_or_error() {
+            Some(Ok(_)) => true,
+            Some(Err(e)) => e.is_operation_error() && context.response().is_some_and(|r| r.status().is_client_error()),
+            None => false,
+        };
+        if !definite {
+            self.outcome_unknown.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+/// The error for a failed condition after an attempt whose outcome is
+/// unknown: a 404 or 412 might be false, because that attempt may have been
+/// the one that changed the item.
+fn outcome_unknown(operation: &str, id: &ItemId) -> StoreError {
+    StoreError::Unavailable(format!(
+        "{operation} of {id}: the condition failed on a retry after an attempt with an unknown outcome; \
+         the earlier attempt may have been applied"
+    ))
 }
 
 fn describe<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> String {
@@ -137,6 +220,45 @@ fn decode_item(raw: &HashMap<String, AttributeValue>) -> Result<Item, StoreError
     })
 }
 
+/// If `current` (the item as it is now) carries `token` among its recent
+/// revisions, an earlier attempt of this write was applied: returns the item
+/// as that write left it (`k` writes ago, the version is `k` lower; the data
+/// and timestamp are this write's own).
+fn own_write(
+    current: &HashMap<String, AttributeValue>,
+    token: &str,
+    id: &ItemId,
+    data: Box<RawValue>,
+    now: &str,
+) -> Option<Result<Written, StoreError>> {
+    let k = std::iter::once(attr::REVISION)
+        .chain(attr::PREVIOUS_REVISIONS)
+        .position(|name| matches!(current.get(name), Some(AttributeValue::S(t)) if t == token))?;
+    Some(decode_item(current).and_then(|now_item| {
+        let version = now_item
+            .version
+            .checked_sub(k as u64)
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| StoreError::Unavailable(format!("item {id}: revision history inconsistent with version")))?;
+        let created_at = if version == 1 {
+            now.to_owned()
+        } else {
+            now_item.created_at
+        };
+        Ok(Written {
+            created: version == 1,
+            item: Item {
+                id: id.clone(),
+                version,
+                revision: token.to_owned(),
+                created_at,
+                updated_at: now.to_owned(),
+                data,
+            },
+        })
+    }))
+}
+
 /// Accumulates expression attribute names and values, adding each name only
 /// when used (DynamoDB rejects unused placeholders).
 #[derive(Default)]
@@ -153,6 +275,9 @@ impl Expression {
             attr::REVISION => "#r",
             attr::CREATED_AT => "#c",
             attr::UPDATED_AT => "#u",
+            a if a == attr::PREVIOUS_REVISIONS[0] => "#r1",
+            a if a == attr::PREVIOUS_REVISIONS[1] => "#r2",
+            a if a == attr::PREVIOUS_REVISIONS[2] => "#r3",
             _ => "#d",
         };
         self.names.insert(placeholder.to_owned(), attribute.to_owned());
@@ -197,6 +322,19 @@ impl Expression {
         }
     }
 
+    /// `NOT (revision = t OR revision_1 = t OR …)`: the write with token `t`
+    /// has not been applied yet (as far as the history reaches). Missing
+    /// attributes compare unequal, so a new item passes.
+    fn not_yet_written(&mut self, token: &str) -> String {
+        let t = self.value(AttributeValue::S(token.to_owned()));
+        let names: Vec<String> = std::iter::once(attr::REVISION)
+            .chain(attr::PREVIOUS_REVISIONS)
+            .map(|a| self.name(a))
+            .collect();
+        let tests: Vec<String> = names.iter().map(|n| format!("{n} = {t}")).collect();
+        format!("NOT ({})", tests.join(" OR "))
+    }
+
     /// The condition expression for `preconditions`, if there is any.
     fn condition(&mut self, preconditions: &Preconditions) -> Option<String> {
         let mut clauses = Vec::new();
@@ -238,12 +376,16 @@ impl Store for DynamoStore {
 
     fn put(&self, id: ItemId, data: Box<RawValue>, preconditions: Preconditions) -> StoreFuture<'_, Written> {
         Box::pin(async move {
+            // The new revision doubles as this write's token (module docs).
+            let token = new_revision();
+            let now = now_timestamp();
             let mut expr = Expression::default();
-            let now = expr.value(AttributeValue::S(now_timestamp()));
+            let now_value = expr.value(AttributeValue::S(now.clone()));
             let zero = expr.value(AttributeValue::N("0".into()));
             let one = expr.value(AttributeValue::N("1".into()));
-            let revision = expr.value(AttributeValue::S(new_revision()));
-            let data = expr.value(AttributeValue::S(data.get().to_owned()));
+            let none = expr.value(AttributeValue::S(String::new()));
+            let revision = expr.value(AttributeValue::S(token.clone()));
+            let data_value = expr.value(AttributeValue::S(data.get().to_owned()));
             let (d, u, r, c, v) = (
                 expr.name(attr::DATA),
                 expr.name(attr::UPDATED_AT),
@@ -251,23 +393,37 @@ impl Store for DynamoStore {
                 expr.name(attr::CREATED_AT),
                 expr.name(attr::VERSION),
             );
+            let [r1, r2, r3] = attr::PREVIOUS_REVISIONS.map(|a| expr.name(a));
             // Version and creation time are derived inside DynamoDB from the
             // stored item, so no read is needed and no writer can interleave.
+            // The revision history shifts by one; DynamoDB evaluates every
+            // action against the item as it was before the update (the order
+            // here, oldest first, also suits emulators that apply in order).
             let update = format!(
-                "SET {d} = {data}, {u} = {now}, {r} = {revision}, \
-                 {c} = if_not_exists({c}, {now}), {v} = if_not_exists({v}, {zero}) + {one}"
+                "SET {d} = {data_value}, {u} = {now_value}, \
+                 {r3} = if_not_exists({r2}, {none}), {r2} = if_not_exists({r1}, {none}), \
+                 {r1} = if_not_exists({r}, {none}), {r} = {revision}, \
+                 {c} = if_not_exists({c}, {now_value}), {v} = if_not_exists({v}, {zero}) + {one}"
             );
-            let condition = expr.condition(&preconditions);
+            let not_yet_written = expr.not_yet_written(&token);
+            let condition = match expr.condition(&preconditions) {
+                Some(user) => format!("{user} AND {not_yet_written}"),
+                None => not_yet_written,
+            };
+            let attempts = AttemptLog::default();
             let result = self
                 .client
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(key(id.as_str())))
                 .update_expression(update)
-                .set_condition_expression(condition)
+                .condition_expression(condition)
                 .set_expression_attribute_names(Some(expr.names))
                 .set_expression_attribute_values(Some(expr.values))
                 .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .customize()
+                .interceptor(attempts.clone())
                 .send()
                 .await;
             match result {
@@ -281,13 +437,22 @@ impl Store for DynamoStore {
                         item,
                     })
                 }
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    Err(StoreError::PreconditionFailed)
-                }
-                Err(e) => Err(StoreError::Unavailable(describe(&e))),
+                Err(e) => match e.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                        let current = failed.item().filter(|item| !item.is_empty());
+                        if let Some(written) = current
+                            .and_then(|c| own_write(c, &token, &id, data, &now))
+                            .transpose()?
+                        {
+                            return Ok(written);
+                        }
+                        if attempts.some_attempt_may_have_been_applied() {
+                            return Err(outcome_unknown("PUT", &id));
+                        }
+                        Err(StoreError::PreconditionFailed)
+                    }
+                    _ => Err(StoreError::Unavailable(describe(&e))),
+                },
             }
         })
     }
@@ -300,6 +465,7 @@ impl Store for DynamoStore {
             if let Some(more) = expr.condition(&preconditions) {
                 condition = format!("{condition} AND {more}");
             }
+            let attempts = AttemptLog::default();
             let result = self
                 .client
                 .delete_item()
@@ -310,18 +476,21 @@ impl Store for DynamoStore {
                 .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                 // On failure, DynamoDB tells us whether the item existed: 404 vs 412.
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .customize()
+                .interceptor(attempts.clone())
                 .send()
                 .await;
             match result {
                 Ok(_) => Ok(()),
                 Err(e) => match e.as_service_error() {
-                    Some(service) if service.is_conditional_check_failed_exception() => {
-                        let existed = match service {
-                            aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(ccf) => {
-                                ccf.item().is_some_and(|item| !item.is_empty())
-                            }
-                            _ => false,
-                        };
+                    Some(DeleteItemError::ConditionalCheckFailedException(failed)) => {
+                        // A delete leaves nothing to recognise it by: after an
+                        // attempt with an unknown outcome, "gone" may be our
+                        // own doing, and "there" may be a re-creation.
+                        if attempts.some_attempt_may_have_been_applied() {
+                            return Err(outcome_unknown("DELETE", &id));
+                        }
+                        let existed = failed.item().is_some_and(|item| !item.is_empty());
                         Err(if existed {
                             StoreError::PreconditionFailed
                         } else {

@@ -7,13 +7,34 @@
 //! give the same atomic compare-and-write the DynamoDB store gets from
 //! condition expressions.
 //!
-//! redb is synchronous, so every operation runs on tokio's blocking pool.
+//! Threads: redb is synchronous. Writes and listings run on tokio's blocking
+//! pool (a write waits for the single writer lock and an fsync). Reading one
+//! item runs inline on the async worker: it takes no lock that a writer holds
+//! (MVCC), and with the page cache (and the OS page cache behind it) it is a
+//! few microseconds, far less than handing it to another thread costs.
+//!
+//! Reads use a snapshot of the items table (a read transaction kept open)
+//! that every write replaces after its commit and before it is acknowledged,
+//! so a read that starts after a write's answer sees it. Opening a read
+//! transaction and the table per read cost more than the lookup itself.
+//!
+//! Memory: redb's page cache is bounded by `cache_bytes` (redb's own default
+//! is 1 GiB, which lets the process grow with the data).
+//!
+//! I/O errors: redb latches the first I/O error (a full disk, say) and fails
+//! every later operation until the database is reopened. The store then
+//! reports a local fault (readiness and health answer 503) and a background
+//! thread reopens the file, with backoff, once the operations still using
+//! the failed handle have finished. A reopen counts as recovered only when a
+//! write transaction commits, so a disk that is still full keeps the fault.
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::time::Duration;
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Builder, Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -80,45 +101,253 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 /// Item storage in a local redb file; data survives restarts.
 #[derive(Clone)]
 pub struct EmbeddedStore {
-    db: Arc<Database>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     path: PathBuf,
+    cache_bytes: usize,
+    state: RwLock<State>,
+    /// Mirrors `state` being `Failed`, for the health check (no lock).
+    failed: AtomicBool,
+}
+
+/// A read-only view of the items table as of some commit.
+type ItemsSnapshot = redb::ReadOnlyTable<&'static str, &'static [u8]>;
+
+enum State {
+    /// The open database, and a snapshot of the items table taken after its
+    /// latest commit (see [`Shared::refresh`]).
+    Open {
+        db: Arc<Database>,
+        items: Arc<ItemsSnapshot>,
+    },
+    /// The database failed with an I/O error; a recovery thread is reopening
+    /// it once `previous` (the failed handle) is no longer in use.
+    Failed { previous: Weak<Database> },
+}
+
+/// First wait before reopening after an I/O error; doubled after each failed
+/// attempt up to [`MAX_RECOVERY_BACKOFF`].
+const FIRST_RECOVERY_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest wait between reopen attempts: a reopen may repair (read) the
+/// whole file, so a disk that stays full is not hammered.
+const MAX_RECOVERY_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Opens (or creates) the database file and commits one write transaction
+/// (creating the table if needed), so an opened database is known to be
+/// writable; returns it with a snapshot of the items table.
+fn open_database(path: &Path, cache_bytes: usize) -> Result<State, StoreError> {
+    let db = Builder::new()
+        .set_cache_size(cache_bytes)
+        .create(path)
+        .map_err(|e| unavailable(format!("opening {}: {e}", path.display())))?;
+    let txn = db.begin_write().map_err(unavailable)?;
+    txn.open_table(ITEMS).map_err(unavailable)?;
+    txn.commit().map_err(unavailable)?;
+    let items = snapshot(&db).map_err(unavailable)?;
+    Ok(State::Open {
+        db: Arc::new(db),
+        items: Arc::new(items),
+    })
+}
+
+/// A snapshot of the items table as of the latest commit.
+fn snapshot(db: &Database) -> Result<ItemsSnapshot, redb::Error> {
+    Ok(db.begin_read()?.open_table(ITEMS)?)
+}
+
+/// Whether a redb error means the file failed (and redb has latched it).
+fn is_io_failure(err: &redb::Error) -> bool {
+    matches!(
+        err,
+        redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed
+    )
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) the store in `dir`, creating the directory if needed.
+    /// Opens (or creates) the store in `dir` with the default page cache
+    /// ([`crate::config::DEFAULT_EMBEDDED_CACHE_BYTES`]).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_cache(dir, crate::config::DEFAULT_EMBEDDED_CACHE_BYTES)
+    }
+
+    /// Opens (or creates) the store in `dir`, creating the directory if
+    /// needed, with a page cache of `cache_bytes`. Blocking: call it from a
+    /// blocking context (see [`crate::server::open_store`]).
+    pub fn open_with_cache(dir: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| unavailable(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
-        let db = Database::create(&path).map_err(|e| unavailable(format!("opening {}: {e}", path.display())))?;
-        // Create the table up front so readers never see it missing.
-        let txn = db.begin_write().map_err(unavailable)?;
-        txn.open_table(ITEMS).map_err(unavailable)?;
-        txn.commit().map_err(unavailable)?;
-        Ok(Self { db: Arc::new(db), path })
+        let state = open_database(&path, cache_bytes)?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                path,
+                cache_bytes,
+                state: RwLock::new(state),
+                failed: AtomicBool::new(false),
+            }),
+        })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shared.path
     }
 
     /// Runs blocking redb work off the async runtime.
     fn blocking<T, F>(&self, work: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Op<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        let db = Arc::clone(&self.db);
+        let shared = Arc::clone(&self.shared);
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || work(&db))
-                .await
-                .map_err(|e| unavailable(format!("storage task failed: {e}")))?
+            tokio::task::spawn_blocking(move || {
+                let db = shared.database()?;
+                work(&Op {
+                    shared: &shared,
+                    db: &db,
+                })
+            })
+            .await
+            .map_err(|e| unavailable(format!("storage task failed: {e}")))?
         })
     }
 }
 
-fn read_item(table: &impl ReadableTable<&'static str, &'static [u8]>, id: &ItemId) -> Result<Option<Item>, StoreError> {
-    match table.get(id.as_str()).map_err(unavailable)? {
+impl Shared {
+    /// The open database, or an error while it is being recovered.
+    fn database(&self) -> Result<Arc<Database>, StoreError> {
+        self.open().map(|(db, _)| db)
+    }
+
+    /// The open database and the current snapshot of the items table.
+    fn open(&self) -> Result<(Arc<Database>, Arc<ItemsSnapshot>), StoreError> {
+        match &*self.state.read().unwrap_or_else(PoisonError::into_inner) {
+            State::Open { db, items } => Ok((Arc::clone(db), Arc::clone(items))),
+            State::Failed { .. } => Err(unavailable(
+                "the database file failed with an I/O error and is being reopened",
+            )),
+        }
+    }
+
+    /// Replaces the snapshot with one that includes every commit so far.
+    /// Called after each commit, before the write is acknowledged, so a read
+    /// that starts after the acknowledgement sees the write. Taken under the
+    /// state's write lock, so snapshots only ever move forward even when
+    /// writers finish out of order.
+    fn refresh(self: &Arc<Self>, db: &Arc<Database>) -> Result<(), StoreError> {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let State::Open { db: current, items } = &mut *state else {
+            return Err(unavailable("the database failed after the commit"));
+        };
+        if !Arc::ptr_eq(current, db) {
+            return Err(unavailable("the database was reopened after the commit"));
+        }
+        match snapshot(db) {
+            Ok(fresh) => {
+                *items = Arc::new(fresh);
+                Ok(())
+            }
+            Err(e) => {
+                drop(state);
+                Err(self.error(db, e))
+            }
+        }
+    }
+
+    fn is_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// Maps a redb error from an operation on `db` to a store error; an I/O
+    /// failure also marks the database failed and starts its recovery.
+    fn error(self: &Arc<Self>, db: &Arc<Database>, err: impl Into<redb::Error>) -> StoreError {
+        let err = err.into();
+        if is_io_failure(&err) {
+            self.fail(db, &err);
+        }
+        unavailable(err)
+    }
+
+    fn fail(self: &Arc<Self>, db: &Arc<Database>, err: &redb::Error) {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let State::Open { db: current, .. } = &*state else {
+            return;
+        };
+        if !Arc::ptr_eq(current, db) {
+            return; // Already replaced by a reopened database.
+        }
+        tracing::error!(
+            path = %self.path.display(),
+            error = %err,
+            "the embedded store failed with an I/O error; reporting not ready and reopening it"
+        );
+        *state = State::Failed {
+            previous: Arc::downgrade(db),
+        };
+        self.failed.store(true, Ordering::Release);
+        drop(state);
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("vault-store-recovery".into())
+            .spawn(move || recover(weak));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the embedded store's recovery thread");
+        }
+    }
+}
+
+/// Reopens the failed database once nothing uses the failed handle any more,
+/// retrying with backoff until a reopen commits. Stops if the store is gone.
+fn recover(shared: Weak<Shared>) {
+    let mut wait = FIRST_RECOVERY_BACKOFF;
+    loop {
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(MAX_RECOVERY_BACKOFF);
+        let Some(shared) = shared.upgrade() else { return };
+        let previous_in_use = match &*shared.state.read().unwrap_or_else(PoisonError::into_inner) {
+            State::Open { .. } => return,
+            State::Failed { previous } => previous.strong_count() > 0,
+        };
+        if previous_in_use {
+            continue;
+        }
+        match open_database(&shared.path, shared.cache_bytes) {
+            Ok(open) => {
+                let mut state = shared.state.write().unwrap_or_else(PoisonError::into_inner);
+                *state = open;
+                shared.failed.store(false, Ordering::Release);
+                drop(state);
+                tracing::info!(path = %shared.path.display(), "the embedded store was reopened and is writable again");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "reopening the embedded store failed");
+            }
+        }
+    }
+}
+
+/// One operation on the open database: maps redb errors, marking the
+/// database failed on an I/O error.
+struct Op<'a> {
+    shared: &'a Arc<Shared>,
+    db: &'a Arc<Database>,
+}
+
+impl Op<'_> {
+    fn err(&self, err: impl Into<redb::Error>) -> StoreError {
+        self.shared.error(self.db, err)
+    }
+}
+
+fn read_item(
+    op: &Op<'_>,
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    id: &ItemId,
+) -> Result<Option<Item>, StoreError> {
+    match table.get(id.as_str()).map_err(|e| op.err(e))? {
         Some(guard) => Record::decode(id.as_str(), guard.value()).map(Some),
         None => Ok(None),
     }
@@ -126,21 +355,26 @@ fn read_item(table: &impl ReadableTable<&'static str, &'static [u8]>, id: &ItemI
 
 impl Store for EmbeddedStore {
     fn get(&self, id: ItemId) -> StoreFuture<'_, Option<Item>> {
-        self.blocking(move |db| {
-            let txn = db.begin_read().map_err(unavailable)?;
-            let table = txn.open_table(ITEMS).map_err(unavailable)?;
-            read_item(&table, &id)
-        })
+        // Inline on the async worker, from the snapshot; see the module
+        // documentation.
+        let result = self.shared.open().and_then(|(db, items)| {
+            let op = Op {
+                shared: &self.shared,
+                db: &db,
+            };
+            read_item(&op, &*items, &id)
+        });
+        Box::pin(std::future::ready(result))
     }
 
     fn put(&self, id: ItemId, data: Box<RawValue>, preconditions: Preconditions) -> StoreFuture<'_, Written> {
-        self.blocking(move |db| {
+        self.blocking(move |op| {
             // redb has one write transaction at a time, so the check below and
             // the insert are atomic with respect to every other writer.
-            let txn = db.begin_write().map_err(unavailable)?;
+            let txn = op.db.begin_write().map_err(|e| op.err(e))?;
             let written = {
-                let mut table = txn.open_table(ITEMS).map_err(unavailable)?;
-                let current = read_item(&table, &id)?;
+                let mut table = txn.open_table(ITEMS).map_err(|e| op.err(e))?;
+                let current = read_item(op, &table, &id)?;
                 if !preconditions.allow(current.as_ref().map(Item::etag).as_ref()) {
                     return Err(StoreError::PreconditionFailed);
                 }
@@ -164,48 +398,50 @@ impl Store for EmbeddedStore {
                 };
                 table
                     .insert(id.as_str(), Record::encode(&item)?.as_slice())
-                    .map_err(unavailable)?;
+                    .map_err(|e| op.err(e))?;
                 Written {
                     created: item.version == 1,
                     item,
                 }
             };
-            txn.commit().map_err(unavailable)?;
+            txn.commit().map_err(|e| op.err(e))?;
+            op.shared.refresh(op.db)?;
             Ok(written)
         })
     }
 
     fn delete(&self, id: ItemId, preconditions: Preconditions) -> StoreFuture<'_, ()> {
-        self.blocking(move |db| {
-            let txn = db.begin_write().map_err(unavailable)?;
+        self.blocking(move |op| {
+            let txn = op.db.begin_write().map_err(|e| op.err(e))?;
             {
-                let mut table = txn.open_table(ITEMS).map_err(unavailable)?;
-                let Some(current) = read_item(&table, &id)? else {
+                let mut table = txn.open_table(ITEMS).map_err(|e| op.err(e))?;
+                let Some(current) = read_item(op, &table, &id)? else {
                     return Err(StoreError::NotFound);
                 };
                 if !preconditions.allow(Some(&current.etag())) {
                     return Err(StoreError::PreconditionFailed);
                 }
-                table.remove(id.as_str()).map_err(unavailable)?;
+                table.remove(id.as_str()).map_err(|e| op.err(e))?;
             }
-            txn.commit().map_err(unavailable)?;
+            txn.commit().map_err(|e| op.err(e))?;
+            op.shared.refresh(op.db)?;
             Ok(())
         })
     }
 
     fn list(&self, cursor: Option<Cursor>, limit: usize) -> StoreFuture<'_, Page> {
-        self.blocking(move |db| {
-            let txn = db.begin_read().map_err(unavailable)?;
-            let table = txn.open_table(ITEMS).map_err(unavailable)?;
+        self.blocking(move |op| {
+            let txn = op.db.begin_read().map_err(|e| op.err(e))?;
+            let table = txn.open_table(ITEMS).map_err(|e| op.err(e))?;
             let start = cursor.as_ref().map(|c| c.last_id().as_str());
             let range = match start {
                 Some(after) => table.range::<&str>((Bound::Excluded(after), Bound::Unbounded)),
                 None => table.range::<&str>(..),
             }
-            .map_err(unavailable)?;
+            .map_err(|e| op.err(e))?;
             let mut page = PageBuilder::new(limit);
             for entry in range {
-                let (key, value) = entry.map_err(unavailable)?;
+                let (key, value) = entry.map_err(|e| op.err(e))?;
                 if !page.offer(Record::decode(key.value(), value.value())?) {
                     break;
                 }
@@ -215,11 +451,20 @@ impl Store for EmbeddedStore {
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        self.blocking(|db| {
-            let txn = db.begin_read().map_err(unavailable)?;
-            txn.open_table(ITEMS).map_err(unavailable)?;
+        let result = self.shared.database().and_then(|db| {
+            let op = Op {
+                shared: &self.shared,
+                db: &db,
+            };
+            let txn = db.begin_read().map_err(|e| op.err(e))?;
+            txn.open_table(ITEMS).map_err(|e| op.err(e))?;
             Ok(())
-        })
+        });
+        Box::pin(std::future::ready(result))
+    }
+
+    fn local_fault(&self) -> bool {
+        self.shared.is_failed()
     }
 
     fn kind(&self) -> &'static str {

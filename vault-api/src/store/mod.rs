@@ -129,11 +129,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Lists up to `limit` items in a stable order, starting after `cursor`.
     /// While nothing is written, following `next` visits every item exactly
-    /// once.
+    /// once. The order is the store's key order, which is not necessarily id
+    /// order (DynamoDB's `Scan` returns hash order).
     fn list(&self, cursor: Option<Cursor>, limit: usize) -> StoreFuture<'_, Page>;
 
     /// Checks that the storage is reachable (for readiness probes).
     fn ping(&self) -> StoreFuture<'_, ()>;
+
+    /// True while the store has a fault local to this process, one that a
+    /// replacement instance would not have: the embedded store's file failed
+    /// with an I/O error (a full disk, say) and is not reopened yet. The
+    /// health check reports it, so the load balancer moves traffic away and
+    /// the orchestrator can replace the task. A remote outage (DynamoDB
+    /// unreachable) is not local: every instance has it, and replacing tasks
+    /// would not help. Must not do I/O.
+    fn local_fault(&self) -> bool {
+        false
+    }
 
     /// Short name for logs: `embedded` or `dynamodb`.
     fn kind(&self) -> &'static str;

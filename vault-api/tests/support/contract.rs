@@ -439,6 +439,75 @@ pub async fn invalid_ids_are_400(h: &Harness) {
     assert_eq!(r.status, StatusCode::CREATED);
 }
 
+pub async fn ids_made_only_of_dots_are_400(h: &Harness) {
+    // Clients and proxies resolve `.` and `..` segments, so such an item
+    // could be neither read nor deleted by its Location.
+    for id in [".", "..", "...", "%2e%2e", "%2E", ".%2e", "%2e%2e%2e"] {
+        let uri = format!("/vault/items/{id}");
+        for r in [
+            h.get(&uri).await,
+            h.put(&uri, &[], &json!({})).await,
+            h.put(&uri, &[("if-none-match", "*")], &json!({})).await,
+            h.delete(&uri, &[]).await,
+        ] {
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{id}");
+            assert_eq!(r.error_code(), "invalid_id", "{id}");
+        }
+    }
+    // Dots among other characters are fine.
+    for id in [".hidden", "a.b", "v1.2.3", "..x"] {
+        let r = h.put(&format!("/vault/items/{id}"), &[], &json!({})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{id}");
+        assert_eq!(r.header("location"), Some(format!("/vault/items/{id}").as_str()));
+    }
+}
+
+/// `{"a":{"a":…}}` with `depth` levels of objects, the outermost included.
+fn nested_objects(depth: usize) -> String {
+    format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))
+}
+
+pub async fn documents_nested_deeper_than_the_limit_are_400(h: &Harness) {
+    let put = |id: &'static str, body: String| async move {
+        h.request(
+            Method::PUT,
+            &format!("/vault/items/{id}"),
+            &[("content-type", "application/json")],
+            Some(body.into_bytes()),
+        )
+        .await
+    };
+    let limit = vault_api::extract::MAX_DOCUMENT_DEPTH;
+    let r = put("deepest", nested_objects(limit)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{limit} levels are allowed");
+    let r = put("too-deep", nested_objects(limit + 1)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "document_too_deep");
+    // Arrays count too; brackets inside strings do not.
+    let arrays = format!("{{\"a\":{}{}}}", "[".repeat(limit), "]".repeat(limit));
+    assert_eq!(put("arrays", arrays).await.status, StatusCode::BAD_REQUEST);
+    let strings = format!("{{\"a\":\"{}\"}}", "[{".repeat(10_000));
+    assert_eq!(put("strings", strings).await.status, StatusCode::CREATED);
+    // A very deep document (well within the size limit) is refused whole.
+    let abyss = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = put("abyss", abyss).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "document_too_deep");
+    for id in ["too-deep", "arrays", "abyss"] {
+        assert_eq!(h.get(&format!("/vault/items/{id}")).await.status, StatusCode::NOT_FOUND);
+    }
+    // POST applies the same limit.
+    let r = h
+        .request(
+            Method::POST,
+            "/vault/items",
+            &[("content-type", "application/json")],
+            Some(nested_objects(limit + 1).into_bytes()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
 pub async fn bodies_over_the_limit_are_413(h: &Harness) {
     let limit = h.state.limits().body_limit_bytes;
     let doc = document_of_size(limit + 1024);
@@ -535,6 +604,31 @@ pub async fn concurrent_puts_with_the_same_if_match_have_exactly_one_winner(h: &
     let item = h.get("/vault/items/contended").await.json();
     assert_eq!(item["version"], 2);
     assert_eq!(item["data"]["writer"], winners[0]);
+}
+
+/// Once a write is answered, every read sees it or a later version, even
+/// while other writers to the same item finish in a different order.
+pub async fn reads_after_an_answered_write_never_see_an_older_version(h: &Harness) {
+    create(h, "fresh-reads", &json!({"w": null})).await;
+    let tasks: Vec<_> = (0..4)
+        .map(|w| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                for i in 0..10 {
+                    let r = h.put("/vault/items/fresh-reads", &[], &json!({"w": w, "i": i})).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                    let written = r.json()["version"].as_u64().unwrap();
+                    let read = h.get("/vault/items/fresh-reads").await.json();
+                    let seen = read["version"].as_u64().unwrap();
+                    assert!(seen >= written, "wrote version {written}, then read version {seen}");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(h.get("/vault/items/fresh-reads").await.json()["version"], 41);
 }
 
 pub async fn concurrent_read_modify_write_loses_no_update(h: &Harness) {

@@ -5,15 +5,16 @@
 
 pub mod contract;
 pub mod moto;
+pub mod mounts;
 pub mod openapi;
 pub mod process;
+pub mod proxy;
 
 use std::any::Any;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use axum::Router;
 use serde_json::Value;
 use tower::ServiceExt;
 use vault_api::store::dynamo::{create_table, DynamoStore};
@@ -58,7 +59,7 @@ impl Resp {
 /// can each hold one.
 #[derive(Clone)]
 pub struct Harness {
-    pub app: Router,
+    pub app: vault_api::routes::App,
     pub state: AppState,
     openapi: Arc<openapi::OpenApi>,
     _guard: Arc<dyn Any + Send + Sync>,
@@ -196,12 +197,15 @@ macro_rules! contract_tests {
             malformed_json_is_400,
             non_object_documents_are_400,
             invalid_ids_are_400,
+            ids_made_only_of_dots_are_400,
+            documents_nested_deeper_than_the_limit_are_400,
             bodies_over_the_limit_are_413,
             non_json_content_types_are_415,
             unknown_paths_are_404_and_wrong_methods_are_405,
             request_ids_are_honoured_or_generated,
             concurrent_puts_with_the_same_if_match_have_exactly_one_winner,
             concurrent_read_modify_write_loses_no_update,
+            reads_after_an_answered_write_never_see_an_older_version,
         );
     };
     (@cases $factory:path; $($name:ident),* $(,)?) => {

@@ -225,15 +225,27 @@ impl MotoServer {
     }
 }
 
-/// A client for `endpoint` with dummy credentials.
+/// A client for `endpoint` with dummy credentials, `retry` and the
+/// service's default timeouts.
 pub fn client_for(endpoint: &str, retry: aws_sdk_dynamodb::config::retry::RetryConfig) -> Client {
+    let attempt = Duration::from_millis(vault_api::config::DEFAULT_DYNAMODB_ATTEMPT_TIMEOUT_MS);
+    client_with(endpoint, retry, attempt)
+}
+
+/// A client for `endpoint` like [`client_for`] with the service's retry
+/// policy, but with a per-attempt timeout of `attempt`.
+pub fn client_with_attempt_timeout(endpoint: &str, attempt: Duration) -> Client {
+    client_with(endpoint, vault_api::store::dynamo::retry_config(), attempt)
+}
+
+fn client_with(endpoint: &str, retry: aws_sdk_dynamodb::config::retry::RetryConfig, attempt: Duration) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
         .retry_config(retry)
-        .timeout_config(vault_api::store::dynamo::timeout_config())
+        .timeout_config(vault_api::store::dynamo::timeout_config(attempt))
         .build();
     Client::from_conf(config)
 }

@@ -19,13 +19,19 @@ pub struct ServiceProcess {
 
 impl ServiceProcess {
     /// Starts the binary with `HOST=127.0.0.1`, `PORT=0`, JSON logs, no AWS
-    /// or vault settings inherited from the developer's shell, plus `envs`.
+    /// or vault settings inherited from the developer's shell (nor the ECS
+    /// variables of a CI machine that runs in a container on ECS), plus
+    /// `envs`.
     /// Waits for its "listening" log line to learn the port.
     pub fn start(envs: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_vault-api"));
         for inherited in [
             "VAULT_TABLE",
+            "VAULT_STORE",
             "VAULT_DATA_DIR",
+            "ECS_CONTAINER_METADATA_URI",
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "AWS_EXECUTION_ENV",
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_PROFILE",
