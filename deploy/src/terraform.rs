@@ -147,6 +147,18 @@ pub async fn run(
         )));
     }
     let tf = Tf { binary, dir: &dir };
+    // The synthesized `terraform` block states the version it was written for
+    // in a comment only (checkov cannot parse `required_version`), so the
+    // check Terraform would make is made here, before anything runs.
+    let version: Json = serde_json::from_str(&tf.run(&["version", "-json"])?).unwrap_or_default();
+    let v = version["terraform_version"].as_str().unwrap_or("0.0");
+    if !version_at_least(v, 1, 5) {
+        return Err(Error::new(format!(
+            "{} is Terraform {v}; the output is written for Terraform {}: install a newer terraform. Nothing was changed.",
+            tf.binary.display(),
+            constructs::synth::terraform::REQUIRED_TERRAFORM
+        )));
+    }
     let state_path = local_state_path(settings, &a.stack);
     match &settings.terraform_state {
         TerraformState::Local => {
@@ -155,8 +167,6 @@ pub async fn run(
                 .map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
         }
         TerraformState::S3 { bucket, .. } => {
-            let version: Json = serde_json::from_str(&tf.run(&["version", "-json"])?).unwrap_or_default();
-            let v = version["terraform_version"].as_str().unwrap_or("0.0");
             if !version_at_least(v, 1, 10) {
                 return Err(Error::new(format!(
                     "S3 state with S3-native locking (use_lockfile) needs Terraform 1.10 or later; this is {v}. Nothing was changed."

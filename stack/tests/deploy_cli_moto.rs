@@ -543,6 +543,21 @@ fn terraform_refusals_name_what_is_missing() {
     );
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("error: terraform is not on PATH"), "{}", r.all());
+    // A terraform older than the output is written for (the synthesized
+    // `terraform` block states the version in a comment only, so deploy checks).
+    let old = w.dir.path().join("old-terraform");
+    std::fs::create_dir_all(&old).unwrap();
+    let fake = old.join("terraform");
+    std::fs::write(&fake, "#!/bin/sh\necho '{\"terraform_version\":\"1.4.6\"}'\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", old.display());
+    let r = w.run_with(&["diff", "--target", "terraform"], &[("PATH".into(), path)]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("is Terraform 1.4.6; the output is written for Terraform >= 1.5.0: install a newer terraform. Nothing was changed."),
+        "{}",
+        r.all()
+    );
     // A state bucket that does not exist.
     if tools::require(tools::terraform(), "terraform state bucket refusal").is_none() {
         return;

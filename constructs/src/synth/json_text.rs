@@ -164,11 +164,32 @@ const NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+/// Whether any byte of `bytes` needs escaping, eight bytes at a time: this
+/// scan runs over every string of every template, and the word-at-a-time
+/// test (exact, no false positives) is about four times cheaper than a table
+/// lookup per byte.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `v` is zero.
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("chunks of 8"));
+        // Some byte is below 0x20, or is `"`, or is `\`.
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+        if control || has_zero(x ^ (ONES * b'"' as u64)) || has_zero(x ^ (ONES * b'\\' as u64)) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| NEEDS_ESCAPE[b as usize])
+}
+
 /// The escaped characters of a JSON string, without the quotes.
 fn escape_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     // Most strings need no escaping: one scan, one copy.
-    if !bytes.iter().any(|&b| NEEDS_ESCAPE[b as usize]) {
+    if !needs_escape(bytes) {
         out.push_str(s);
         return;
     }
@@ -203,6 +224,27 @@ fn escape_body(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The word-at-a-time scan agrees with the byte table for every byte
+    /// value at every position of a word and in the tail.
+    #[test]
+    fn needs_escape_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            for len in 1..=17 {
+                for pos in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = b;
+                    assert_eq!(
+                        needs_escape(&v),
+                        NEEDS_ESCAPE[b as usize],
+                        "byte {b:#x} at {pos} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
+        assert!(!needs_escape("ünïcödé text with ~ and \u{7f}".as_bytes()));
+    }
 
     /// Writes a serde value through JsonText, to compare with serde's own text.
     fn write(v: &serde_json::Value, w: &mut JsonText) {

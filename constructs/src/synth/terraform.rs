@@ -28,8 +28,12 @@ pub(crate) struct TfUsed {
 }
 
 /// Escapes a literal for a Terraform template string: `${` → `$${`, `%{` → `%%{`.
-pub fn escape(s: &str) -> String {
-    s.replace("${", "$${").replace("%{", "%%{")
+/// Borrows when there is nothing to escape (no `{`), which is almost always.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.as_bytes().contains(&b'{') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.replace("${", "$${").replace("%{", "%%{"))
 }
 
 fn pseudo_address(p: Pseudo) -> &'static str {
@@ -168,7 +172,7 @@ fn hcl_string(s: &str) -> String {
         }
     }
     out.push('"');
-    escape(&out)
+    escape(&out).into_owned()
 }
 
 /// A value as an HCL expression, for `jsonencode(...)`: objects keep their key
