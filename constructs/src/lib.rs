@@ -12,6 +12,7 @@
 //! assert_eq!(files.len(), 2);
 //! ```
 
+pub mod assets;
 pub mod expr;
 pub mod grants;
 pub mod ids;
@@ -54,6 +55,7 @@ pub use tree::{App, AsNode, Backend, Construct, Handle, NodeRef, Scope, Stack};
 
 /// Everything a stack definition usually needs.
 pub mod prelude {
+    pub use crate::assets::ImageAsset;
     pub use crate::dynamodb::{Billing, DynamoTable, Key, KeyType, TableEncryption};
     pub use crate::ec2::{IpProtocol, Peer, Rule, SecurityGroup};
     pub use crate::ecr::{CountType, EcrRepo, LifecycleRule, TagMutability, TagSelection};

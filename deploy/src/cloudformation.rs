@@ -14,7 +14,7 @@ use crate::diff::{self, render::render, StackDiff};
 use crate::lookups::{self, PlannedRule};
 use crate::outputs;
 use crate::progress::{Event, EventCursor, Progress};
-use crate::{Artifact, Command, Console, Error, Settings};
+use crate::{Artifact, Command, Console, Error, Input, Settings};
 
 /// Templates up to this size are sent inline; larger ones go through S3.
 pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
@@ -311,16 +311,28 @@ pub async fn run(
     }
     let values: BTreeMap<String, String> = resolved.into_iter().map(|r| (r.parameter, r.value)).collect();
     let exists = deployed.as_ref().is_some_and(|d| d.status != "REVIEW_IN_PROGRESS");
-    // Parameters: looked up, else the template's default, else the previous value.
+    // Parameters: looked up, else given (a published image), else the
+    // template's default, else the previous value, else a placeholder.
+    let inputs = settings.inputs.get(&a.stack);
+    let has_previous = |name: &String| exists && deployed.as_ref().is_some_and(|d| d.parameters.contains(name));
     let mut parameters = Vec::new();
     for (name, spec) in template["Parameters"].as_object().into_iter().flatten() {
         let p = Parameter::builder().parameter_key(name);
+        let input = inputs.and_then(|i| i.get(name));
         if let Some(v) = values.get(name) {
+            parameters.push(p.parameter_value(v).build());
+        } else if let Some(Input::Value(v)) = input {
             parameters.push(p.parameter_value(v).build());
         } else if spec.get("Default").is_some() {
             continue;
-        } else if exists && deployed.as_ref().is_some_and(|d| d.parameters.contains(name)) {
+        } else if has_previous(name) {
+            if input.is_some() {
+                console.say(&format!("{name}: not published by diff; the deployed value is kept"));
+            }
             parameters.push(p.use_previous_value(true).build());
+        } else if let Some(Input::Placeholder(v)) = input {
+            console.say(&format!("{name}: not published by diff; shown as {v}"));
+            parameters.push(p.parameter_value(v).build());
         } else {
             return Err(Error::new(format!(
                 "template parameter {name} of stack {} has no value: it is neither a lookup nor has a default. Give it a default. Nothing was changed.",

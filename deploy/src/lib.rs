@@ -30,6 +30,7 @@ pub mod outputs;
 pub mod progress;
 pub mod terraform;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -98,6 +99,24 @@ pub struct Settings {
     /// `--yes`: approve whatever the rules would ask about.
     pub yes: bool,
     pub terminal: Terminal,
+    /// Values for stack inputs that are neither lookups nor defaulted: per
+    /// stack, then per CloudFormation parameter or Terraform variable (the
+    /// name for [`Settings::backend`]). The CLI fills it with the image
+    /// references `publish` printed.
+    pub inputs: BTreeMap<String, BTreeMap<String, Input>>,
+}
+
+/// The value of a stack input ([`Settings::inputs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// What the stack is deployed with (e.g. a published image's reference).
+    Value(String),
+    /// A stand-in for a value not known yet (an image `diff` does not
+    /// publish): a CloudFormation stack keeps its parameter's previous value
+    /// when it has one; otherwise (a new stack, and always for Terraform,
+    /// which keeps no variable values) the diff is computed with this, and
+    /// says so.
+    Placeholder(String),
 }
 
 /// Exit codes, as documented in the README.
@@ -142,50 +161,18 @@ impl Console<'_> {
 /// order (stacks cannot reference each other, so any order respects their
 /// dependencies). Returns the exit code.
 pub fn run(command: Command, artifacts: &[Artifact], settings: &Settings, console: &mut Console<'_>) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            console.warn(&format!("error: cannot start the async runtime: {e}"));
-            return exit::ERROR;
-        }
+    let Some(runtime) = runtime(console) else {
+        return exit::ERROR;
     };
     runtime.block_on(run_async(command, artifacts, settings, console))
 }
 
 async fn run_async(command: Command, artifacts: &[Artifact], settings: &Settings, console: &mut Console<'_>) -> u8 {
     let stacks: Vec<&Artifact> = artifacts.iter().filter(|a| a.backend == settings.backend).collect();
-    if stacks.is_empty() {
-        console.warn("error: no stack to work on");
-        return exit::ERROR;
-    }
-    let fallback_region = stacks.iter().find_map(|a| a.region.as_deref());
-    let aws = match aws::Aws::connect(fallback_region).await {
-        Ok(a) => a,
-        Err(e) => {
-            console.warn(&format!("error: {e}"));
-            return exit::ERROR;
-        }
+    let aws = match connect_and_guard(&stacks, settings, console).await {
+        Ok(aws) => aws,
+        Err(code) => return code,
     };
-    if stacks.iter().all(|a| a.account.is_none()) {
-        console.say(&format!(
-            "Environment-agnostic app: using the credentials' account {} in {} ({}).",
-            aws.account, aws.region, aws.caller
-        ));
-    } else {
-        console.say(&format!("Account {} in {} ({}).", aws.account, aws.region, aws.caller));
-    }
-    // Guard every stack before touching any.
-    for a in &stacks {
-        if let Err(e) = aws.guard(
-            &a.stack,
-            a.account.as_deref(),
-            a.region.as_deref(),
-            &settings.environment_source,
-        ) {
-            console.warn(&format!("error: {e}"));
-            return exit::ERROR;
-        }
-    }
     let mut changes = false;
     for a in stacks {
         let cfn_outputs = cloudformation_output_names(artifacts, &a.stack);
@@ -208,15 +195,107 @@ async fn run_async(command: Command, artifacts: &[Artifact], settings: &Settings
     }
 }
 
+/// What [`run`] checks before changing anything, for every stack of
+/// `settings.backend` in `artifacts`, changing nothing: the caller's account
+/// and region, that each stack's lookups resolve to exactly one thing, and
+/// (CloudFormation) that no stack is in a state that blocks `command`.
+/// Returns the exit code: [`exit::OK`] when every stack may be worked on.
+///
+/// For callers that [`run`] an app's stacks in several steps (the CLI deploys
+/// the repository stacks, publishes images, then deploys the rest): a problem
+/// with a later stack is then reported before the first step changes
+/// anything.
+pub fn preflight(command: Command, artifacts: &[Artifact], settings: &Settings, console: &mut Console<'_>) -> u8 {
+    let Some(runtime) = runtime(console) else {
+        return exit::ERROR;
+    };
+    let stacks: Vec<&Artifact> = artifacts.iter().filter(|a| a.backend == settings.backend).collect();
+    runtime.block_on(async {
+        let aws = match connect_and_guard(&stacks, settings, console).await {
+            Ok(aws) => aws,
+            Err(code) => return code,
+        };
+        let place = format!("account {} in {}", aws.account, aws.region);
+        for a in &stacks {
+            let checked = async {
+                lookups::resolve(&aws.signed, &a.lookups, &place).await?;
+                if settings.backend == Backend::CloudFormation {
+                    if let Some(d) = cloudformation::describe(&aws, &a.stack).await? {
+                        if let Some(msg) = cloudformation::blocked(&a.stack, &d.status, command) {
+                            return Err(Error::new(format!("{msg} Nothing was changed.")));
+                        }
+                    }
+                }
+                Ok(())
+            };
+            if let Err(e) = checked.await {
+                console.warn(&format!("error: {e}"));
+                return exit::ERROR;
+            }
+        }
+        exit::OK
+    })
+}
+
+/// A single-threaded runtime for one command; `None` (the error printed) if
+/// it cannot start.
+fn runtime(console: &mut Console<'_>) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            console.warn(&format!("error: cannot start the async runtime: {e}"));
+            None
+        }
+    }
+}
+
+/// The AWS connection, once every stack passed the account guard; else the
+/// exit code (the error printed).
+async fn connect_and_guard(
+    stacks: &[&Artifact],
+    settings: &Settings,
+    console: &mut Console<'_>,
+) -> Result<aws::Aws, u8> {
+    if stacks.is_empty() {
+        console.warn("error: no stack to work on");
+        return Err(exit::ERROR);
+    }
+    let fallback_region = stacks.iter().find_map(|a| a.region.as_deref());
+    let aws = match aws::Aws::connect(fallback_region).await {
+        Ok(a) => a,
+        Err(e) => {
+            console.warn(&format!("error: {e}"));
+            return Err(exit::ERROR);
+        }
+    };
+    if stacks.iter().all(|a| a.account.is_none()) {
+        console.say(&format!(
+            "Environment-agnostic app: using the credentials' account {} in {} ({}).",
+            aws.account, aws.region, aws.caller
+        ));
+    } else {
+        console.say(&format!("Account {} in {} ({}).", aws.account, aws.region, aws.caller));
+    }
+    // Guard every stack before touching any.
+    for a in stacks {
+        if let Err(e) = aws.guard(
+            &a.stack,
+            a.account.as_deref(),
+            a.region.as_deref(),
+            &settings.environment_source,
+        ) {
+            console.warn(&format!("error: {e}"));
+            return Err(exit::ERROR);
+        }
+    }
+    Ok(aws)
+}
+
 /// Deploys the template staging stack ([`bootstrap`]) into the credentials'
 /// account and region. Returns the exit code.
 pub fn bootstrap(settings: &Settings, console: &mut Console<'_>) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            console.warn(&format!("error: cannot start the async runtime: {e}"));
-            return exit::ERROR;
-        }
+    let Some(runtime) = runtime(console) else {
+        return exit::ERROR;
     };
     runtime.block_on(async {
         let result = async {

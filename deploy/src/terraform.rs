@@ -32,7 +32,7 @@ use crate::diff::{self, render::render, Action, StackDiff};
 use crate::lookups::{self, PlannedRule};
 use crate::outputs;
 use crate::progress::{Event, Progress};
-use crate::{Artifact, Command, Console, Error, Settings, TerraformState};
+use crate::{Artifact, Command, Console, Error, Input, Settings, TerraformState};
 
 /// The plan file `deploy` writes and applies, inside the module directory.
 const PLAN_FILE: &str = "deploy.tfplan";
@@ -212,6 +212,22 @@ pub async fn run(
     if command == Command::Destroy {
         plan_args.push("-destroy");
     }
+    // Variables given by the caller (published images); Terraform keeps no
+    // variable values, so a placeholder is what diff and destroy plan with.
+    let mut var_args = Vec::new();
+    for (name, input) in settings.inputs.get(&a.stack).into_iter().flatten() {
+        let value = match input {
+            Input::Value(v) => v,
+            Input::Placeholder(v) => {
+                if command == Command::Diff {
+                    console.say(&format!("{name}: not published by diff; shown as {v}"));
+                }
+                v
+            }
+        };
+        var_args.push(format!("-var={name}={value}"));
+    }
+    plan_args.extend(var_args.iter().map(String::as_str));
     let planned = tf.run(&plan_args).and_then(|_| tf.run(&["show", "-json", PLAN_FILE]));
     let plan: Json = match planned {
         Ok(text) => serde_json::from_str(&text).map_err(|e| Error::new(format!("terraform show -json: {e}")))?,

@@ -90,12 +90,22 @@ pub enum Command {
     /// change set (deleted afterwards) or a Terraform plan. Replacements, data
     /// loss risks and IAM / security-group changes are called out.
     ///
+    /// diff builds and pushes nothing: an image asset keeps the deployed
+    /// stack's previous value (CloudFormation), or shows as the placeholder
+    /// <repository>@sha256:000… (a new stack, and Terraform).
+    ///
     /// Exit code: 0 no changes, 1 error, 2 changes.
     Diff {
         #[command(flatten)]
         deploy: DeployArgs,
     },
     /// Show the diff, ask for approval when needed, apply it with live progress.
+    ///
+    /// An app with image assets deploys in three steps: the stacks that hold
+    /// the images' repositories, then publish (build and push every image, as
+    /// the publish command does), then the other stacks, each image passed by
+    /// digest as its stack's parameter or variable. If publishing fails,
+    /// nothing after it is deployed.
     ///
     /// Refuses (nothing changed) when the credentials' account or region differs
     /// from the stack's, a lookup matches nothing or several things, the stack is
@@ -112,6 +122,9 @@ pub enum Command {
         /// When to ask before applying.
         #[arg(long, value_enum, default_value = "broadening")]
         require_approval: RequireApproval,
+        /// How the app's images are built and pushed (as for publish).
+        #[command(flatten)]
+        publish: PublishArgs,
     },
     /// Delete the stack(s), listing what is deleted and what is retained first.
     ///
@@ -139,6 +152,25 @@ pub enum Command {
     },
     /// List the app's stacks with how many constructs each holds.
     List,
+    /// Build every image asset and push it; print each image reference.
+    ///
+    /// Each asset's binary is built with cargo (release, statically linked for
+    /// x86_64-unknown-linux-gnu) into a reproducible image (the same binary
+    /// gives the same digest) and pushed to its ECR repository in the asset's
+    /// stack's account and region (AWS credentials from the standard chain),
+    /// or to --registry. What the registry already has is not uploaded again.
+    /// Prints one reference per line on stdout,
+    /// <registry>/<repository>@sha256:<digest>, in the order the assets were
+    /// declared; progress and cargo's output go to stderr. The repositories
+    /// must exist: deploy the stacks that declare them first.
+    ///
+    /// Needs the `publish` feature of the stack crate (it brings the AWS SDK
+    /// for ECR, kept out of the synth build): `cargo run -p stack --features
+    /// publish -- publish`.
+    Publish {
+        #[command(flatten)]
+        publish: PublishArgs,
+    },
     /// Print the JSON Schema of environment files, for editors.
     Schema,
 }
@@ -158,6 +190,28 @@ pub struct DeployArgs {
     /// Where local Terraform state lives (state/terraform/<env>/<Stack>/).
     #[arg(long, default_value = "state")]
     pub state_dir: PathBuf,
+}
+
+/// How images are built and pushed: publish's flags, which deploy takes too.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct PublishArgs {
+    /// Push to this registry instead of ECR: HOST or HOST:PORT (each
+    /// asset keeps its repository name), optionally followed by /REPO
+    /// (every asset goes there). If it needs credentials, set
+    /// REGISTRY_USERNAME and REGISTRY_PASSWORD.
+    #[arg(long, value_name = "HOST[:PORT][/REPO]")]
+    pub registry: Option<String>,
+    /// Talk plain HTTP to --registry; only for a registry on loopback
+    /// (127.0.0.1, localhost or ::1), e.g. in tests.
+    #[arg(long, requires = "registry")]
+    pub insecure: bool,
+    /// The workspace's Cargo.toml, when not run from inside the workspace.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// The cargo profile the binaries are built with; release when omitted.
+    /// Another profile gives other bytes, so another digest.
+    #[arg(long, value_name = "NAME")]
+    pub cargo_profile: Option<String>,
 }
 
 /// `--require-approval`: when deploy asks before applying.
@@ -354,6 +408,7 @@ pub fn run_interactive(
             deploy,
             false,
             RequireApproval::Never,
+            PublishArgs::default(),
             build_app,
             out,
             err,
@@ -363,11 +418,13 @@ pub fn run_interactive(
             deploy,
             yes,
             require_approval,
+            publish,
         } => deploy_command(
             DeployKind::Deploy,
             deploy,
             yes,
             require_approval,
+            publish,
             build_app,
             out,
             err,
@@ -378,6 +435,7 @@ pub fn run_interactive(
             deploy,
             yes,
             RequireApproval::Never,
+            PublishArgs::default(),
             build_app,
             out,
             err,
@@ -462,13 +520,28 @@ fn run_synth_commands(
             };
             // Files go to staging as each stack is rendered, and into place
             // only when every stack synthesized.
+            let images;
             if let Err(e) = constructs::synth_to(&app, &options, &mut |a| staging.stage(a)) {
                 let _ = write!(err, "error: {e}");
                 return ExitCode::FAILURE;
             }
+            // The asset manifest: what publish builds and where each image goes.
+            // Synthesis succeeded, so the assets are valid.
+            match constructs::assets::manifest(&app) {
+                Ok(manifest) => {
+                    let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+                    text.push('\n');
+                    staging.stage_file(constructs::assets::ASSET_MANIFEST_FILE, &text);
+                    images = manifest.images.len();
+                }
+                Err(e) => {
+                    let _ = write!(err, "error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
             match staging.commit() {
                 Ok(written) => {
-                    for (a, path) in written {
+                    for (a, path) in written.stacks {
                         let _ = writeln!(
                             out,
                             "{:<16} {:<15} {:>4} resources  {}",
@@ -478,12 +551,37 @@ fn run_synth_commands(
                             path.display()
                         );
                     }
+                    for path in written.files {
+                        let _ = writeln!(
+                            out,
+                            "{:<16} {:<15} {:>4} images     {}",
+                            "(app)",
+                            "assets",
+                            images,
+                            path.display()
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
                     let _ = writeln!(err, "error: writing to {}: {e}", dir.display());
                     ExitCode::FAILURE
                 }
+            }
+        }
+        Command::Publish { publish } => {
+            #[cfg(feature = "publish")]
+            {
+                let Some(app) = build_app(err) else {
+                    return ExitCode::FAILURE;
+                };
+                crate::publish::run(&app, crate::publish::options(&publish), out, err)
+            }
+            #[cfg(not(feature = "publish"))]
+            {
+                let _ = publish;
+                let _ = writeln!(err, "error: {WITHOUT_PUBLISH}");
+                ExitCode::FAILURE
             }
         }
         Command::List => {
@@ -569,7 +667,7 @@ fn synth_checked(
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DeployKind {
+pub(crate) enum DeployKind {
     Diff,
     Deploy,
     Destroy,
@@ -600,6 +698,7 @@ fn deploy_command(
     args: DeployArgs,
     yes: bool,
     require_approval: RequireApproval,
+    publish: PublishArgs,
     build: impl FnOnce(&mut dyn Write) -> Built,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -628,7 +727,18 @@ fn deploy_command(
         }
     };
     let to_write: Vec<constructs::Artifact> = artifacts.iter().filter(|a| a.backend == backend).cloned().collect();
-    if let Err(e) = crate::write::write_all(&args.out, &to_write) {
+    // Synthesis succeeded, so the assets are valid.
+    let manifest = match constructs::assets::manifest(&app) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = write!(err, "error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut manifest_text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+    manifest_text.push('\n');
+    let files = [(constructs::assets::ASSET_MANIFEST_FILE, manifest_text.as_str())];
+    if let Err(e) = crate::write::write_all(&args.out, &to_write, &files) {
         let _ = writeln!(err, "error: writing to {}: {e}", args.out.display());
         return ExitCode::FAILURE;
     }
@@ -637,7 +747,9 @@ fn deploy_command(
         &args,
         yes,
         require_approval,
+        &publish,
         &artifacts,
+        &manifest,
         env,
         out,
         err,
@@ -682,6 +794,7 @@ fn settings(
             progress_bar: interaction.progress_bar,
             can_ask: interaction.input.is_some(),
         },
+        inputs: Default::default(),
     }
 }
 
@@ -692,25 +805,36 @@ fn run_deploy(
     args: &DeployArgs,
     yes: bool,
     require_approval: RequireApproval,
+    publish: &PublishArgs,
     artifacts: &[constructs::Artifact],
+    manifest: &constructs::assets::AssetManifest,
     env: Option<EnvironmentInfo>,
     out: &mut dyn Write,
     err: &mut dyn Write,
     interaction: Interaction<'_>,
 ) -> ExitCode {
-    let settings = settings(args, yes, require_approval, env, &interaction);
-    let command = match kind {
-        DeployKind::Diff => deploy::Command::Diff,
-        DeployKind::Deploy => deploy::Command::Deploy,
-        DeployKind::Destroy => deploy::Command::Destroy,
-    };
+    let mut settings = settings(args, yes, require_approval, env, &interaction);
     let mut console = deploy::Console {
         out,
         err,
         terminal: settings.terminal,
         input: interaction.input.map(|i| i as &mut dyn BufRead),
     };
-    ExitCode::from(deploy::run(command, artifacts, &settings, &mut console))
+    let steps = crate::deploy_steps::plan(kind, artifacts, manifest, settings.backend);
+    let code = match steps {
+        crate::deploy_steps::Steps::One {
+            command,
+            stacks,
+            placeholders,
+        } => {
+            settings.inputs = placeholders;
+            deploy::run(command, &stacks, &settings, &mut console)
+        }
+        crate::deploy_steps::Steps::WithPublish(plan) => {
+            crate::deploy_steps::deploy_with_publish(&plan, publish, &mut settings, &mut console)
+        }
+    };
+    ExitCode::from(code)
 }
 
 #[cfg(not(feature = "deploy"))]
@@ -720,7 +844,9 @@ fn run_deploy(
     _: &DeployArgs,
     _: bool,
     _: RequireApproval,
+    _: &PublishArgs,
     _: &[constructs::Artifact],
+    _: &constructs::assets::AssetManifest,
     _: Option<EnvironmentInfo>,
     _: &mut dyn Write,
     err: &mut dyn Write,
@@ -763,6 +889,10 @@ fn bootstrap_command(_: bool, _: PathBuf, _: &mut dyn Write, err: &mut dyn Write
     let _ = writeln!(err, "error: {WITHOUT_DEPLOY}");
     ExitCode::FAILURE
 }
+
+/// What a binary built without the `publish` feature says.
+#[cfg(not(feature = "publish"))]
+const WITHOUT_PUBLISH: &str = "publish needs the `publish` feature of the `stack` crate, which this binary was built without (it keeps the AWS SDK out of the synth build): run `cargo run -p stack --features publish -- publish`, or depend on stack with `features = [\"publish\"]` in your own crate";
 
 #[cfg(test)]
 mod tests {

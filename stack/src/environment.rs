@@ -1,5 +1,5 @@
 //! Per-environment configuration: what differs between dev, staging and prod
-//! (account, region, the existing network and load balancer, image tag, desired
+//! (account, region, the existing network and load balancer, desired
 //! count) lives in one JSON file per environment, never in Rust code.
 //!
 //! The files are read strictly: unknown fields are rejected, and every error names
@@ -41,8 +41,6 @@ pub struct Environment {
     pub listener: ListenerRef,
     /// The load balancer's existing security group; the service admits only it.
     pub load_balancer_security_group: SecurityGroupRef,
-    /// The image tag to deploy from the service's ECR repository.
-    pub image_tag: String,
     /// How many tasks run.
     pub desired_count: u32,
     /// How `deploy` works in this environment (where Terraform keeps state).
@@ -442,14 +440,6 @@ impl CheckEnvironment for Environment {
                 "must not be empty".into(),
             ),
         }
-        let tag = &self.image_tag;
-        expect(
-            (1..=128).contains(&tag.len())
-                && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-                && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
-            "image_tag".into(),
-            format!("{tag:?} is not an image tag: 1-128 letters, digits, '_', '.', '-', not starting with '.' or '-'"),
-        );
         if let TerraformStateSetting::S3(s3) = &self.deploy.terraform_state {
             expect(
                 is_bucket_name(&s3.bucket),

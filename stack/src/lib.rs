@@ -9,7 +9,11 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod cli;
+#[cfg(feature = "deploy")]
+mod deploy_steps;
 pub mod environment;
+#[cfg(feature = "publish")]
+pub mod publish;
 pub mod report;
 pub mod tools;
 pub mod vault;

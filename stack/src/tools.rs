@@ -1,9 +1,10 @@
 //! External tools the test suite checks output with: `cfn-lint`, `terraform`
-//! (with the AWS provider from a filesystem mirror), `moto_server` and
-//! `checkov` (in its own virtual environment).
+//! (with the AWS provider from a filesystem mirror), `moto_server`, `checkov`
+//! (in its own virtual environment), and for images Debian's `docker-registry`
+//! (a real OCI registry) and `skopeo`.
 //!
 //! Each is found on `PATH` (and the usual pip install locations); the Python
-//! ones are installed with `pip` when missing. What was used is printed straight to
+//! ones are installed with `pip` when missing, the Debian ones with `apt-get`. What was used is printed straight to
 //! stderr, past the test harness's capture, so a CI log says which binary checked
 //! the output. When the `CI` environment variable is set a missing tool is an
 //! error; elsewhere the caller may skip with a loud message.
@@ -359,54 +360,78 @@ impl MotoServer {
     }
 
     fn start_with(command: impl Fn(u16) -> Command) -> Result<MotoServer, String> {
-        let mut last_error = String::new();
-        for _attempt in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| format!("no free port: {e}"))?
-                .port();
-            let child = command(port)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .map_err(|e| format!("moto_server did not start: {e}"))?;
-            let mut server = MotoServer {
-                child,
-                endpoint: format!("http://127.0.0.1:{port}"),
-            };
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-            loop {
-                if let Ok(Some(status)) = server.child.try_wait() {
-                    last_error = format!("moto_server on port {port} exited with {status}");
-                    break;
-                }
-                if answers_as_moto(port) {
-                    announce(&format!("moto_server listening on {}", server.endpoint));
-                    return Ok(server);
-                }
-                if std::time::Instant::now() > deadline {
-                    return Err(format!("moto_server did not answer on port {port} within 30 s"));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-        }
-        Err(format!("moto_server did not start after three ports: {last_error}"))
+        let (child, port) = start_on_free_port(
+            "moto_server",
+            |port| {
+                command(port)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+            },
+            // moto's own API path answers 200 only on moto.
+            |port| http_get_loopback(port, "/moto-api/").is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+            String::new,
+        )?;
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        announce(&format!("moto_server listening on {}", server.endpoint));
+        Ok(server)
     }
 }
 
-/// True once `GET /moto-api/` on the port gets an HTTP 200, which only moto serves.
-fn answers_as_moto(port: u16) -> bool {
-    use std::io::Read;
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-    let request = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
+/// Starts a server on a free loopback port and waits until `answers(port)`
+/// says the expected server is there, returning the child and its port.
+///
+/// The port is picked by binding port 0 and releasing it, so another process
+/// can take it before the server binds. A listening socket alone could then be
+/// someone else's server, hence `answers`; if the server exits (port taken) a
+/// new port is tried, up to three times, and `exit_detail` says why it exited.
+fn start_on_free_port(
+    name: &str,
+    spawn: impl Fn(u16) -> std::io::Result<std::process::Child>,
+    answers: impl Fn(u16) -> bool,
+    exit_detail: impl Fn() -> String,
+) -> Result<(std::process::Child, u16), String> {
+    let mut last_error = String::new();
+    for _attempt in 0..3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let mut child = spawn(port).map_err(|e| format!("{name} did not start: {e}"))?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                last_error = format!("{name} on port {port} exited with {status} {}", exit_detail());
+                break;
+            }
+            if answers(port) {
+                return Ok((child, port));
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{name} did not answer on port {port} within 30 s"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
+    Err(format!("{name} did not start after three ports: {last_error}"))
+}
+
+/// `GET path` on a loopback port: the whole answer as text, or `None` when
+/// nothing answers.
+fn http_get_loopback(port: u16, path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (!answer.is_empty()).then(|| String::from_utf8_lossy(&answer).into_owned())
 }
 
 impl Drop for MotoServer {
@@ -519,5 +544,119 @@ pub fn run_cli(binary: &Path, args: &[&str], dir: &Path, env: &[(String, String)
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+static APT_LOCK: Mutex<()> = Mutex::new(());
+
+/// Finds `name`; if missing, installs the Debian package `package` with
+/// `apt-get` (refreshing the package lists once if the first try fails).
+pub fn find_or_apt_install(name: &str, version_arg: &str, package: &str) -> Result<Tool, Missing> {
+    let _guard = APT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let find = || search_path(name).and_then(|p| version_of(&p, version_arg).map(|v| (p, v)));
+    let mut found = find();
+    if found.is_none() {
+        announce(&format!(
+            "{name} not found; installing the Debian package {package} with apt-get"
+        ));
+        let install = || {
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "--no-install-recommends", package])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !install() {
+            let _ = Command::new("apt-get")
+                .args(["update", "-q"])
+                .stdout(std::process::Stdio::null())
+                .status();
+            install();
+        }
+        found = find();
+    }
+    match found {
+        Some((path, version)) => {
+            announce(&format!("using {name}: {} ({version})", path.display()));
+            Ok(Tool { path, version })
+        }
+        None => Err(Missing(format!(
+            "{name} is not installed and `apt-get install {package}` did not install it"
+        ))),
+    }
+}
+
+/// Debian's `docker-registry` (distribution 2.8): a real OCI registry.
+pub fn docker_registry() -> Result<Tool, Missing> {
+    find_or_apt_install("docker-registry", "--version", "docker-registry")
+}
+
+/// Debian's `skopeo`, to inspect images in a registry the way other tools see them.
+pub fn skopeo() -> Result<Tool, Missing> {
+    find_or_apt_install("skopeo", "--version", "skopeo")
+}
+
+/// A `docker-registry` on a free loopback port, with its own configuration
+/// and storage in a directory the caller owns, stopped on drop.
+pub struct RegistryServer {
+    child: std::process::Child,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+}
+
+impl RegistryServer {
+    /// Starts the registry in `dir` (config and storage go there). With
+    /// `htpasswd` (a bcrypt htpasswd file's text) it requires Basic auth.
+    pub fn start(tool: &Tool, dir: &Path, htpasswd: Option<&str>) -> Result<RegistryServer, String> {
+        let storage = dir.join("storage");
+        std::fs::create_dir_all(&storage).map_err(|e| format!("creating {}: {e}", storage.display()))?;
+        let auth = match htpasswd {
+            Some(text) => {
+                let file = dir.join("htpasswd");
+                std::fs::write(&file, text).map_err(|e| format!("writing {}: {e}", file.display()))?;
+                format!("auth:\n  htpasswd:\n    realm: tests\n    path: {}\n", file.display())
+            }
+            None => String::new(),
+        };
+        let config = dir.join("config.yml");
+        let log = dir.join("registry.log");
+        let (child, port) = start_on_free_port(
+            "docker-registry",
+            |port| {
+                let text = format!(
+                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+                    storage.display()
+                );
+                std::fs::write(&config, text)?;
+                Command::new(&tool.path)
+                    .arg("serve")
+                    .arg(&config)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::fs::File::create(&log)?)
+                    .spawn()
+            },
+            // Only a registry sends the distribution API's version header.
+            |port| {
+                http_get_loopback(port, "/v2/").is_some_and(|a| {
+                    a.to_ascii_lowercase()
+                        .contains("docker-distribution-api-version: registry/2.0")
+                })
+            },
+            || std::fs::read_to_string(&log).unwrap_or_default(),
+        )?;
+        let server = RegistryServer {
+            child,
+            host: format!("127.0.0.1:{port}"),
+        };
+        announce(&format!("docker-registry listening on {}", server.host));
+        Ok(server)
+    }
+}
+
+impl Drop for RegistryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -14,7 +14,11 @@
 //! - No repository policy: same-account pulls are authorised by the execution
 //!   role's IAM policy, so the seed's `Principal: "*"` policy (which let anyone
 //!   push, delete images and rewrite the policy) is simply not needed.
-//! - The repository scans on push and its tags are immutable.
+//! - The repository scans on push and its tags are immutable. It lives in its
+//!   own stack, `VaultImages`, deployed first: the image is pushed to it
+//!   (`publish`) before `Vault` deploys, and `Vault` names the image by digest
+//!   (its `Image` parameter / `image` variable), so a deploy runs exactly what
+//!   was built and a code change always rolls the service.
 //! - The log group is created by the stack with finite retention instead of by
 //!   the awslogs driver (`awslogs-create-group`), which keeps logs forever.
 //! - The service deploys after the listener rule exists, with a circuit breaker
@@ -23,10 +27,10 @@
 //!   port 80 and sends only HTTPS out.
 //! - The vault's data gets a table (on-demand, point-in-time recovery) and a
 //!   bucket (private, versioned with a lifecycle, TLS only), granted to the
-//!   task role. Both are declared sensitive and, with the image repository and
-//!   the log group, encrypted with one customer-managed KMS key whose policy
-//!   lets only those services use it; the grants include the key use the task
-//!   role needs.
+//!   task role. Both are declared sensitive and, with the log group, encrypted
+//!   with one customer-managed KMS key whose policy lets only those services
+//!   use it; the grants include the key use the task role needs. The image
+//!   repository, in `VaultImages`, has a key of its own that only ECR may use.
 //! - What checkov flags beyond that is suppressed with a written reason
 //!   ([`OBJECTS_SCANNER_EXCEPTIONS`], [`HTTP_TO_TASKS`],
 //!   [`REFERENCED_GROUP_FALSE_POSITIVE`]): CloudFormation fails no check; in
@@ -41,6 +45,15 @@ use constructs::ecs::EcsCluster;
 use constructs::prelude::*;
 
 use crate::environment::{self, Environment};
+
+/// The stack holding the image repository; deployed before [`STACK`].
+pub const IMAGES_STACK: &str = "VaultImages";
+/// The stack running the service.
+pub const STACK: &str = "Vault";
+/// The service's image: built from this workspace crate.
+pub const SERVICE_CRATE: &str = "vault-api";
+/// The port the image listens on by default (the vault's task sets `PORT`).
+pub const IMAGE_PORT: u16 = 8080;
 
 /// The table's partition key. The service states its expectations in
 /// `vault_api::table`; depending on that crate here would pull the AWS SDK into
@@ -101,7 +114,30 @@ pub fn app_for_environment(name: &str) -> Result<App, Vec<environment::Environme
 /// The vault app for one environment.
 pub fn app(_name: &str, env: &Environment) -> App {
     let mut app = App::new();
-    let stack = app.stack("Vault");
+
+    // Image repository, in a stack deployed before the service's: keep the
+    // last 5 `v`-tagged images, as the seed does. `publish` tags each push
+    // `v<version>-<short digest>`, so every push counts and no tag is reused.
+    let images = app.stack(IMAGES_STACK);
+    images.set_description("vault-api image repository; deployed before Vault, which runs the image by digest");
+    images.set_region(&env.region).set_account(&env.account);
+    images.add_tag("service", SERVICE_NAME);
+    // The images get a customer-managed key of their own: the vault's data
+    // key lives in the Vault stack, which a stack deployed before it cannot
+    // refer to (references across stacks are rejected).
+    let images_key = images.add(
+        "ImagesKey",
+        KmsKey::new("vault-api: container images").usable_by([KeyUser::Ecr]),
+    );
+    let repo = images.add(
+        "Repository",
+        EcrRepo::new(SERVICE_NAME).kms_key(images_key.arn()).lifecycle_rule(
+            LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5).description("Keep last 5 images"),
+        ),
+    );
+    images.output("RepositoryUri", repo.uri(), "Where publish pushes vault-api images");
+
+    let stack = app.stack(STACK);
     stack.set_description("vault-api on ECS Fargate behind the private load balancer's /vault* rule");
     stack.set_region(&env.region).set_account(&env.account);
     stack.add_tag("service", SERVICE_NAME);
@@ -109,24 +145,26 @@ pub fn app(_name: &str, env: &Environment) -> App {
     let network = env.add_lookups(stack);
 
     // One customer-managed key for everything the vault stores: its policy
-    // lets the table, bucket, repository and log group use it, and nobody
-    // decrypt outside them.
+    // lets the table, bucket and log group use it, and nobody decrypt
+    // outside them.
     let key = stack.add(
         "DataKey",
-        KmsKey::new("vault-api: items, objects, images and logs").usable_by([
+        KmsKey::new("vault-api: items, objects and logs").usable_by([
             KeyUser::DynamoDb,
             KeyUser::S3,
-            KeyUser::Ecr,
             KeyUser::CloudWatchLogs,
         ]),
     );
 
-    // Image repository: keep the last 5 `v`-tagged images, as the seed does.
-    let repo = stack.add(
-        "Repository",
-        EcrRepo::new(SERVICE_NAME).kms_key(key.arn()).lifecycle_rule(
-            LifecycleRule::keep_last(1, TagSelection::tagged(["v"]), 5).description("Keep last 5 images"),
-        ),
+    // The service's image, built from the vault-api crate by `publish`, which
+    // bakes its version into ApplicationVersion (reported by GET /vault).
+    let image = stack.add(
+        "Image",
+        ImageAsset::from_crate(SERVICE_CRATE)
+            .repository(SERVICE_NAME)
+            .port(IMAGE_PORT)
+            .env("PORT", &IMAGE_PORT.to_string())
+            .version_env("ApplicationVersion"),
     );
     let table = stack.add(
         "Items",
@@ -147,8 +185,7 @@ pub fn app(_name: &str, env: &Environment) -> App {
         network.load_balancer_security_group.id(),
         cluster.arn(),
     );
-    let image = Image::EcrTag(repo, Value::literal(&env.image_tag));
-    let pattern = LoadBalancedFargateService::new(SERVICE_NAME, placement, image, CONTAINER_PORT)
+    let pattern = LoadBalancedFargateService::new(SERVICE_NAME, placement, Image::Asset(image), CONTAINER_PORT)
         .route_paths(1, ["/vault*"])
         .desired_count(env.desired_count)
         // The seed's health check: GET /vault on port 80, 5 healthy / 2 unhealthy, every 30 s.
@@ -164,7 +201,6 @@ pub fn app(_name: &str, env: &Environment) -> App {
         .health_check_grace_period(Duration::from_secs(30))
         .log_group_name("ecs/fargate/ditto-vault")
         .log_kms_key(key.arn())
-        .env("ApplicationVersion", env.image_tag.as_str())
         .env("PORT", CONTAINER_PORT.to_string())
         .env("VAULT_TABLE", table.name().text())
         .env("VAULT_BUCKET", bucket.name().text())
@@ -177,7 +213,11 @@ pub fn app(_name: &str, env: &Environment) -> App {
     table.grant_read_write(stack, &service.task_role());
     bucket.grant_read_write(stack, &service.task_role());
 
-    stack.output("RepositoryUri", repo.uri(), "Where to push vault-api images");
+    stack.output(
+        "Image",
+        image.reference(),
+        "The vault-api image the service runs, by digest",
+    );
     stack.output("TableName", table.name(), "DynamoDB table holding the vault's items");
     stack.output("BucketName", bucket.name(), "S3 bucket holding the vault's objects");
     app

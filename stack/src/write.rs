@@ -1,5 +1,9 @@
 //! Writing synthesized files: all or nothing.
 //!
+//! The stacks' templates and modules go with the app's own files (the asset
+//! manifest, `assets.json`), so a failed run leaves neither a half-written
+//! template nor a manifest that describes another synthesis.
+//!
 //! Every file is first written to a staging directory inside the output directory,
 //! as soon as synthesis renders it (so the text of every file is never held in
 //! memory at once), then renamed into place when the whole synthesis succeeded,
@@ -29,6 +33,8 @@ pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
     staged: Vec<Staged>,
+    /// App-wide files staged with the stacks' (relative paths).
+    files: Vec<String>,
     error: Option<io::Error>,
     /// Whether `out` did not exist before: it is removed again if nothing is committed.
     created_out: bool,
@@ -49,6 +55,7 @@ impl Staging {
             out: out.to_path_buf(),
             dir,
             staged: Vec::new(),
+            files: Vec::new(),
             error: None,
             created_out: !out.exists(),
             committed: false,
@@ -84,12 +91,36 @@ impl Staging {
         }
     }
 
-    /// Moves every staged file into place, returning each with its final path.
-    pub fn commit(mut self) -> io::Result<Vec<(Staged, PathBuf)>> {
+    /// Writes one app-wide file (not a stack's, e.g. the asset manifest) to
+    /// staging; committed with the stacks' files.
+    pub fn stage_file(&mut self, relative_path: &str, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        let path = self.dir.join(relative_path);
+        match path
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|_| fs::write(&path, text))
+        {
+            Ok(()) => self.files.push(relative_path.to_string()),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Moves every staged file into place, returning each stack's file and
+    /// each app-wide file with its final path.
+    pub fn commit(mut self) -> io::Result<Committed> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         self.committed = true;
+        let mut files = Vec::new();
+        for relative in std::mem::take(&mut self.files) {
+            let target = self.out.join(&relative);
+            fs::rename(self.dir.join(&relative), &target)?;
+            files.push(target);
+        }
         let mut written = Vec::new();
         for s in std::mem::take(&mut self.staged) {
             for relative in std::iter::once(&s.relative_path).chain(&s.extra_files) {
@@ -112,8 +143,16 @@ impl Staging {
             }
             written.push((s, target));
         }
-        Ok(written)
+        Ok(Committed { stacks: written, files })
     }
+}
+
+/// What [`Staging::commit`] put in place.
+pub struct Committed {
+    /// Each stack's file, with what the summary line needs.
+    pub stacks: Vec<(Staged, PathBuf)>,
+    /// The app-wide files ([`Staging::stage_file`]).
+    pub files: Vec<PathBuf>,
 }
 
 impl Drop for Staging {
@@ -126,11 +165,15 @@ impl Drop for Staging {
     }
 }
 
-/// Writes `artifacts` under `out`, returning the final path of each.
-pub fn write_all(out: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>> {
+/// Writes `artifacts` and the app-wide `files` (relative path, text) under
+/// `out`, all or nothing, returning the final path of each artifact.
+pub fn write_all(out: &Path, artifacts: &[Artifact], files: &[(&str, &str)]) -> io::Result<Vec<PathBuf>> {
     let mut staging = Staging::new(out)?;
     for a in artifacts {
         staging.stage(a.clone());
     }
-    Ok(staging.commit()?.into_iter().map(|(_, p)| p).collect())
+    for (relative_path, text) in files {
+        staging.stage_file(relative_path, text);
+    }
+    Ok(staging.commit()?.stacks.into_iter().map(|(_, p)| p).collect())
 }

@@ -28,11 +28,22 @@ fn synth_writes_both_targets_and_prints_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains(cfn.to_str().unwrap()), "{stdout}");
-    let files: Vec<_> = std::fs::read_dir(&out)
+    // The asset manifest goes beside the templates: what publish builds.
+    let manifest: constructs::assets::AssetManifest =
+        serde_json::from_str(&std::fs::read_to_string(out.join("assets.json")).unwrap()).unwrap();
+    assert_eq!(manifest.images[0].crate_name, "vault-api");
+    assert_eq!(manifest.images[0].repository_stack.as_deref(), Some("VaultImages"));
+    assert!(stdout.contains("assets.json"), "{stdout}");
+    let mut files: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(files.len(), 2, "no staging directory is left behind: {files:?}");
+    files.sort();
+    assert_eq!(
+        files,
+        ["assets.json", "cloudformation", "terraform"],
+        "no staging directory is left behind"
+    );
 }
 
 #[test]
@@ -130,14 +141,14 @@ fn stack_binary(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> s
 
 #[test]
 fn environment_files_are_found_where_the_command_runs_not_where_it_was_built() {
-    // A second checkout with its own dev environment (another image tag).
+    // A second checkout with its own dev environment (another desired count).
     let other = tempfile::tempdir().unwrap();
     let envs = other.path().join("stack/environments");
     std::fs::create_dir_all(&envs).unwrap();
     let ours = stack::vault::environments_dir().unwrap().join("dev.json");
     let text = std::fs::read_to_string(ours)
         .unwrap()
-        .replace("\"v0.1.0\"", "\"v9.9.9\"");
+        .replace("\"desired_count\": 2", "\"desired_count\": 7");
     std::fs::write(envs.join("dev.json"), text).unwrap();
     let below = other.path().join("some/folder");
     std::fs::create_dir_all(&below).unwrap();
@@ -150,7 +161,7 @@ fn environment_files_are_found_where_the_command_runs_not_where_it_was_built() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let template = std::fs::read_to_string(out.join("cloudformation/Vault.template.json")).unwrap();
     assert!(
-        template.contains("v9.9.9"),
+        template.contains("\"DesiredCount\": 7"),
         "the other checkout's environment file was not used"
     );
 

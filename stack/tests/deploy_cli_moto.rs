@@ -2,10 +2,18 @@
 //! `deploy` feature, as `cargo test --workspace` builds it: the examples crate
 //! turns the feature on) against a `moto_server` on loopback, with the seed's
 //! network created first (`tests/moto/network.py`):
-//! - `deploy --yes` creates it, a second deploy has nothing to do (exit 0), a
-//!   changed desired count is a modification of the service (`diff`, exit 2)
-//!   and is deployed, then `destroy --yes` removes it; what it created is
-//!   described through the AWS APIs (`tests/moto/report.py`);
+//! - `deploy --yes` deploys `VaultImages` (the repository), publishes
+//!   vault-api (to a local `docker-registry` through `--registry`: moto's ECR
+//!   has no registry endpoint; built once per test run with the `image-test`
+//!   profile, shared with tests/publish.rs), then deploys `Vault`, whose task
+//!   definition names the pushed image by digest; a second deploy has nothing
+//!   to do (exit 0), a changed desired count is a modification of the service
+//!   (`diff`, exit 2) and is deployed, then `destroy --yes` removes the
+//!   service's stack before the repository's; what it created is described
+//!   through the AWS APIs (`tests/moto/report.py`);
+//! - a publish that fails (the registry unreachable) stops the deploy after
+//!   the repository stack: the service's stack is not deployed, and the
+//!   message says so;
 //! - bad input gets one clear message and changes nothing (no credentials, the
 //!   wrong account or region, an unknown stack, lookups matching nothing or
 //!   several things, a stack in a blocked state, approval without a terminal,
@@ -27,10 +35,16 @@ const STACK: &str = env!("CARGO_BIN_EXE_stack");
 fn shipped_environments() -> String {
     format!("{}/environments", moto::manifest_dir())
 }
+/// The workspace, for publish's cargo build (the binary runs in a scratch directory).
+fn workspace_manifest() -> String {
+    format!("{}/../Cargo.toml", moto::manifest_dir())
+}
 
-/// A moto_server with the seed's network, and a scratch directory to run in.
+/// A moto_server with the seed's network, a local registry standing in for
+/// ECR's, and a scratch directory to run in.
 struct World {
     server: MotoServer,
+    registry: tools::RegistryServer,
     python: tools::Tool,
     network: Json,
     dir: tempfile::TempDir,
@@ -41,6 +55,7 @@ impl World {
         // Installs moto if missing; its server is started through tests/moto/server.py.
         tools::require(tools::moto_server(), check)?;
         let python = tools::require(tools::python_with_boto3(), check)?;
+        let registry_tool = tools::require(tools::docker_registry(), check)?;
         // moto, converting AWS::KMS::Key tags as AWS's CloudFormation does
         // (the vault stack's data key is tagged; see tests/moto/server.py).
         let script = format!("{}/tests/moto/server.py", moto::manifest_dir());
@@ -50,12 +65,40 @@ impl World {
         } else {
             Json::Null
         };
+        let dir = tempfile::tempdir().unwrap();
+        let registry_dir = dir.path().join("registry");
+        let registry =
+            tools::RegistryServer::start(&registry_tool, &registry_dir, None).expect("docker-registry starts");
         Some(World {
             server,
+            registry,
             python,
             network,
-            dir: tempfile::tempdir().unwrap(),
+            dir,
         })
+    }
+
+    /// `deploy` with `args`, publishing to the local registry: vault-api is
+    /// built with the tests' `image-test` profile (see tests/support/images.rs).
+    fn deploy(&self, args: &[&str]) -> Run {
+        let mut all = vec!["deploy"];
+        all.extend_from_slice(args);
+        let manifest = workspace_manifest();
+        all.extend_from_slice(&[
+            "--registry",
+            &self.registry.host,
+            "--insecure",
+            "--cargo-profile",
+            "image-test",
+            "--manifest-path",
+            &manifest,
+        ]);
+        self.stack(&all)
+    }
+
+    /// Fails unless `stack` does not exist.
+    fn assert_no_stack(&self, stack: &str) {
+        self.python(&format!("try:\n    cfn.describe_stacks(StackName='{stack}')\n    raise SystemExit('a {stack} stack exists')\nexcept cfn.exceptions.ClientError:\n    pass"));
     }
 
     /// Runs the `stack` binary in the scratch directory against moto.
@@ -120,8 +163,32 @@ fn vault_stack_deploys_redeploys_updates_and_destroys_through_the_cli() {
     let Some(w) = World::start("deploy through the CLI on moto", true) else {
         return;
     };
-    let run = w.stack(&["deploy", "--yes"]);
+    let run = w.deploy(&["--yes"]);
     assert_eq!(run.code, 0, "{}", run.all());
+    // The repository's stack, then publish, then the service's stack.
+    let at = |text: &str| {
+        run.stdout
+            .find(text)
+            .unwrap_or_else(|| panic!("no {text:?} in: {}", run.all()))
+    };
+    let published = format!("Published Vault/Image: {}/vault-api@sha256:", w.registry.host);
+    assert!(at("Step 1 of 3: the images' repositories (VaultImages).") < at("Stack VaultImages (CloudFormation)"));
+    assert!(at("Stack VaultImages (CloudFormation)") < at("Step 2 of 3: publish 1 image."));
+    assert!(at("Step 2 of 3: publish 1 image.") < at(&published));
+    assert!(at(&published) < at("Step 3 of 3: the stacks running the images (Vault)."));
+    assert!(at("Step 3 of 3: the stacks running the images (Vault).") < at("Stack Vault (CloudFormation)"));
+    let reference = run.stdout[at(&published) + "Published Vault/Image: ".len()..]
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let digest = reference.rsplit_once('@').unwrap().1.to_string();
+    assert_eq!(digest.len(), "sha256:".len() + 64, "{reference}");
+    // The digest names the manifest the registry holds.
+    w.python(&format!(
+        "import hashlib, urllib.request\nr = urllib.request.Request('http://{}/v2/vault-api/manifests/{digest}', headers={{'Accept': 'application/vnd.oci.image.manifest.v1+json'}})\nbody = urllib.request.urlopen(r).read()\nassert 'sha256:' + hashlib.sha256(body).hexdigest() == '{digest}'",
+        w.registry.host
+    ));
     // Lookups resolved to what network.py created, and said so.
     let vpc = w.network["vpc"].as_str().unwrap();
     assert!(
@@ -155,6 +222,8 @@ fn vault_stack_deploys_redeploys_updates_and_destroys_through_the_cli() {
 
     let report = w.report();
     assert_eq!(report["status"], "CREATE_COMPLETE");
+    // The task definition runs exactly what was pushed, by digest.
+    assert_eq!(report["images"], serde_json::json!([reference]));
     // The ECS service, as the ECS API describes it.
     let services = report["services"].as_array().unwrap();
     assert_eq!(services.len(), 1, "{services:?}");
@@ -248,8 +317,25 @@ fn vault_stack_deploys_redeploys_updates_and_destroys_through_the_cli() {
     );
 
     // Again with no change: nothing to do.
-    let again = w.stack(&["deploy", "--yes"]);
+    let again = w.deploy(&["--yes"]);
     assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        again
+            .stderr
+            .contains("nothing changed: 1 image is up to date and already in the registry; nothing was pushed"),
+        "{}",
+        again.all()
+    );
+    assert!(
+        again.stdout.contains(&format!("Published Vault/Image: {reference}\n")),
+        "the same digest: {}",
+        again.all()
+    );
+    assert!(
+        again.stdout.contains("VaultImages: no changes; nothing to deploy."),
+        "{}",
+        again.all()
+    );
     assert!(
         again.stdout.contains("Stack Vault (CloudFormation): no changes"),
         "{}",
@@ -280,7 +366,7 @@ fn vault_stack_deploys_redeploys_updates_and_destroys_through_the_cli() {
         "{}",
         diff.all()
     );
-    let update = w.stack(&["deploy", "--env-dir", three, "--yes"]);
+    let update = w.deploy(&["--env-dir", three, "--yes"]);
     assert_eq!(update.code, 0, "{}", update.all());
     assert!(update.stdout.contains("UPDATE_COMPLETE"), "{}", update.all());
     assert_eq!(w.report()["services"][0]["desiredCount"], 3);
@@ -307,6 +393,47 @@ fn vault_stack_deploys_redeploys_updates_and_destroys_through_the_cli() {
     );
     assert_eq!(w.report()["status"], Json::Null);
     assert!(!w.dir.path().join("out/outputs/Vault.json").exists());
+    // The service's stack goes before its repository's.
+    let vault = destroy.stdout.find("Vault: destroyed (DELETE_COMPLETE)").unwrap();
+    let images = destroy
+        .stdout
+        .find("VaultImages: destroyed (DELETE_COMPLETE)")
+        .unwrap_or_else(|| panic!("{}", destroy.all()));
+    assert!(vault < images, "{}", destroy.all());
+    w.assert_no_stack("VaultImages");
+}
+
+#[test]
+fn a_failed_publish_deploys_nothing_after_it() {
+    let Some(w) = World::start("deploy with a failed publish on moto", true) else {
+        return;
+    };
+    // A registry that is not there: a free port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let r = w.stack(&[
+        "deploy",
+        "--yes",
+        "--registry",
+        &closed.to_string(),
+        "--insecure",
+        "--cargo-profile",
+        "image-test",
+        "--manifest-path",
+        &workspace_manifest(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("error: publish failed: "), "{}", r.all());
+    assert!(
+        r.stderr.contains("Nothing after publish was deployed: Vault (left as it was). Deployed before it: VaultImages. Fix the cause and run deploy again."),
+        "{}",
+        r.all()
+    );
+    assert!(!r.stdout.contains("Published "), "{}", r.all());
+    w.assert_no_stack("Vault");
+    w.python("assert cfn.describe_stacks(StackName='VaultImages')['Stacks'][0]['StackStatus'] == 'CREATE_COMPLETE'");
 }
 
 #[test]
@@ -315,14 +442,15 @@ fn refusals_name_the_problem_and_change_nothing() {
         return;
     };
     let nothing_deployed = |w: &World| {
-        w.python("try:\n    cfn.describe_stacks(StackName='Vault')\n    raise SystemExit('a Vault stack exists')\nexcept cfn.exceptions.ClientError:\n    pass");
+        w.assert_no_stack("VaultImages");
+        w.assert_no_stack("Vault");
     };
     // An unknown --stack: before any AWS call.
     let r = w.stack(&["deploy", "--stack", "Nope", "--yes"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert_eq!(
         r.stderr.trim(),
-        "error: no stack named \"Nope\" in this app; its stacks: Vault"
+        "error: no stack named \"Nope\" in this app; its stacks: VaultImages, Vault"
     );
 
     // No credentials.
@@ -381,7 +509,9 @@ fn a_stack_in_a_blocked_state_or_needing_approval_is_left_alone() {
         return;
     };
     // Approval is needed (new IAM roles) and there is no terminal: refused.
-    let r = w.stack(&["deploy"]);
+    // (The repository's stack needs none: it deploys, and the image is
+    // published, before the service's stack is refused.)
+    let r = w.deploy(&[]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
         r.stderr.contains("error: approval needed (deploying Vault: it broadens IAM or security-group permissions) but there is no terminal to ask on. Nothing was changed"),
@@ -389,9 +519,10 @@ fn a_stack_in_a_blocked_state_or_needing_approval_is_left_alone() {
         r.all()
     );
     // The refused change set leaves no stack behind.
-    w.python("try:\n    cfn.describe_stacks(StackName='Vault')\n    raise SystemExit('a Vault stack exists')\nexcept cfn.exceptions.ClientError:\n    pass");
+    w.assert_no_stack("Vault");
     // moto leaves a stack whose creation failed in CREATE_IN_PROGRESS.
     w.python("try:\n    cfn.create_stack(StackName='Vault', TemplateBody=json.dumps({'Resources': {'Q': {'Type': 'AWS::SQS::Queue', 'Properties': {'QueueName': 'bad', 'FifoQueue': True}}}}))\nexcept Exception:\n    pass\nassert cfn.describe_stacks(StackName='Vault')['Stacks'][0]['StackStatus'] == 'CREATE_IN_PROGRESS'");
+    // Checked before anything changes, even with the repository's stack first.
     for command in [["deploy", "--yes"], ["destroy", "--yes"]] {
         let r = w.stack(&command);
         assert_eq!(r.code, 1, "{}", r.all());
@@ -483,7 +614,7 @@ fn a_listener_priority_taken_by_another_rule_is_reported_and_blocks_the_deploy()
         "{}",
         diff.all()
     );
-    let deploy = w.stack(&["deploy", "--yes"]);
+    let deploy = w.deploy(&["--yes"]);
     assert_eq!(deploy.code, 1, "{}", deploy.all());
     assert!(
         deploy
@@ -492,7 +623,7 @@ fn a_listener_priority_taken_by_another_rule_is_reported_and_blocks_the_deploy()
         "{}",
         deploy.all()
     );
-    w.python("try:\n    cfn.describe_stacks(StackName='Vault')\n    raise SystemExit('a Vault stack exists')\nexcept cfn.exceptions.ClientError:\n    pass");
+    w.assert_no_stack("Vault");
 }
 
 #[test]
@@ -515,8 +646,20 @@ fn vault_terraform_diff_plans_every_resource_against_the_looked_up_network() {
         &stack::vault::app("dev", &dev_environment()),
         &[constructs::Backend::Terraform],
     )
-    .unwrap()[0]
-        .resource_count;
+    .unwrap()
+    .into_iter()
+    .find(|a| a.stack == stack::vault::STACK)
+    .unwrap()
+    .resource_count;
+    // diff publishes nothing: the image is a placeholder.
+    assert!(
+        r.stdout.contains(&format!(
+            "image: not published by diff; shown as vault-api@sha256:{}",
+            "0".repeat(64)
+        )),
+        "{}",
+        r.all()
+    );
     assert!(r.stdout.contains("Stack Vault (Terraform): new stack"), "{}", r.all());
     assert!(r.stdout.contains("[+] aws_ecs_service.api\n"), "{}", r.all());
     assert!(

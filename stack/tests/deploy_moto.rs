@@ -9,19 +9,23 @@
 //!   `diff --target terraform`). (`terraform apply` is not attempted: the AWS provider 5.100 crashes
 //!   creating `aws_ecs_service` against moto.)
 
-use constructs::{synth, Backend};
+use constructs::{synth, Artifact, Backend};
 use serde_json::Value as Json;
 use stack::tools::{self, MotoServer};
 
 mod moto;
 
+/// The vault app's file for one stack and backend.
+fn artifact(stack: &str, backend: Backend) -> Artifact {
+    synth(&stack::vault::app_for_environment("dev").unwrap(), &[backend])
+        .expect("vault stack synthesizes")
+        .into_iter()
+        .find(|a| a.stack == stack)
+        .unwrap_or_else(|| panic!("no stack {stack}"))
+}
+
 fn template() -> (String, Json) {
-    let files = synth(
-        &stack::vault::app_for_environment("dev").unwrap(),
-        &[Backend::CloudFormation],
-    )
-    .expect("vault stack synthesizes");
-    let text = files[0].text.clone();
+    let text = artifact(stack::vault::STACK, Backend::CloudFormation).text;
     let json = serde_json::from_str(&text).unwrap();
     (text, json)
 }
@@ -91,12 +95,8 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
     let cfg = tools::TerraformConfig::new(dir.path()).unwrap();
     let module = dir.path().join("module");
     std::fs::create_dir_all(&module).unwrap();
-    let files = synth(
-        &stack::vault::app_for_environment("dev").unwrap(),
-        &[Backend::Terraform],
-    )
-    .unwrap();
-    std::fs::write(module.join("main.tf.json"), &files[0].text).unwrap();
+    let vault = artifact(stack::vault::STACK, Backend::Terraform);
+    std::fs::write(module.join("main.tf.json"), &vault.text).unwrap();
     // Point the provider at moto; Terraform merges override files into the module.
     let endpoints: serde_json::Map<String, Json> = [
         "ec2", "elbv2", "ecs", "iam", "ecr", "dynamodb", "s3", "logs", "kms", "sts",
@@ -116,7 +116,19 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
 
     let run = |args: &[&str]| tools::run_terraform(&terraform, &cfg, &module, args).unwrap_or_else(|e| panic!("{e}"));
     run(&["init", "-backend=false", "-input=false", "-no-color"]);
-    run(&["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin"]);
+    // The image reference deploy passes after publishing (any digest plans).
+    let image = format!(
+        "-var=image=123456789012.dkr.ecr.eu-west-2.amazonaws.com/vault-api@sha256:{}",
+        "0".repeat(64)
+    );
+    run(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        &image,
+        "-out=plan.bin",
+    ]);
     let plan: Json = serde_json::from_str(&run(&["show", "-json", "plan.bin"])).expect("plan JSON");
 
     // Every resource is planned for creation.
@@ -126,7 +138,7 @@ fn vault_terraform_module_plans_against_moto_with_every_lookup_resolved() {
         .iter()
         .filter(|c| c["mode"] == "managed" && c["change"]["actions"] == serde_json::json!(["create"]))
         .count();
-    assert_eq!(creates, files[0].resource_count);
+    assert_eq!(creates, vault.resource_count);
 
     // The lookups resolved to what network.py created.
     let data = |address: &str| -> Json {

@@ -15,7 +15,6 @@ const GOOD: &str = r#"{
   "load_balancer": { "name": "lb-private" },
   "listener": { "port": 443 },
   "load_balancer_security_group": { "id": "sg-0123456789abcdef0" },
-  "image_tag": "v1.2.3",
   "desired_count": 2
 }"#;
 
@@ -43,9 +42,9 @@ fn shipped_environment_files_load() {
 
 #[test]
 fn a_missing_field_is_named() {
-    let e = single_error(&GOOD.replace(r#""image_tag": "v1.2.3","#, ""));
+    let e = single_error(&GOOD.replace(r#""region": "eu-west-2","#, ""));
     assert_eq!(e.file, Path::new("envs/test.json"));
-    assert!(e.message.contains("missing field `image_tag`"), "{e}");
+    assert!(e.message.contains("missing field `region`"), "{e}");
     assert!(e.to_string().starts_with("envs/test.json: "), "{e}");
 }
 
@@ -88,10 +87,10 @@ fn every_format_problem_is_reported_at_once() {
     let text = GOOD
         .replace("123456789012", "1234")
         .replace("eu-west-2", "Europe")
-        .replace("v1.2.3", "-bad tag");
+        .replace(r#""desired_count": 2"#, r#""desired_count": 1001"#);
     let errors = parse(&text).unwrap_err();
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(fields, ["account", "region", "image_tag"]);
+    assert_eq!(fields, ["account", "region", "desired_count"]);
 }
 
 #[test]

@@ -1,13 +1,22 @@
 //! The table the stack deploys has exactly the key schema and billing mode the
 //! vault-api service expects (`vault_api::table`), in both backends.
 
-use constructs::testing::{cfn_resource, synth_one, tf_resource};
-use serde_json::json;
+use constructs::testing::{cfn_resource, tf_resource};
+use constructs::Backend;
+use serde_json::{json, Value as Json};
 use vault_api::table;
 
 #[test]
 fn deployed_table_matches_the_services_key_schema() {
-    let (cfn, tf) = synth_one(&stack::vault::app_for_environment("dev").unwrap());
+    let files = constructs::synth(&stack::vault::app_for_environment("dev").unwrap(), &Backend::ALL).unwrap();
+    let vault = |backend| -> Json {
+        let file = files
+            .iter()
+            .find(|a| a.stack == stack::vault::STACK && a.backend == backend)
+            .unwrap();
+        serde_json::from_str(&file.text).unwrap()
+    };
+    let (cfn, tf) = (vault(Backend::CloudFormation), vault(Backend::Terraform));
     let c = &cfn_resource(&cfn, "Items")["Properties"];
     let mut key_schema = vec![json!({"AttributeName": table::PARTITION_KEY, "KeyType": "HASH"})];
     let mut definitions =

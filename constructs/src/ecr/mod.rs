@@ -204,7 +204,7 @@ impl EcrRepoRefs {
 /// `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`, by hand:
 /// each `/`-separated component is lowercase letters and digits, with single
 /// `.`, `_` or `-` only between two of them.
-pub(crate) fn valid_repo_name(name: &str) -> bool {
+pub fn valid_repo_name(name: &str) -> bool {
     (2..=256).contains(&name.len())
         && name.split('/').all(|component| {
             let bytes = component.as_bytes();

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::assets::{self, ImageAsset};
 use crate::ec2::{Rule, SecurityGroup};
 use crate::ecr::EcrRepo;
 use crate::ecs::{
@@ -60,6 +61,12 @@ pub enum Image {
     /// An image in a repository of this stack, by digest (`sha256:…`): the
     /// deployed bytes can never change under the same reference.
     EcrDigest(Handle<EcrRepo>, String),
+    /// An image built from a workspace binary and pushed by `publish`, named
+    /// by digest through the asset's deploy-time input. The execution role may
+    /// pull from the asset's repository only (its ARN is built from the
+    /// repository name in this stack's account and region, since that
+    /// repository lives in a stack deployed before this one).
+    Asset(Handle<ImageAsset>),
 }
 
 /// One container behind a listener rule of an existing load balancer.
@@ -270,8 +277,11 @@ impl Construct for LoadBalancedFargateService {
                 "the service needs a route: call route_paths(priority, patterns) or route_hosts(..)",
             );
         }
-        let (repo, image): (Handle<EcrRepo>, Value<kind::Text>) = match &self.image {
-            Image::EcrTag(repo, tag) => (*repo, repo.image_uri(tag.clone().into_expr()).into_text()),
+        let (pull, image): (Statement, Value<kind::Text>) = match &self.image {
+            Image::EcrTag(repo, tag) => (
+                repo.pull_statement(),
+                repo.image_uri(tag.clone().into_expr()).into_text(),
+            ),
             Image::EcrDigest(repo, digest) => {
                 if !digest.starts_with("sha256:") || digest.len() != 71 {
                     scope.error(
@@ -280,8 +290,26 @@ impl Construct for LoadBalancedFargateService {
                     );
                 }
                 (
-                    *repo,
+                    repo.pull_statement(),
                     Value::concat([repo.uri().expr(), Expr::str("@"), Expr::str(digest)]),
+                )
+            }
+            Image::Asset(asset) => {
+                let repository = match scope.stack().get(asset) {
+                    Some(a) => a.repository_name().to_string(),
+                    None => {
+                        scope.error(
+                            "foreign-handle",
+                            "the image asset belongs to another stack or app; declare it in the stack that runs it",
+                        );
+                        String::new()
+                    }
+                };
+                (
+                    Statement::allow()
+                        .actions(crate::ecr::PULL_ACTIONS)
+                        .resource(assets::repository_arn(&repository)),
+                    asset.reference().text(),
                 )
             }
         };
@@ -319,7 +347,7 @@ impl Construct for LoadBalancedFargateService {
             .trust_condition(iam::Condition::source_account_is_this_account())
             .description(&format!("ECS starts {name}: pull its image, write its logs"));
         execution
-            .add_to_policy("pull-image", repo.pull_statement())
+            .add_to_policy("pull-image", pull)
             .add_to_policy("pull-image", Statement::ecr_auth_token())
             .add_to_policy(
                 "write-logs",

@@ -199,6 +199,8 @@ pub fn synth_to(app: &App, options: &SynthOptions, sink: &mut dyn FnMut(Artifact
             ));
         }
     }
+    // Problems only visible across stacks: where image assets' repositories live.
+    problems.extend(crate::assets::check_app(app));
     let wanted: Vec<Backend> = if options.backends.is_empty() {
         app.backends()
     } else {

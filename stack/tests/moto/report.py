@@ -4,7 +4,8 @@ Usage: report.py ENDPOINT STACK_NAME LISTENER_ARN
 
 Prints one JSON document on stdout: the stack's status (or null when there is
 no such stack), its resources, the listener's rules, the target groups, the ECS
-services, the IAM roles' inline policies and the KMS keys (rotation, key policy). The deploy itself is done by the
+services and the images their task definitions name, the IAM roles' inline
+policies and the KMS keys (rotation, key policy). The deploy itself is done by the
 real `deploy` command; assertions are the Rust test's job.
 """
 import ast
@@ -34,6 +35,7 @@ report = {
     "rules": elbv2.describe_rules(ListenerArn=listener_arn)["Rules"],
     "target_groups": elbv2.describe_target_groups()["TargetGroups"],
     "services": [],
+    "images": [],
     "role_policies": {},
     "keys": {},
 }
@@ -41,6 +43,9 @@ for cluster in ecs.list_clusters()["clusterArns"]:
     arns = ecs.list_services(cluster=cluster)["serviceArns"]
     if arns:
         report["services"] += [s for s in ecs.describe_services(cluster=cluster, services=arns)["services"] if s["status"] == "ACTIVE"]
+for service in report["services"]:
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    report["images"] += [c["image"] for c in task["containerDefinitions"]]
 
 
 def document(doc):
