@@ -6,13 +6,11 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use support::process::{parse_response, HttpResponse};
-use vault_api::store::embedded::EmbeddedStore;
-use vault_api::{AppState, Limits};
+use vault_api::Limits;
 
 async fn serve() -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tempfile::TempDir) {
     support::serve_over_tcp("http-errors-test", Limits::default()).await

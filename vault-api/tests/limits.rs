@@ -12,7 +12,7 @@ use support::process::{http, read_response, start_request};
 use vault_api::item::{Item, ItemId, Preconditions};
 use vault_api::store::embedded::EmbeddedStore;
 use vault_api::store::{Cursor, Page, Store, StoreFuture, Written};
-use vault_api::{AppState, Limits};
+use vault_api::Limits;
 
 /// Serves an embedded store with `limits` on a loopback port until the
 /// returned sender is dropped or fired.
