@@ -86,6 +86,7 @@ macro_rules! scalar {
             fn to_expr(&self) -> Option<Expr> {
                 Some(self.0.clone())
             }
+            #[inline]
             fn into_expr(self) -> Option<Expr> {
                 Some(self.0)
             }
@@ -316,6 +317,12 @@ pub trait Field {
     {
         self.to_expr()
     }
+    /// Whether [`Field::into_expr`] gives a value: `false` only for an unset
+    /// optional property. Sizes a rendered map before it is filled.
+    #[inline]
+    fn is_set(&self) -> bool {
+        true
+    }
     /// The value, for scalar rules (length, range, enum, pattern).
     fn literal(&self) -> Option<&Expr> {
         None
@@ -332,8 +339,13 @@ impl<T: Field> Field for Option<T> {
     fn to_expr(&self) -> Option<Expr> {
         self.as_ref().and_then(Field::to_expr)
     }
+    #[inline]
     fn into_expr(self) -> Option<Expr> {
         self.and_then(Field::into_expr)
+    }
+    #[inline]
+    fn is_set(&self) -> bool {
+        self.as_ref().is_some_and(Field::is_set)
     }
     fn literal(&self) -> Option<&Expr> {
         self.as_ref().and_then(Field::literal)
@@ -352,8 +364,13 @@ impl<T: Field> Field for Box<T> {
     fn to_expr(&self) -> Option<Expr> {
         (**self).to_expr()
     }
+    #[inline]
     fn into_expr(self) -> Option<Expr> {
         (*self).into_expr()
+    }
+    #[inline]
+    fn is_set(&self) -> bool {
+        (**self).is_set()
     }
     fn literal(&self) -> Option<&Expr> {
         (**self).literal()
@@ -374,6 +391,7 @@ impl<T: Field> Field for List<T> {
             List::Expr(e) => Some(e.clone()),
         }
     }
+    #[inline]
     fn into_expr(self) -> Option<Expr> {
         match self {
             List::Items(items) => Some(Expr::List(items.into_iter().filter_map(Field::into_expr).collect())),
@@ -419,6 +437,7 @@ impl<T: Field> Field for Map<T> {
             Map::Expr(e) => e.clone(),
         })
     }
+    #[inline]
     fn into_expr(self) -> Option<Expr> {
         Some(match self {
             Map::Entries(m) => Expr::Map(
@@ -448,10 +467,12 @@ pub fn put(m: &mut crate::expr::ExprMap, key: &str, value: &impl Field, nulls: b
 }
 
 /// Like [`put`], consuming the value.
+#[inline]
 pub fn put_owned(m: &mut crate::expr::ExprMap, key: &str, value: impl Field, nulls: bool) {
     put_expr(m, key, value.into_expr(), nulls)
 }
 
+#[inline]
 fn put_expr(m: &mut crate::expr::ExprMap, key: &str, value: Option<Expr>, nulls: bool) {
     match value {
         Some(e) => {
@@ -691,6 +712,7 @@ pub fn props(value: &impl Field) -> crate::expr::ExprMap {
 }
 
 /// Like [`props`], consuming the struct (its values are moved, not copied).
+#[inline]
 pub fn into_props(value: impl Field) -> crate::expr::ExprMap {
     match value.into_expr() {
         Some(Expr::Map(m)) => m,
@@ -731,8 +753,10 @@ macro_rules! l1_struct {
             // Inline: compiled only for the structs a construct renders through.
             #[inline]
             fn into_expr(self) -> Option<$crate::Expr> {
+                // Sized once: a struct sets a few of its many fields.
+                let set = if $nulls { 0 $(+ { let _ = $key; 1 })* } else { 0 $(+ usize::from($crate::l1::Field::is_set(&self.$field)))* };
                 #[allow(unused_mut)]
-                let mut m = $crate::resource::Props::new();
+                let mut m = $crate::resource::Props::with_capacity(set);
                 $( $crate::l1::put_owned(&mut m, $key, self.$field, $nulls); )*
                 Some($crate::Expr::Map(m))
             }
