@@ -4,9 +4,9 @@ use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::grants::grant;
 use crate::iam::{IamRole, Statement};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
 use crate::tree::{Handle, Stack};
+use crate::{cfn, tf};
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -297,60 +297,49 @@ impl Resource for DynamoTable {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let definitions = self.keys().map(|(k, _)| {
-            Expr::map([
-                ("AttributeName", Expr::str(&k.name)),
-                ("AttributeType", Expr::str(k.key_type.code())),
-            ])
-        });
-        let schema = self
+        use cfn::dynamodb::table as t;
+        let definitions: Vec<_> = self
             .keys()
-            .map(|(k, role)| Expr::map([("AttributeName", Expr::str(&k.name)), ("KeyType", Expr::str(role))]));
-        let mut p = props! {
-            "TableName" => self.name.as_str(),
-            "AttributeDefinitions" => Expr::list(definitions),
-            "KeySchema" => Expr::list(schema),
-        };
-        match self.billing {
-            Billing::OnDemand => {
-                p.insert("BillingMode".into(), "PAY_PER_REQUEST".into());
-            }
+            .map(|(k, _)| t::AttributeDefinition::new(k.name.as_str(), k.key_type.code()))
+            .collect();
+        let schema: Vec<_> = self
+            .keys()
+            .map(|(k, role)| t::KeySchema::new(k.name.as_str(), role))
+            .collect();
+        let (billing_mode, provisioned_throughput) = match self.billing {
+            Billing::OnDemand => ("PAY_PER_REQUEST", None),
             Billing::Provisioned {
                 read_units,
                 write_units,
-            } => {
-                p.insert("BillingMode".into(), "PROVISIONED".into());
-                p.insert(
-                    "ProvisionedThroughput".into(),
-                    Expr::map([
-                        ("ReadCapacityUnits", read_units.into()),
-                        ("WriteCapacityUnits", write_units.into()),
-                    ]),
-                );
-            }
-        }
-        p.insert(
-            "PointInTimeRecoverySpecification".into(),
-            Expr::map([("PointInTimeRecoveryEnabled", self.point_in_time_recovery.into())]),
-        );
-        let sse = match &self.encryption {
-            TableEncryption::AwsOwned => Expr::map([("SSEEnabled", false.into())]),
-            TableEncryption::AwsManaged => Expr::map([("SSEEnabled", true.into()), ("SSEType", "KMS".into())]),
-            TableEncryption::CustomerManaged(key) => Expr::map([
-                ("SSEEnabled", true.into()),
-                ("SSEType", "KMS".into()),
-                ("KMSMasterKeyId", key.clone().into()),
-            ]),
+            } => (
+                "PROVISIONED",
+                Some(t::ProvisionedThroughput::new(read_units, write_units)),
+            ),
         };
-        p.insert("SSESpecification".into(), sse);
-        p.insert("DeletionProtectionEnabled".into(), self.deletion_protection.into());
-        if let Some(ttl) = &self.ttl_attribute {
-            p.insert(
-                "TimeToLiveSpecification".into(),
-                Expr::map([("AttributeName", Expr::str(ttl)), ("Enabled", true.into())]),
-            );
-        }
-        let mut r = CfnResource::new("AWS::DynamoDB::Table", p);
+        let sse = match &self.encryption {
+            TableEncryption::AwsOwned => t::SSESpecification::new(false),
+            TableEncryption::AwsManaged => t::SSESpecification::new(true).sse_type(t::SSEType::Kms),
+            TableEncryption::CustomerManaged(key) => t::SSESpecification::new(true)
+                .sse_type(t::SSEType::Kms)
+                .kms_master_key_id(key),
+        };
+        let table = t::Table {
+            table_name: Some(self.name.as_str().into()),
+            attribute_definitions: Some(definitions.into()),
+            billing_mode: Some(billing_mode.into()),
+            provisioned_throughput,
+            point_in_time_recovery_specification: Some(
+                t::PointInTimeRecoverySpecification::new().point_in_time_recovery_enabled(self.point_in_time_recovery),
+            ),
+            sse_specification: Some(sse),
+            deletion_protection_enabled: Some(self.deletion_protection.into()),
+            time_to_live_specification: self
+                .ttl_attribute
+                .as_ref()
+                .map(|ttl| t::TimeToLiveSpecification::new(true).attribute_name(ttl)),
+            ..t::Table::new(schema)
+        };
+        let mut r = table.into_cfn_resource();
         if self.deletion_protection {
             r = r.retained();
         }
@@ -358,53 +347,41 @@ impl Resource for DynamoTable {
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let attributes = self
+        use tf::aws::dynamodb::dynamodb_table as t;
+        let attributes: Vec<_> = self
             .keys()
-            .map(|(k, _)| Expr::map([("name", Expr::str(&k.name)), ("type", Expr::str(k.key_type.code()))]));
-        let mut b = props! {
-            "name" => self.name.as_str(),
-            "hash_key" => self.partition_key.name.as_str(),
-            opt "range_key" => self.sort_key.as_ref().map(|k| k.name.as_str()),
-            "attribute" => Expr::list(attributes),
-        };
-        match self.billing {
-            Billing::OnDemand => {
-                b.insert("billing_mode".into(), "PAY_PER_REQUEST".into());
-            }
+            .map(|(k, _)| t::Attribute::new(k.name.as_str(), k.key_type.code()))
+            .collect();
+        let (billing_mode, read_capacity, write_capacity) = match self.billing {
+            Billing::OnDemand => ("PAY_PER_REQUEST", None, None),
             Billing::Provisioned {
                 read_units,
                 write_units,
-            } => {
-                b.insert("billing_mode".into(), "PROVISIONED".into());
-                b.insert("read_capacity".into(), read_units.into());
-                b.insert("write_capacity".into(), write_units.into());
-            }
-        }
-        b.insert(
-            "point_in_time_recovery".into(),
-            Expr::map([("enabled", self.point_in_time_recovery.into())]),
-        );
-        match &self.encryption {
+            } => ("PROVISIONED", Some(read_units.into()), Some(write_units.into())),
+        };
+        let sse = match &self.encryption {
             // Without the block the provider uses the AWS-owned key.
-            TableEncryption::AwsOwned => {}
-            TableEncryption::AwsManaged => {
-                b.insert("server_side_encryption".into(), Expr::map([("enabled", true.into())]));
-            }
-            TableEncryption::CustomerManaged(key) => {
-                b.insert(
-                    "server_side_encryption".into(),
-                    Expr::map([("enabled", true.into()), ("kms_key_arn", key.clone().into())]),
-                );
-            }
-        }
-        b.insert("deletion_protection_enabled".into(), self.deletion_protection.into());
-        if let Some(ttl) = &self.ttl_attribute {
-            b.insert(
-                "ttl".into(),
-                Expr::map([("attribute_name", Expr::str(ttl)), ("enabled", true.into())]),
-            );
-        }
-        Some(vec![TfBlock::resource("aws_dynamodb_table", b)])
+            TableEncryption::AwsOwned => None,
+            TableEncryption::AwsManaged => Some(t::ServerSideEncryption::new(true)),
+            TableEncryption::CustomerManaged(key) => Some(t::ServerSideEncryption::new(true).kms_key_arn(key)),
+        };
+        let table = t::DynamodbTable {
+            hash_key: Some(self.partition_key.name.as_str().into()),
+            range_key: self.sort_key.as_ref().map(|k| k.name.as_str().into()),
+            attribute: Some(attributes.into()),
+            billing_mode: Some(billing_mode.into()),
+            read_capacity,
+            write_capacity,
+            point_in_time_recovery: Some(t::PointInTimeRecovery::new(self.point_in_time_recovery)),
+            server_side_encryption: sse,
+            deletion_protection_enabled: Some(self.deletion_protection.into()),
+            ttl: self
+                .ttl_attribute
+                .as_ref()
+                .map(|ttl| t::Ttl::new().attribute_name(ttl).enabled(true)),
+            ..t::DynamodbTable::new(self.name.as_str())
+        };
+        Some(vec![table.into_tf_block()])
     }
 }
 

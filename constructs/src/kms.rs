@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Target};
 use crate::iam::{Condition, Need, PolicyDocument, PolicyKind, Principal, Statement};
+use crate::l1::Json;
 use crate::problem::{Checker, Problem};
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
 use crate::tree::Stack;
+use crate::{cfn, tf};
 
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
 const KEY_ID: Attribute = Attribute::new(CfnAttr::Ref, "key_id");
@@ -289,13 +290,14 @@ impl Resource for KmsKey {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let props = props! {
-            "Description" => self.description.as_str(),
-            "EnableKeyRotation" => self.rotation,
-            "PendingWindowInDays" => (self.pending_window.as_secs() / 86_400) as i64,
-            "KeyPolicy" => Expr::json(self.policy().to_expr()),
+        let key = cfn::kms::Key {
+            description: Some(self.description.as_str().into()),
+            enable_key_rotation: Some(self.rotation.into()),
+            key_policy: Some(self.policy().into()),
+            pending_window_in_days: Some(pending_window_days(self.pending_window).into()),
+            ..Default::default()
         };
-        let mut r = CfnResource::new("AWS::KMS::Key", props);
+        let mut r = key.into_cfn_resource();
         if self.retain_on_delete {
             r = r.retained();
         }
@@ -303,14 +305,20 @@ impl Resource for KmsKey {
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let body = props! {
-            "description" => self.description.as_str(),
-            "enable_key_rotation" => self.rotation,
-            "deletion_window_in_days" => (self.pending_window.as_secs() / 86_400) as i64,
-            "policy" => Expr::json(self.policy().to_expr()),
+        let key = tf::aws::KmsKey {
+            deletion_window_in_days: Some(pending_window_days(self.pending_window).into()),
+            description: Some(self.description.as_str().into()),
+            enable_key_rotation: Some(self.rotation.into()),
+            policy: Some(Json::from(self.policy()).into()),
+            ..Default::default()
         };
-        Some(vec![TfBlock::resource("aws_kms_key", body)])
+        Some(vec![key.into_tf_block()])
     }
+}
+
+/// The pending window in whole days (validation reports other durations).
+fn pending_window_days(window: Duration) -> i64 {
+    (window.as_secs() / 86_400) as i64
 }
 
 /// The KMS key of this stack a key value names (`key.arn()`), if it is one.

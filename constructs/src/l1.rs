@@ -86,6 +86,10 @@ macro_rules! scalar {
             fn to_expr(&self) -> Option<Expr> {
                 Some(self.0.clone())
             }
+            #[inline]
+            fn into_expr(self) -> Option<Expr> {
+                Some(self.0)
+            }
             fn literal(&self) -> Option<&Expr> {
                 Some(&self.0)
             }
@@ -111,6 +115,7 @@ scalar! {
     u32 => |n: u32| Expr::Int(n.into()),
     u16 => |n: u16| Expr::Int(n.into()),
     u8 => |n: u8| Expr::Int(n.into()),
+    u64 => |n: u64| Expr::Int(i64::try_from(n).unwrap_or(i64::MAX)),
     usize => |n: usize| Expr::Int(i64::try_from(n).unwrap_or(i64::MAX))
 }
 scalar! {
@@ -123,6 +128,7 @@ scalar! {
     i32 => |n: i32| Expr::Int(n.into()),
     u32 => |n: u32| Expr::Int(n.into()),
     u16 => |n: u16| Expr::Int(n.into()),
+    u64 => |n: u64| Expr::Int(i64::try_from(n).unwrap_or(i64::MAX)),
     usize => |n: usize| Expr::Int(i64::try_from(n).unwrap_or(i64::MAX))
 }
 scalar! {
@@ -168,6 +174,11 @@ impl Json {
 #[derive(Clone, Debug, PartialEq)]
 pub enum List<T> {
     Items(Vec<T>),
+    /// One item written as itself, not in an array: Terraform's JSON form of
+    /// a nested block of list type that occurs once (`"rule": {…}`), which the
+    /// hand-written constructs emit. Only for Terraform blocks: anywhere else
+    /// the schema wants an array.
+    One(Box<T>),
     Expr(Expr),
 }
 
@@ -180,10 +191,20 @@ impl<T> Default for List<T> {
 impl<T> List<T> {
     /// Appends an item (a list given as a reference becomes a list of items).
     pub fn push(&mut self, item: impl Into<T>) {
-        match self {
-            List::Items(items) => items.push(item.into()),
+        match std::mem::take(self) {
+            List::Items(mut items) => {
+                items.push(item.into());
+                *self = List::Items(items);
+            }
+            List::One(first) => *self = List::Items(vec![*first, item.into()]),
             List::Expr(_) => *self = List::Items(vec![item.into()]),
         }
+    }
+
+    /// A Terraform nested block that occurs once, written as a single object
+    /// ([`List::One`]).
+    pub fn one(item: impl Into<T>) -> Self {
+        List::One(Box::new(item.into()))
     }
 }
 
@@ -210,6 +231,11 @@ impl<T, K> From<&Attr<K>> for List<T> {
 impl<T, K> From<Value<K>> for List<T> {
     fn from(v: Value<K>) -> Self {
         List::Expr(v.into_expr())
+    }
+}
+impl<T, K> From<&Value<K>> for List<T> {
+    fn from(v: &Value<K>) -> Self {
+        List::Expr(v.expr().clone())
     }
 }
 impl<T> From<Expr> for List<T> {
@@ -283,6 +309,20 @@ impl<T> From<Expr> for Map<T> {
 pub trait Field {
     /// The rendered value; `None` when an optional property is not set.
     fn to_expr(&self) -> Option<Expr>;
+    /// Like [`Field::to_expr`], consuming the value: what a hand-written
+    /// construct's rendering uses, so no property is copied twice.
+    fn into_expr(self) -> Option<Expr>
+    where
+        Self: Sized,
+    {
+        self.to_expr()
+    }
+    /// Whether [`Field::into_expr`] gives a value: `false` only for an unset
+    /// optional property. Sizes a rendered map before it is filled.
+    #[inline]
+    fn is_set(&self) -> bool {
+        true
+    }
     /// The value, for scalar rules (length, range, enum, pattern).
     fn literal(&self) -> Option<&Expr> {
         None
@@ -298,6 +338,14 @@ pub trait Field {
 impl<T: Field> Field for Option<T> {
     fn to_expr(&self) -> Option<Expr> {
         self.as_ref().and_then(Field::to_expr)
+    }
+    #[inline]
+    fn into_expr(self) -> Option<Expr> {
+        self.and_then(Field::into_expr)
+    }
+    #[inline]
+    fn is_set(&self) -> bool {
+        self.as_ref().is_some_and(Field::is_set)
     }
     fn literal(&self) -> Option<&Expr> {
         self.as_ref().and_then(Field::literal)
@@ -316,6 +364,14 @@ impl<T: Field> Field for Box<T> {
     fn to_expr(&self) -> Option<Expr> {
         (**self).to_expr()
     }
+    #[inline]
+    fn into_expr(self) -> Option<Expr> {
+        (*self).into_expr()
+    }
+    #[inline]
+    fn is_set(&self) -> bool {
+        (**self).is_set()
+    }
     fn literal(&self) -> Option<&Expr> {
         (**self).literal()
     }
@@ -329,30 +385,43 @@ impl<T: Field> Field for Box<T> {
 
 impl<T: Field> Field for List<T> {
     fn to_expr(&self) -> Option<Expr> {
-        Some(match self {
-            List::Items(items) => Expr::List(items.iter().filter_map(Field::to_expr).collect()),
-            List::Expr(e) => e.clone(),
-        })
+        match self {
+            List::Items(items) => Some(Expr::List(items.iter().filter_map(Field::to_expr).collect())),
+            List::One(item) => item.to_expr(),
+            List::Expr(e) => Some(e.clone()),
+        }
+    }
+    #[inline]
+    fn into_expr(self) -> Option<Expr> {
+        match self {
+            List::Items(items) => Some(Expr::List(items.into_iter().filter_map(Field::into_expr).collect())),
+            List::One(item) => item.into_expr(),
+            List::Expr(e) => Some(e),
+        }
     }
     fn literal(&self) -> Option<&Expr> {
         match self {
-            List::Items(_) => None,
+            List::Items(_) | List::One(_) => None,
             List::Expr(e) => Some(e),
         }
     }
     fn items(&self) -> Option<Vec<&dyn Field>> {
         match self {
             List::Items(items) => Some(items.iter().map(|i| i as &dyn Field).collect()),
+            List::One(item) => Some(vec![&**item as &dyn Field]),
             List::Expr(_) => None,
         }
     }
     fn check(&self, v: &mut Validator<'_, '_>) {
-        if let List::Items(items) = self {
-            for (i, item) in items.iter().enumerate() {
-                v.enter(Step::Index(i));
-                item.check(v);
-                v.leave();
-            }
+        let items: &[T] = match self {
+            List::Items(items) => items,
+            List::One(item) => std::slice::from_ref(&**item),
+            List::Expr(_) => &[],
+        };
+        for (i, item) in items.iter().enumerate() {
+            v.enter(Step::Index(i));
+            item.check(v);
+            v.leave();
         }
     }
 }
@@ -366,6 +435,17 @@ impl<T: Field> Field for Map<T> {
                     .collect(),
             ),
             Map::Expr(e) => e.clone(),
+        })
+    }
+    #[inline]
+    fn into_expr(self) -> Option<Expr> {
+        Some(match self {
+            Map::Entries(m) => Expr::Map(
+                m.into_iter()
+                    .filter_map(|(k, v)| v.into_expr().map(|e| (k, e)))
+                    .collect(),
+            ),
+            Map::Expr(e) => e,
         })
     }
     fn check(&self, v: &mut Validator<'_, '_>) {
@@ -383,7 +463,18 @@ impl<T: Field> Field for Map<T> {
 /// left out, or written as `null` where the schema wants every key present
 /// (Terraform object types).
 pub fn put(m: &mut crate::expr::ExprMap, key: &str, value: &impl Field, nulls: bool) {
-    match value.to_expr() {
+    put_expr(m, key, value.to_expr(), nulls)
+}
+
+/// Like [`put`], consuming the value.
+#[inline]
+pub fn put_owned(m: &mut crate::expr::ExprMap, key: &str, value: impl Field, nulls: bool) {
+    put_expr(m, key, value.into_expr(), nulls)
+}
+
+#[inline]
+fn put_expr(m: &mut crate::expr::ExprMap, key: &str, value: Option<Expr>, nulls: bool) {
+    match value {
         Some(e) => {
             m.insert(key.to_string(), e);
         }
@@ -620,6 +711,15 @@ pub fn props(value: &impl Field) -> crate::expr::ExprMap {
     }
 }
 
+/// Like [`props`], consuming the struct (its values are moved, not copied).
+#[inline]
+pub fn into_props(value: impl Field) -> crate::expr::ExprMap {
+    match value.into_expr() {
+        Some(Expr::Map(m)) => m,
+        _ => crate::expr::ExprMap::new(),
+    }
+}
+
 /// Declares a generated struct: its public fields, a setter per field, and
 /// its rendering and validation. A field is `req` (required: not an
 /// `Option`, reported by validation if left unset), `opt`, or `req_box` /
@@ -648,6 +748,16 @@ macro_rules! l1_struct {
                 #[allow(unused_mut)]
                 let mut m = $crate::resource::Props::new();
                 $( $crate::l1::put(&mut m, $key, &self.$field, $nulls); )*
+                Some($crate::Expr::Map(m))
+            }
+            // Inline: compiled only for the structs a construct renders through.
+            #[inline]
+            fn into_expr(self) -> Option<$crate::Expr> {
+                // Sized once: a struct sets a few of its many fields.
+                let set = if $nulls { 0 $(+ { let _ = $key; 1 })* } else { 0 $(+ usize::from($crate::l1::Field::is_set(&self.$field)))* };
+                #[allow(unused_mut)]
+                let mut m = $crate::resource::Props::with_capacity(set);
+                $( $crate::l1::put_owned(&mut m, $key, self.$field, $nulls); )*
                 Some($crate::Expr::Map(m))
             }
             #[allow(unused_variables)]
@@ -770,9 +880,11 @@ macro_rules! l1_cfn_resource {
                 if $taggable { resource } else { resource.untagged() }
             }
 
-            /// Like [`Self::to_cfn_resource`], consuming the value.
+            /// Like [`Self::to_cfn_resource`], consuming the value (nothing is copied).
+            #[inline]
             pub fn into_cfn_resource(self) -> $crate::CfnResource {
-                self.to_cfn_resource()
+                let resource = $crate::CfnResource::new($type_name, $crate::l1::into_props(self));
+                if $taggable { resource } else { resource.untagged() }
             }
         }
 
@@ -839,9 +951,11 @@ macro_rules! l1_tf_block {
                 if $taggable { block } else { block.untagged() }
             }
 
-            /// Like [`Self::to_tf_block`], consuming the value.
+            /// Like [`Self::to_tf_block`], consuming the value (nothing is copied).
+            #[inline]
             pub fn into_tf_block(self) -> $crate::TfBlock {
-                self.to_tf_block()
+                let block = $crate::TfBlock::$section($type_name, $crate::l1::into_props(self));
+                if $taggable { block } else { block.untagged() }
             }
         }
 

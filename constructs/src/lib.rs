@@ -36,6 +36,25 @@ pub mod cfn;
 #[rustfmt::skip]
 pub mod tf;
 
+// The hand-written constructs below render through the L1 types of these
+// services, so they are not optional: say so instead of failing on a missing module.
+#[cfg(not(all(
+    feature = "dynamodb",
+    feature = "ec2",
+    feature = "ecr",
+    feature = "ecs",
+    feature = "elasticloadbalancingv2",
+    feature = "iam",
+    feature = "kms",
+    feature = "logs",
+    feature = "s3"
+)))]
+compile_error!(
+    "constructs: the built-in constructs render through the L1 types of the default services; \
+     with `default-features = false`, enable at least `dynamodb`, `ec2`, `ecr`, `ecs`, \
+     `elasticloadbalancingv2`, `iam`, `kms`, `logs` and `s3`"
+);
+
 pub mod checks;
 pub mod dynamodb;
 pub mod ec2;

@@ -2,8 +2,8 @@
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 
@@ -126,30 +126,30 @@ impl Resource for LogGroup {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let days = match self.retention {
-            Retention::Days(d) => Some(d),
-            Retention::Forever => None,
+        let group = cfn::logs::LogGroup {
+            log_group_name: Some(self.name.as_str().into()),
+            retention_in_days: match self.retention {
+                Retention::Days(d) => Some(d.into()),
+                Retention::Forever => None,
+            },
+            kms_key_id: self.kms_key.as_ref().map(Into::into),
+            ..Default::default()
         };
-        let props = props! {
-            "LogGroupName" => self.name.as_str(),
-            opt "RetentionInDays" => days,
-            opt "KmsKeyId" => self.kms_key.clone(),
-        };
-        Some(vec![CfnResource::new("AWS::Logs::LogGroup", props).into_block()])
+        Some(vec![group.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let days = match self.retention {
-            Retention::Days(d) => d,
-            // 0 is the provider's "never expire".
-            Retention::Forever => 0,
+        let group = tf::aws::CloudwatchLogGroup {
+            name: Some(self.name.as_str().into()),
+            retention_in_days: Some(match self.retention {
+                Retention::Days(d) => d.into(),
+                // 0 is the provider's "never expire".
+                Retention::Forever => 0.into(),
+            }),
+            kms_key_id: self.kms_key.as_ref().map(Into::into),
+            ..Default::default()
         };
-        let body = props! {
-            "name" => self.name.as_str(),
-            "retention_in_days" => days,
-            opt "kms_key_id" => self.kms_key.clone(),
-        };
-        Some(vec![TfBlock::resource("aws_cloudwatch_log_group", body)])
+        Some(vec![group.into_tf_block()])
     }
 }
 

@@ -11,8 +11,8 @@
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnParameter, Props, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, CfnParameter, RenderCx, Resource, TfBlock};
+use crate::tf;
 
 /// What `deploy` asks the AWS APIs to find the value of a lookup's
 /// CloudFormation parameter (CloudFormation cannot search by name or tag;
@@ -179,11 +179,11 @@ impl Resource for VpcLookup {
         Some(parameter("AWS::EC2::VPC::Id", what, &self.by, None, lookup))
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let body = match &self.by {
-            By::Id(id) => props! { "id" => id.as_str() },
-            By::Name(n) => props! { "tags" => Expr::map([("Name", Expr::str(n))]) },
+        let vpc = match &self.by {
+            By::Id(id) => tf::aws::data::Vpc::new().id(id),
+            By::Name(n) => tf::aws::data::Vpc::new().tags([("Name", n)]),
         };
-        Some(vec![TfBlock::data("aws_vpc", body)])
+        Some(vec![vpc.into_tf_block()])
     }
 }
 
@@ -261,22 +261,18 @@ impl Resource for SubnetsLookup {
         Some(vec![p.into_block()])
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let filter = |name: &str, values: Expr| Expr::map([("name", Expr::str(name)), ("values", values)]);
+        use tf::aws::ec2::data::subnets::Filter;
         let mut filters = Vec::new();
         if let Some(vpc) = &self.vpc {
-            filters.push(filter("vpc-id", Expr::List(vec![vpc.clone()])));
+            filters.push(Filter::new("vpc-id", [vpc.clone()]));
         }
         for (k, v) in &self.tags {
-            filters.push(filter(&format!("tag:{k}"), Expr::from(vec![v.as_str()])));
+            filters.push(Filter::new(format!("tag:{k}"), [v]));
         }
         if !self.ids.is_empty() {
-            let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
-            filters.push(filter("subnet-id", Expr::from(ids)));
+            filters.push(Filter::new("subnet-id", self.ids.clone()));
         }
-        Some(vec![TfBlock::data(
-            "aws_subnets",
-            props! { "filter" => Expr::List(filters) },
-        )])
+        Some(vec![tf::aws::data::Subnets::new().filter(filters).into_tf_block()])
     }
 }
 
@@ -349,11 +345,11 @@ impl Resource for LoadBalancerLookup {
         Some(parameter("String", what, &self.by, Some(LB_ARN_PATTERN), lookup))
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let body = match &self.by {
-            By::Id(arn) => props! { "arn" => arn.as_str() },
-            By::Name(n) => props! { "name" => n.as_str() },
+        let lb = match &self.by {
+            By::Id(arn) => tf::aws::data::Lb::new().arn(arn),
+            By::Name(n) => tf::aws::data::Lb::new().name(n),
         };
-        Some(vec![TfBlock::data("aws_lb", body)])
+        Some(vec![lb.into_tf_block()])
     }
 }
 
@@ -435,12 +431,13 @@ impl Resource for ListenerLookup {
         Some(vec![p.into_block()])
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let body = match (&self.arn, &self.load_balancer) {
-            (Some(arn), _) => props! { "arn" => arn.as_str() },
-            (None, Some(lb)) => props! { "load_balancer_arn" => lb.clone(), "port" => self.port },
-            (None, None) => Props::default(),
+        let listener = tf::aws::data::LbListener::new();
+        let listener = match (&self.arn, &self.load_balancer) {
+            (Some(arn), _) => listener.arn(arn),
+            (None, Some(lb)) => listener.load_balancer_arn(lb.clone()).port(self.port),
+            (None, None) => listener,
         };
-        Some(vec![TfBlock::data("aws_lb_listener", body)])
+        Some(vec![listener.into_tf_block()])
     }
 }
 
@@ -505,14 +502,15 @@ impl Resource for SecurityGroupLookup {
         Some(parameter("AWS::EC2::SecurityGroup::Id", what, &self.by, None, lookup))
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let mut body = match &self.by {
-            By::Id(id) => props! { "id" => id.as_str() },
-            By::Name(n) => props! { "name" => n.as_str() },
+        let group = match &self.by {
+            By::Id(id) => tf::aws::data::SecurityGroup::new().id(id),
+            By::Name(n) => tf::aws::data::SecurityGroup::new().name(n),
         };
-        if let Some(vpc) = &self.vpc {
-            body.insert("vpc_id".into(), vpc.clone());
-        }
-        Some(vec![TfBlock::data("aws_security_group", body)])
+        let group = tf::aws::data::SecurityGroup {
+            vpc_id: self.vpc.clone().map(Into::into),
+            ..group
+        };
+        Some(vec![group.into_tf_block()])
     }
 }
 
@@ -579,6 +577,6 @@ impl Resource for IamRoleLookup {
             By::Id(arn) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
             By::Name(n) => n.clone(),
         };
-        Some(vec![TfBlock::data("aws_iam_role", props! { "name" => name })])
+        Some(vec![tf::aws::data::IamRole::new(name).into_tf_block()])
     }
 }

@@ -65,6 +65,7 @@ impl Resource for Parameter {
         Some(vec![p.into_block()])
     }
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
+        // A `variable` is Terraform's own block, not a provider type: no L1 describes it.
         let mut body = props! { "type" => "string", "description" => self.description.as_str() };
         if let Some(d) = &self.default {
             body.insert("default".into(), d.as_str().into());

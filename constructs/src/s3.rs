@@ -5,10 +5,11 @@ use std::time::Duration;
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::grants::grant;
 use crate::iam::{Condition, IamRole, PolicyDocument, PolicyKind, Principal, Statement};
+use crate::l1::{self, Json};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, Props, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
 use crate::tree::{Handle, Stack};
+use crate::{cfn, tf};
 
 /// S3 bucket policies: principals and resources required, 20 KB.
 const BUCKET_POLICY: PolicyKind = PolicyKind::resource_policy("bucket policy", crate::iam::Need::Required, 20_480);
@@ -248,45 +249,14 @@ fn deny_insecure_transport(bucket: Value<kind::Arn>) -> Statement {
 }
 
 impl Bucket {
-    /// The one lifecycle rule, covering every object; `None` without actions.
-    /// Noncurrent-version expiration is rendered only for a versioned bucket.
-    fn lifecycle_rule(&self, style: Style) -> Option<Expr> {
+    /// When the one lifecycle rule (covering every object) expires noncurrent
+    /// versions and aborts multipart uploads, in days; `None` without actions.
+    /// Noncurrent-version expiration applies only to a versioned bucket.
+    fn lifecycle_days(&self) -> Option<(Option<i64>, Option<i64>)> {
         let l = &self.lifecycle;
-        let noncurrent = l.noncurrent_version_expiration.filter(|_| self.versioned);
-        if noncurrent.is_none() && l.abort_incomplete_multipart_upload.is_none() {
-            return None;
-        }
-        // Keys per backend: id, status, the two actions and their day counts.
-        let k = match style {
-            Style::Cfn => [
-                "Id",
-                "Status",
-                "NoncurrentVersionExpiration",
-                "NoncurrentDays",
-                "AbortIncompleteMultipartUpload",
-                "DaysAfterInitiation",
-            ],
-            Style::Tf => [
-                "id",
-                "status",
-                "noncurrent_version_expiration",
-                "noncurrent_days",
-                "abort_incomplete_multipart_upload",
-                "days_after_initiation",
-            ],
-        };
-        let mut rule = props! { k[0] => "default", k[1] => "Enabled" };
-        if let Style::Tf = style {
-            // An empty filter: the rule covers every object.
-            rule.insert("filter".into(), Expr::map::<&str>([]));
-        }
-        if let Some(d) = noncurrent {
-            rule.insert(k[2].into(), Expr::map([(k[3], Expr::Int(days(d)))]));
-        }
-        if let Some(d) = l.abort_incomplete_multipart_upload {
-            rule.insert(k[4].into(), Expr::map([(k[5], Expr::Int(days(d)))]));
-        }
-        Some(Expr::Map(rule))
+        let noncurrent = l.noncurrent_version_expiration.filter(|_| self.versioned).map(days);
+        let abort = l.abort_incomplete_multipart_upload.map(days);
+        (noncurrent.is_some() || abort.is_some()).then_some((noncurrent, abort))
     }
 }
 
@@ -373,166 +343,119 @@ impl Resource for Bucket {
     }
 
     fn cloudformation(&self, cx: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let mut p = props! { opt "BucketName" => self.name.as_deref() };
-        p.insert(
-            "BucketEncryption".into(),
-            Expr::map([(
-                "ServerSideEncryptionConfiguration",
-                Expr::list([encryption_rule(&self.encryption, Style::Cfn)]),
-            )]),
-        );
-        p.insert(
-            "PublicAccessBlockConfiguration".into(),
-            public_access(self.block_public_access, Style::Cfn),
-        );
-        p.insert(
-            "OwnershipControls".into(),
-            Expr::map([(
-                "Rules",
-                Expr::list([Expr::map([("ObjectOwnership", "BucketOwnerEnforced".into())])]),
-            )]),
-        );
-        if self.versioned {
-            p.insert(
-                "VersioningConfiguration".into(),
-                Expr::map([("Status", "Enabled".into())]),
-            );
-        }
-        if let Some(rule) = self.lifecycle_rule(Style::Cfn) {
-            p.insert(
-                "LifecycleConfiguration".into(),
-                Expr::map([("Rules", Expr::list([rule]))]),
-            );
-        }
-        let mut r = CfnResource::new("AWS::S3::Bucket", p);
+        use cfn::s3::bucket as b;
+        let (algorithm, key, bucket_key) = encryption(&self.encryption);
+        let by_default = b::ServerSideEncryptionByDefault {
+            kms_master_key_id: key.map(Into::into),
+            ..b::ServerSideEncryptionByDefault::new(algorithm)
+        };
+        let encryption_rule = b::ServerSideEncryptionRule::new()
+            .server_side_encryption_by_default(by_default)
+            .bucket_key_enabled(bucket_key);
+        let block = self.block_public_access;
+        let lifecycle = self.lifecycle_days().map(|(noncurrent, abort)| {
+            let rule = b::Rule {
+                id: Some("default".into()),
+                noncurrent_version_expiration: noncurrent.map(b::NoncurrentVersionExpiration::new),
+                abort_incomplete_multipart_upload: abort.map(b::AbortIncompleteMultipartUpload::new),
+                ..b::Rule::new("Enabled")
+            };
+            b::LifecycleConfiguration::new([rule])
+        });
+        let bucket = b::Bucket {
+            bucket_name: self.name.as_deref().map(Into::into),
+            bucket_encryption: Some(b::BucketEncryption::new([encryption_rule])),
+            public_access_block_configuration: Some(b::PublicAccessBlockConfiguration {
+                block_public_acls: Some(block.into()),
+                block_public_policy: Some(block.into()),
+                ignore_public_acls: Some(block.into()),
+                restrict_public_buckets: Some(block.into()),
+            }),
+            ownership_controls: Some(b::OwnershipControls::new([
+                b::OwnershipControlsRule::new().object_ownership(b::ObjectOwnership::BucketOwnerEnforced)
+            ])),
+            versioning_configuration: self.versioned.then(|| b::VersioningConfiguration::new("Enabled")),
+            lifecycle_configuration: lifecycle,
+            ..Default::default()
+        };
+        let mut r = bucket.into_cfn_resource();
         if self.retain_on_delete {
             r = r.retained();
         }
         let mut blocks = vec![r.into_block()];
         if let Some(doc) = self.rendered_policy(cx) {
-            let bucket = cx.this::<kind::Name>(NAME).expr();
-            let policy = props! { "Bucket" => bucket, "PolicyDocument" => Expr::json(doc.to_expr()) };
-            blocks.push(
-                CfnResource::new("AWS::S3::BucketPolicy", policy)
-                    .suffix("Policy")
-                    .untagged()
-                    .into_block(),
-            );
+            let policy = cfn::s3::BucketPolicy::new(cx.this::<kind::Name>(NAME), doc);
+            blocks.push(policy.into_cfn_resource().suffix("Policy").into_block());
         }
         Some(blocks)
     }
 
     fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
-        let bucket: Expr = cx.this::<kind::Name>(NAME).expr();
-        let on_bucket = |extra: Props| {
-            let mut b = props! { "bucket" => bucket.clone() };
-            b.extend(extra);
-            b
+        use tf::aws::s3::{
+            s3_bucket_lifecycle_configuration as lc, s3_bucket_ownership_controls as oc,
+            s3_bucket_server_side_encryption_configuration as sse, s3_bucket_versioning as v,
         };
-        let mut blocks = vec![TfBlock::resource(
-            "aws_s3_bucket",
-            props! { opt "bucket" => self.name.as_deref(), "force_destroy" => !self.retain_on_delete },
-        )];
-        let mut pab = on_bucket(Props::default());
-        if let Expr::Map(m) = public_access(self.block_public_access, Style::Tf) {
-            pab.extend(m);
-        }
-        blocks.push(TfBlock::resource("aws_s3_bucket_public_access_block", pab).untagged());
-        blocks.push(
-            TfBlock::resource(
-                "aws_s3_bucket_ownership_controls",
-                on_bucket(props! { "rule" => Expr::map([("object_ownership", "BucketOwnerEnforced".into())]) }),
-            )
-            .untagged(),
-        );
-        blocks.push(
-            TfBlock::resource(
-                "aws_s3_bucket_server_side_encryption_configuration",
-                on_bucket(props! { "rule" => encryption_rule(&self.encryption, Style::Tf) }),
-            )
-            .untagged(),
-        );
+        let bucket: Attr<kind::Name> = cx.this(NAME);
+        let main = tf::aws::S3Bucket {
+            bucket: self.name.as_deref().map(Into::into),
+            force_destroy: Some((!self.retain_on_delete).into()),
+            ..Default::default()
+        };
+        let block = self.block_public_access;
+        let public_access = tf::aws::S3BucketPublicAccessBlock {
+            block_public_acls: Some(block.into()),
+            block_public_policy: Some(block.into()),
+            ignore_public_acls: Some(block.into()),
+            restrict_public_buckets: Some(block.into()),
+            ..tf::aws::S3BucketPublicAccessBlock::new(&bucket)
+        };
+        let ownership = tf::aws::S3BucketOwnershipControls::new(&bucket, oc::Rule::new("BucketOwnerEnforced"));
+        let (algorithm, key, bucket_key) = encryption(&self.encryption);
+        let by_default = sse::ApplyServerSideEncryptionByDefault {
+            kms_master_key_id: key.map(Into::into),
+            ..sse::ApplyServerSideEncryptionByDefault::new(algorithm)
+        };
+        let encryption_rule = sse::Rule::new()
+            .apply_server_side_encryption_by_default(by_default)
+            .bucket_key_enabled(bucket_key);
+        let encryption =
+            tf::aws::S3BucketServerSideEncryptionConfiguration::new(&bucket, l1::List::one(encryption_rule));
+        let mut blocks = vec![
+            main.into_tf_block(),
+            public_access.into_tf_block(),
+            ownership.into_tf_block(),
+            encryption.into_tf_block(),
+        ];
         if self.versioned {
-            blocks.push(
-                TfBlock::resource(
-                    "aws_s3_bucket_versioning",
-                    on_bucket(props! { "versioning_configuration" => Expr::map([("status", "Enabled".into())]) }),
-                )
-                .untagged(),
-            );
+            let versioning = tf::aws::S3BucketVersioning::new(&bucket, v::VersioningConfiguration::new("Enabled"));
+            blocks.push(versioning.into_tf_block());
         }
-        if let Some(rule) = self.lifecycle_rule(Style::Tf) {
-            blocks.push(
-                TfBlock::resource(
-                    "aws_s3_bucket_lifecycle_configuration",
-                    on_bucket(props! { "rule" => Expr::list([rule]) }),
-                )
-                .untagged(),
-            );
+        if let Some((noncurrent, abort)) = self.lifecycle_days() {
+            let rule = lc::Rule {
+                // An empty filter: the rule covers every object.
+                filter: Some(l1::List::one(lc::Filter::new())),
+                noncurrent_version_expiration: noncurrent
+                    .map(|d| l1::List::one(lc::NoncurrentVersionExpiration::new(d))),
+                abort_incomplete_multipart_upload: abort
+                    .map(|d| l1::List::one(lc::AbortIncompleteMultipartUpload::new().days_after_initiation(d))),
+                ..lc::Rule::new("default", "Enabled")
+            };
+            let lifecycle = tf::aws::S3BucketLifecycleConfiguration::new(&bucket).rule([rule]);
+            blocks.push(lifecycle.into_tf_block());
         }
         if let Some(doc) = self.rendered_policy(cx) {
-            blocks.push(
-                TfBlock::resource(
-                    "aws_s3_bucket_policy",
-                    on_bucket(props! { "policy" => Expr::json(doc.to_expr()) }),
-                )
-                .untagged(),
-            );
+            blocks.push(tf::aws::S3BucketPolicy::new(bucket, Json::from(doc)).into_tf_block());
         }
         Some(blocks)
     }
 }
 
-#[derive(Clone, Copy)]
-enum Style {
-    Cfn,
-    Tf,
-}
-
-fn public_access(block: bool, style: Style) -> Expr {
-    let keys = match style {
-        Style::Cfn => [
-            "BlockPublicAcls",
-            "BlockPublicPolicy",
-            "IgnorePublicAcls",
-            "RestrictPublicBuckets",
-        ],
-        Style::Tf => [
-            "block_public_acls",
-            "block_public_policy",
-            "ignore_public_acls",
-            "restrict_public_buckets",
-        ],
-    };
-    Expr::map(keys.map(|k| (k, Expr::Bool(block))))
-}
-
-fn encryption_rule(e: &BucketEncryption, style: Style) -> Expr {
-    let (algorithm, key, bucket_key) = match e {
+/// The default encryption's algorithm, key (`None`: the AWS-managed key) and
+/// whether an S3 bucket key cuts the KMS request cost.
+fn encryption(e: &BucketEncryption) -> (&'static str, Option<&Value<kind::Arn>>, bool) {
+    match e {
         BucketEncryption::S3Managed => ("AES256", None, false),
-        BucketEncryption::Kms(key) => ("aws:kms", key.clone().map(Expr::from), true),
-    };
-    match style {
-        Style::Cfn => {
-            let mut default = props! { "SSEAlgorithm" => algorithm };
-            if let Some(k) = key {
-                default.insert("KMSMasterKeyID".into(), k);
-            }
-            Expr::map([
-                ("ServerSideEncryptionByDefault", Expr::Map(default)),
-                ("BucketKeyEnabled", bucket_key.into()),
-            ])
-        }
-        Style::Tf => {
-            let mut default = props! { "sse_algorithm" => algorithm };
-            if let Some(k) = key {
-                default.insert("kms_master_key_id".into(), k);
-            }
-            Expr::map([
-                ("apply_server_side_encryption_by_default", Expr::Map(default)),
-                ("bucket_key_enabled", bucket_key.into()),
-            ])
-        }
+        BucketEncryption::Kms(key) => ("aws:kms", key.as_ref(), true),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! - `aws_sqs_queue` → service `sqs` (see [`crate::services`]), module
 //!   `sqs_queue`, struct `SqsQueue`; data source `aws_vpc` → `data::Vpc`.
-//! - Arguments (required or optional attributes; not `id`, not `tags_all`)
+//! - Arguments (required or optional attributes; a resource's `id` and
+//!   `tags_all` excepted: a data source's `id` selects what it looks up)
 //!   → fields, required ones constructor arguments. Nested blocks → structs:
 //!   a block of at most one (`max_items = 1`, or nesting `single`) is one
 //!   struct, others a `List` with their item bounds as a validation rule.
@@ -114,10 +115,10 @@ impl TypeCx<'_> {
             if !required && !flag(a, "optional") {
                 continue; // computed only
             }
-            if let Some(data_source) = top {
-                if key == "id" || (key == "tags_all" && !data_source) {
-                    continue;
-                }
+            // A resource's `id` and `tags_all` are the provider's to set; a data
+            // source's `id` selects what is looked up (`data "aws_vpc"`'s `id`).
+            if top == Some(false) && (key == "id" || key == "tags_all") {
+                continue;
             }
             let ty = match a.get("nested_type") {
                 Some(nested) => {

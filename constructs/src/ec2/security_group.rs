@@ -3,8 +3,8 @@
 use super::cidr::{check_ipv4, check_ipv6, CidrError};
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, Props, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 /// `Ref` also returns the id for a VPC group, but `GroupId` says so in both cases.
 const ID: Attribute = Attribute::new(CfnAttr::GetAtt("GroupId"), "id");
@@ -115,6 +115,27 @@ pub struct Rule {
     pub description: Option<String>,
 }
 
+/// Sets a rule's ports, peer and description on a generated rule type: the
+/// types of both directions (and CloudFormation's inline entries) share these
+/// fields but for the names of the IPv4 block's and the peer group's, given here.
+macro_rules! rule_of {
+    ($start:expr, $rule:expr, $cidr_v4:ident, $peer_group:ident) => {{
+        let rule: &Rule = $rule;
+        let mut r = $start;
+        if let Some((from, to)) = rule.rendered_ports() {
+            r.from_port = Some(from.into());
+            r.to_port = Some(to.into());
+        }
+        match &rule.peer {
+            Peer::Ipv4(c) => r.$cidr_v4 = Some(c.as_str().into()),
+            Peer::Ipv6(c) => r.cidr_ipv6 = Some(c.as_str().into()),
+            Peer::SecurityGroup(id) => r.$peer_group = Some(id.into()),
+        }
+        r.description = rule.description.as_deref().map(Into::into);
+        r
+    }};
+}
+
 impl Rule {
     fn ports(peer: impl Into<Peer>, protocol: IpProtocol, from: i32, to: i32) -> Self {
         Rule {
@@ -217,46 +238,27 @@ impl Rule {
         }
     }
 
-    /// CloudFormation's inline `SecurityGroupIngress`/`SecurityGroupEgress` entry.
-    fn cfn(&self, ingress: bool) -> Expr {
-        let mut m = props! { "IpProtocol" => self.protocol.as_str() };
-        if let Some((from, to)) = self.rendered_ports() {
-            m.insert("FromPort".into(), from.into());
-            m.insert("ToPort".into(), to.into());
-        }
-        let (key, value): (&str, Expr) = match &self.peer {
-            Peer::Ipv4(c) => ("CidrIp", c.as_str().into()),
-            Peer::Ipv6(c) => ("CidrIpv6", c.as_str().into()),
-            Peer::SecurityGroup(id) if ingress => ("SourceSecurityGroupId", id.into()),
-            Peer::SecurityGroup(id) => ("DestinationSecurityGroupId", id.into()),
-        };
-        m.insert(key.into(), value);
-        if let Some(d) = &self.description {
-            m.insert("Description".into(), d.as_str().into());
-        }
-        Expr::Map(m)
+    /// CloudFormation's inline `SecurityGroupIngress` entry.
+    fn cfn_ingress(&self) -> cfn::ec2::security_group::Ingress {
+        let rule = cfn::ec2::security_group::Ingress::new(self.protocol.as_str());
+        rule_of!(rule, self, cidr_ip, source_security_group_id)
     }
 
-    /// A separate `aws_vpc_security_group_{ingress,egress}_rule` body.
-    fn tf(&self, group: Expr) -> Props {
-        let mut body = props! {
-            "security_group_id" => group,
-            "ip_protocol" => self.protocol.as_str(),
-        };
-        if let Some((from, to)) = self.rendered_ports() {
-            body.insert("from_port".into(), from.into());
-            body.insert("to_port".into(), to.into());
+    /// CloudFormation's inline `SecurityGroupEgress` entry.
+    fn cfn_egress(&self) -> cfn::ec2::security_group::Egress {
+        let rule = cfn::ec2::security_group::Egress::new(self.protocol.as_str());
+        rule_of!(rule, self, cidr_ip, destination_security_group_id)
+    }
+
+    /// A separate `aws_vpc_security_group_{ingress,egress}_rule` block.
+    fn tf(&self, group: &Attr<kind::SecurityGroupId>, ingress: bool) -> TfBlock {
+        if ingress {
+            let rule = tf::aws::VpcSecurityGroupIngressRule::new(self.protocol.as_str(), group);
+            rule_of!(rule, self, cidr_ipv4, referenced_security_group_id).into_tf_block()
+        } else {
+            let rule = tf::aws::VpcSecurityGroupEgressRule::new(self.protocol.as_str(), group);
+            rule_of!(rule, self, cidr_ipv4, referenced_security_group_id).into_tf_block()
         }
-        let (key, value): (&str, Expr) = match &self.peer {
-            Peer::Ipv4(c) => ("cidr_ipv4", c.as_str().into()),
-            Peer::Ipv6(c) => ("cidr_ipv6", c.as_str().into()),
-            Peer::SecurityGroup(id) => ("referenced_security_group_id", id.into()),
-        };
-        body.insert(key.into(), value);
-        if let Some(d) = &self.description {
-            body.insert("description".into(), d.as_str().into());
-        }
-        body
     }
 
     /// Ports as both backends want them: none for all protocols, -1 for
@@ -404,14 +406,12 @@ impl SecurityGroupRefs {
 
 /// CDK's "no egress" placeholder: ICMP type 252 code 86 matches no real traffic,
 /// and `255.255.255.255/32` is the limited broadcast address, never routed.
-fn no_egress_placeholder() -> Expr {
-    Expr::map([
-        ("IpProtocol", Expr::str("icmp")),
-        ("FromPort", Expr::Int(252)),
-        ("ToPort", Expr::Int(86)),
-        ("CidrIp", Expr::str("255.255.255.255/32")),
-        ("Description", Expr::str("Disallow all traffic")),
-    ])
+fn no_egress_placeholder() -> cfn::ec2::security_group::Egress {
+    cfn::ec2::security_group::Egress::new("icmp")
+        .from_port(252)
+        .to_port(86)
+        .cidr_ip("255.255.255.255/32")
+        .description("Disallow all traffic")
 }
 
 impl Resource for SecurityGroup {
@@ -465,38 +465,33 @@ impl Resource for SecurityGroup {
         let egress = if self.egress.is_empty() {
             vec![no_egress_placeholder()]
         } else {
-            self.egress.iter().map(|r| r.cfn(false)).collect()
+            self.egress.iter().map(Rule::cfn_egress).collect()
         };
-        let ingress = (!self.ingress.is_empty()).then(|| Expr::list(self.ingress.iter().map(|r| r.cfn(true))));
-        let props = props! {
-            opt "GroupName" => self.name.as_deref(),
-            "GroupDescription" => self.description.as_str(),
-            "VpcId" => self.vpc.clone(),
-            opt "SecurityGroupIngress" => ingress,
-            "SecurityGroupEgress" => Expr::list(egress),
+        let ingress: Vec<_> = self.ingress.iter().map(Rule::cfn_ingress).collect();
+        let group = cfn::ec2::SecurityGroup {
+            group_name: self.name.as_deref().map(Into::into),
+            vpc_id: Some((&self.vpc).into()),
+            security_group_ingress: (!ingress.is_empty()).then(|| ingress.into()),
+            security_group_egress: Some(egress.into()),
+            ..cfn::ec2::SecurityGroup::new(self.description.as_str())
         };
-        Some(vec![CfnResource::new("AWS::EC2::SecurityGroup", props).into_block()])
+        Some(vec![group.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
-        let group = cx.this::<kind::SecurityGroupId>(ID).expr();
-        let body = props! {
-            opt "name" => self.name.as_deref(),
-            "description" => self.description.as_str(),
-            "vpc_id" => self.vpc.clone(),
+        let id = cx.this::<kind::SecurityGroupId>(ID);
+        let group = tf::aws::SecurityGroup {
+            name: self.name.as_deref().map(Into::into),
+            description: Some(self.description.as_str().into()),
+            vpc_id: Some((&self.vpc).into()),
+            ..Default::default()
         };
-        let mut blocks = vec![TfBlock::resource("aws_security_group", body)];
+        let mut blocks = vec![group.into_tf_block()];
         for (i, rule) in self.ingress.iter().enumerate() {
-            blocks.push(
-                TfBlock::resource("aws_vpc_security_group_ingress_rule", rule.tf(group.clone()))
-                    .suffix(format!("ingress_{i}")),
-            );
+            blocks.push(rule.tf(&id, true).suffix(format!("ingress_{i}")));
         }
         for (i, rule) in self.egress.iter().enumerate() {
-            blocks.push(
-                TfBlock::resource("aws_vpc_security_group_egress_rule", rule.tf(group.clone()))
-                    .suffix(format!("egress_{i}")),
-            );
+            blocks.push(rule.tf(&id, false).suffix(format!("egress_{i}")));
         }
         Some(blocks)
     }

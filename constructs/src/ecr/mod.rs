@@ -7,9 +7,10 @@ pub use lifecycle::{lifecycle_policy_text, CountType, LifecycleRule, TagSelectio
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
 use crate::iam::{PolicyDocument, PolicyKind, Principal, Statement};
+use crate::l1::{self, Json};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -244,61 +245,53 @@ impl Resource for EcrRepo {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
+        use cfn::ecr::repository as r;
         let encryption = match &self.encryption {
-            Encryption::Aes256 => props! { "EncryptionType" => "AES256" },
-            Encryption::Kms(key) => props! {
-                "EncryptionType" => "KMS",
-                opt "KmsKey" => key.clone(),
+            Encryption::Aes256 => r::EncryptionConfiguration::new(r::EncryptionType::Aes256),
+            Encryption::Kms(key) => r::EncryptionConfiguration {
+                encryption_type: r::EncryptionType::Kms.into(),
+                kms_key: key.as_ref().map(Into::into),
             },
         };
-        let lifecycle = (!self.lifecycle_rules.is_empty()).then(|| {
-            Expr::map([(
-                "LifecyclePolicyText",
-                Expr::str(lifecycle_policy_text(&self.lifecycle_rules)),
-            )])
-        });
-        let props = props! {
-            "RepositoryName" => self.name.as_str(),
-            "ImageScanningConfiguration" => Expr::map([("ScanOnPush", Expr::Bool(self.scan_on_push))]),
-            "ImageTagMutability" => self.tag_mutability.as_str(),
-            "EncryptionConfiguration" => Expr::Map(encryption),
-            "EmptyOnDelete" => self.empty_on_delete,
-            opt "LifecyclePolicy" => lifecycle,
-            opt "RepositoryPolicyText" => self.policy.as_ref().map(|d| Expr::json(d.to_expr())),
+        let repository = cfn::ecr::Repository {
+            repository_name: Some(self.name.as_str().into()),
+            image_scanning_configuration: Some(r::ImageScanningConfiguration::new().scan_on_push(self.scan_on_push)),
+            image_tag_mutability: Some(self.tag_mutability.as_str().into()),
+            encryption_configuration: Some(encryption),
+            empty_on_delete: Some(self.empty_on_delete.into()),
+            lifecycle_policy: (!self.lifecycle_rules.is_empty())
+                .then(|| r::LifecyclePolicy::new().lifecycle_policy_text(lifecycle_policy_text(&self.lifecycle_rules))),
+            repository_policy_text: self.policy.as_ref().map(Into::into),
+            ..Default::default()
         };
-        Some(vec![CfnResource::new("AWS::ECR::Repository", props).into_block()])
+        Some(vec![repository.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
+        use tf::aws::ecr::ecr_repository as r;
         let encryption = match &self.encryption {
-            Encryption::Aes256 => props! { "encryption_type" => "AES256" },
-            Encryption::Kms(key) => props! {
-                "encryption_type" => "KMS",
-                opt "kms_key" => key.clone(),
+            Encryption::Aes256 => r::EncryptionConfiguration::new().encryption_type("AES256"),
+            Encryption::Kms(key) => r::EncryptionConfiguration {
+                encryption_type: Some("KMS".into()),
+                kms_key: key.as_ref().map(Into::into),
             },
         };
-        let body = props! {
-            "name" => self.name.as_str(),
-            "image_tag_mutability" => self.tag_mutability.as_str(),
-            "image_scanning_configuration" => Expr::map([("scan_on_push", Expr::Bool(self.scan_on_push))]),
-            "encryption_configuration" => Expr::Map(encryption),
-            "force_delete" => self.empty_on_delete,
+        let repository = tf::aws::EcrRepository {
+            image_tag_mutability: Some(self.tag_mutability.as_str().into()),
+            image_scanning_configuration: Some(r::ImageScanningConfiguration::new(self.scan_on_push)),
+            encryption_configuration: Some(l1::List::one(encryption)),
+            force_delete: Some(self.empty_on_delete.into()),
+            ..tf::aws::EcrRepository::new(self.name.as_str())
         };
-        let mut blocks = vec![TfBlock::resource("aws_ecr_repository", body)];
-        let repository: Attr<kind::Name> = cx.this(NAME);
+        let mut blocks = vec![repository.into_tf_block()];
+        let name: Attr<kind::Name> = cx.this(NAME);
         if !self.lifecycle_rules.is_empty() {
-            let body = props! {
-                "repository" => repository.clone(),
-                "policy" => lifecycle_policy_text(&self.lifecycle_rules),
-            };
-            blocks.push(TfBlock::resource("aws_ecr_lifecycle_policy", body).untagged());
+            let policy = tf::aws::EcrLifecyclePolicy::new(lifecycle_policy_text(&self.lifecycle_rules), &name);
+            blocks.push(policy.into_tf_block());
         }
         if let Some(doc) = &self.policy {
-            let body = props! {
-                "repository" => repository,
-                "policy" => Expr::json(doc.to_expr()),
-            };
-            blocks.push(TfBlock::resource("aws_ecr_repository_policy", body).untagged());
+            let policy = tf::aws::EcrRepositoryPolicy::new(Json::from(doc), name);
+            blocks.push(policy.into_tf_block());
         }
         Some(blocks)
     }

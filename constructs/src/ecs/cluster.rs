@@ -1,9 +1,9 @@
 //! `EcsCluster`.
 
-use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr};
+use crate::expr::{kind, Attr, Attribute, CfnAttr};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
@@ -112,27 +112,21 @@ impl Resource for EcsCluster {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let setting = Expr::map([
-            ("Name", Expr::str("containerInsights")),
-            ("Value", Expr::str(self.container_insights.value())),
-        ]);
-        let props = props! {
-            opt "ClusterName" => self.name.as_deref(),
-            "ClusterSettings" => Expr::List(vec![setting]),
+        let setting = cfn::ecs::cluster::ClusterSettings::new()
+            .name("containerInsights")
+            .value(self.container_insights.value());
+        let cluster = cfn::ecs::Cluster {
+            cluster_name: self.name.as_deref().map(Into::into),
+            cluster_settings: Some([setting].into()),
+            ..Default::default()
         };
-        Some(vec![CfnResource::new("AWS::ECS::Cluster", props).into_block()])
+        Some(vec![cluster.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
         let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
-        let setting = Expr::map([
-            ("name", Expr::str("containerInsights")),
-            ("value", Expr::str(self.container_insights.value())),
-        ]);
-        let body = props! {
-            "name" => name,
-            "setting" => Expr::List(vec![setting]),
-        };
-        Some(vec![TfBlock::resource("aws_ecs_cluster", body)])
+        let setting = tf::aws::ecs::ecs_cluster::Setting::new("containerInsights", self.container_insights.value());
+        let cluster = tf::aws::EcsCluster::new(name).setting([setting]);
+        Some(vec![cluster.into_tf_block()])
     }
 }

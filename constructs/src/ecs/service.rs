@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::l1;
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const NAME: Attribute = Attribute::new(CfnAttr::GetAtt("Name"), "name");
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "id");
@@ -204,8 +205,8 @@ impl FargateService {
         }
     }
 
-    fn security_group_list(&self) -> Expr {
-        Expr::list(self.security_groups.iter().map(Expr::from))
+    fn security_group_list(&self) -> l1::List<l1::Str> {
+        l1::List::Items(self.security_groups.iter().map(Into::into).collect())
     }
 }
 
@@ -319,85 +320,87 @@ impl Resource for FargateService {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
+        use cfn::ecs::service as s;
         let (enable, rollback) = self.circuit_breaker_flags();
-        let awsvpc = Expr::map([
-            ("Subnets", self.subnets.clone().into_expr()),
-            ("SecurityGroups", self.security_group_list()),
-            (
-                "AssignPublicIp",
-                Expr::str(if self.assign_public_ip { "ENABLED" } else { "DISABLED" }),
+        let awsvpc = s::AwsVpcConfiguration {
+            subnets: Some((&self.subnets).into()),
+            security_groups: Some(self.security_group_list()),
+            assign_public_ip: Some(
+                if self.assign_public_ip {
+                    s::AssignPublicIp::Enabled
+                } else {
+                    s::AssignPublicIp::Disabled
+                }
+                .into(),
             ),
-        ]);
-        let deployment = Expr::map([
-            ("MinimumHealthyPercent", Expr::from(self.minimum_healthy_percent)),
-            ("MaximumPercent", Expr::from(self.maximum_percent)),
-            (
-                "DeploymentCircuitBreaker",
-                Expr::map([("Enable", Expr::Bool(enable)), ("Rollback", Expr::Bool(rollback))]),
-            ),
-        ]);
-        let load_balancers = (!self.load_balancers.is_empty()).then(|| {
-            Expr::list(self.load_balancers.iter().map(|lb| {
-                Expr::map([
-                    ("ContainerName", Expr::str(&lb.container_name)),
-                    ("ContainerPort", Expr::from(lb.container_port)),
-                    ("TargetGroupArn", lb.target_group_arn.clone().into_expr()),
-                ])
-            }))
-        });
-        let props = props! {
-            opt "ServiceName" => self.name.as_deref(),
-            "Cluster" => self.cluster.clone(),
-            "TaskDefinition" => self.task_definition.clone(),
-            "LaunchType" => "FARGATE",
-            "PlatformVersion" => self.platform_version.as_str(),
-            "DesiredCount" => self.desired_count,
-            "NetworkConfiguration" => Expr::map([("AwsvpcConfiguration", awsvpc)]),
-            opt "LoadBalancers" => load_balancers,
-            opt "HealthCheckGracePeriodSeconds" => self.health_check_grace_period,
-            "DeploymentConfiguration" => deployment,
-            opt "PropagateTags" => self.propagate_tags_value(),
-            "EnableExecuteCommand" => self.enable_execute_command,
         };
-        Some(vec![CfnResource::new("AWS::ECS::Service", props).into_block()])
+        let deployment = s::DeploymentConfiguration {
+            minimum_healthy_percent: Some(self.minimum_healthy_percent.into()),
+            maximum_percent: Some(self.maximum_percent.into()),
+            deployment_circuit_breaker: Some(s::DeploymentCircuitBreaker::new(enable, rollback)),
+            ..Default::default()
+        };
+        let load_balancers: Vec<_> = self
+            .load_balancers
+            .iter()
+            .map(|lb| {
+                s::LoadBalancer::new()
+                    .container_name(lb.container_name.as_str())
+                    .container_port(lb.container_port)
+                    .target_group_arn(&lb.target_group_arn)
+            })
+            .collect();
+        let service = s::Service {
+            service_name: self.name.as_deref().map(Into::into),
+            cluster: Some((&self.cluster).into()),
+            task_definition: Some((&self.task_definition).into()),
+            launch_type: Some(s::LaunchType::Fargate.into()),
+            platform_version: Some(self.platform_version.as_str().into()),
+            desired_count: Some(self.desired_count.into()),
+            network_configuration: Some(s::NetworkConfiguration::new().awsvpc_configuration(awsvpc)),
+            load_balancers: (!load_balancers.is_empty()).then(|| load_balancers.into()),
+            health_check_grace_period_seconds: self.health_check_grace_period.map(|d| d.as_secs().into()),
+            deployment_configuration: Some(deployment),
+            propagate_tags: self.propagate_tags_value().map(Into::into),
+            enable_execute_command: Some(self.enable_execute_command.into()),
+            ..Default::default()
+        };
+        Some(vec![service.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
+        use tf::aws::ecs::ecs_service as s;
         let (enable, rollback) = self.circuit_breaker_flags();
         let name = self.name.clone().unwrap_or_else(|| super::name_from_path(cx.path()));
-        let network = Expr::map([
-            ("subnets", self.subnets.clone().into_expr()),
-            ("security_groups", self.security_group_list()),
-            ("assign_public_ip", Expr::Bool(self.assign_public_ip)),
-        ]);
-        let load_balancers = (!self.load_balancers.is_empty()).then(|| {
-            Expr::list(self.load_balancers.iter().map(|lb| {
-                Expr::map([
-                    ("container_name", Expr::str(&lb.container_name)),
-                    ("container_port", Expr::from(lb.container_port)),
-                    ("target_group_arn", lb.target_group_arn.clone().into_expr()),
-                ])
-            }))
-        });
-        let body = props! {
-            "name" => name,
-            "cluster" => self.cluster.clone(),
-            "task_definition" => self.task_definition.clone(),
-            "launch_type" => "FARGATE",
-            "platform_version" => self.platform_version.as_str(),
-            "desired_count" => self.desired_count,
-            "network_configuration" => network,
-            opt "load_balancer" => load_balancers,
-            opt "health_check_grace_period_seconds" => self.health_check_grace_period,
-            "deployment_minimum_healthy_percent" => self.minimum_healthy_percent,
-            "deployment_maximum_percent" => self.maximum_percent,
-            "deployment_circuit_breaker" => Expr::map([
-                ("enable", Expr::Bool(enable)),
-                ("rollback", Expr::Bool(rollback)),
-            ]),
-            opt "propagate_tags" => self.propagate_tags_value(),
-            "enable_execute_command" => self.enable_execute_command,
+        let network = s::NetworkConfiguration {
+            security_groups: Some(self.security_group_list()),
+            assign_public_ip: Some(self.assign_public_ip.into()),
+            ..s::NetworkConfiguration::new(&self.subnets)
         };
-        Some(vec![TfBlock::resource("aws_ecs_service", body)])
+        let load_balancers: Vec<_> = self
+            .load_balancers
+            .iter()
+            .map(|lb| {
+                s::LoadBalancer::new(lb.container_name.as_str(), lb.container_port)
+                    .target_group_arn(&lb.target_group_arn)
+            })
+            .collect();
+        let service = s::EcsService {
+            cluster: Some((&self.cluster).into()),
+            task_definition: Some((&self.task_definition).into()),
+            launch_type: Some("FARGATE".into()),
+            platform_version: Some(self.platform_version.as_str().into()),
+            desired_count: Some(self.desired_count.into()),
+            network_configuration: Some(network),
+            load_balancer: (!load_balancers.is_empty()).then(|| load_balancers.into()),
+            health_check_grace_period_seconds: self.health_check_grace_period.map(|d| d.as_secs().into()),
+            deployment_minimum_healthy_percent: Some(self.minimum_healthy_percent.into()),
+            deployment_maximum_percent: Some(self.maximum_percent.into()),
+            deployment_circuit_breaker: Some(s::DeploymentCircuitBreaker::new(enable, rollback)),
+            propagate_tags: self.propagate_tags_value().map(Into::into),
+            enable_execute_command: Some(self.enable_execute_command.into()),
+            ..s::EcsService::new(name)
+        };
+        Some(vec![service.into_tf_block()])
     }
 }

@@ -1,9 +1,10 @@
 //! `FargateTaskDefinition`.
 
 use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::l1::Json;
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 use super::container::{Case, ContainerDefinition};
 use super::size::FargateSize;
@@ -195,40 +196,44 @@ impl Resource for FargateTaskDefinition {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let platform = Expr::map([
-            ("CpuArchitecture", Expr::str(self.cpu_architecture.value())),
-            ("OperatingSystemFamily", Expr::str("LINUX")),
-        ]);
-        let props = props! {
-            "Family" => self.family.as_str(),
-            "Cpu" => self.size.cpu_units().to_string(),
-            "Memory" => self.size.memory_mib().to_string(),
-            "NetworkMode" => "awsvpc",
-            "RequiresCompatibilities" => vec!["FARGATE"],
-            "RuntimePlatform" => platform,
-            opt "ExecutionRoleArn" => self.execution_role.clone(),
-            opt "TaskRoleArn" => self.task_role.clone(),
-            "ContainerDefinitions" => self.container_definitions(Case::Cfn),
+        use cfn::ecs::task_definition as t;
+        let platform = t::RuntimePlatform::new()
+            .cpu_architecture(self.cpu_architecture.value())
+            .operating_system_family("LINUX");
+        let task = t::TaskDefinition {
+            family: Some(self.family.as_str().into()),
+            cpu: Some(self.size.cpu_units().to_string().into()),
+            memory: Some(self.size.memory_mib().to_string().into()),
+            network_mode: Some(t::NetworkMode::Awsvpc.into()),
+            requires_compatibilities: Some([t::RequiresCompatibilities::Fargate].into()),
+            runtime_platform: Some(platform),
+            execution_role_arn: self.execution_role.as_ref().map(Into::into),
+            task_role_arn: self.task_role.as_ref().map(Into::into),
+            // Built by the one function that also writes Terraform's JSON text
+            // (the ECS API's casing, which no schema types): see `container.rs`.
+            container_definitions: Some(self.container_definitions(Case::Cfn).into()),
+            ..Default::default()
         };
-        Some(vec![CfnResource::new("AWS::ECS::TaskDefinition", props).into_block()])
+        Some(vec![task.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
-        let platform = Expr::map([
-            ("cpu_architecture", Expr::str(self.cpu_architecture.value())),
-            ("operating_system_family", Expr::str("LINUX")),
-        ]);
-        let body = props! {
-            "family" => self.family.as_str(),
-            "cpu" => self.size.cpu_units().to_string(),
-            "memory" => self.size.memory_mib().to_string(),
-            "network_mode" => "awsvpc",
-            "requires_compatibilities" => vec!["FARGATE"],
-            "runtime_platform" => platform,
-            opt "execution_role_arn" => self.execution_role.clone(),
-            opt "task_role_arn" => self.task_role.clone(),
-            "container_definitions" => Expr::json(self.container_definitions(Case::Api)),
+        let platform = tf::aws::ecs::ecs_task_definition::RuntimePlatform::new()
+            .cpu_architecture(self.cpu_architecture.value())
+            .operating_system_family("LINUX");
+        let task = tf::aws::EcsTaskDefinition {
+            cpu: Some(self.size.cpu_units().to_string().into()),
+            memory: Some(self.size.memory_mib().to_string().into()),
+            network_mode: Some("awsvpc".into()),
+            requires_compatibilities: Some(["FARGATE"].into()),
+            runtime_platform: Some(platform),
+            execution_role_arn: self.execution_role.as_ref().map(Into::into),
+            task_role_arn: self.task_role.as_ref().map(Into::into),
+            ..tf::aws::EcsTaskDefinition::new(
+                Json::document(self.container_definitions(Case::Api)),
+                self.family.as_str(),
+            )
         };
-        Some(vec![TfBlock::resource("aws_ecs_task_definition", body)])
+        Some(vec![task.into_tf_block()])
     }
 }

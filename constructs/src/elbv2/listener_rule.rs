@@ -1,9 +1,9 @@
 //! `LoadBalancerRule`: a listener rule routing matching requests to a target group.
 
-use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Value};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "arn");
 
@@ -43,27 +43,23 @@ impl Condition {
             Condition::PathPattern(v) | Condition::HostHeader(v) => v,
         }
     }
-    fn cfn(&self) -> Expr {
-        let config = match self {
-            Condition::PathPattern(_) => "PathPatternConfig",
-            Condition::HostHeader(_) => "HostHeaderConfig",
-        };
-        Expr::map([
-            ("Field", Expr::str(self.field())),
-            (config, Expr::map([("Values", values_expr(self.values()))])),
-        ])
+    fn cfn(&self) -> cfn::elasticloadbalancingv2::listener_rule::RuleCondition {
+        use cfn::elasticloadbalancingv2::listener_rule as r;
+        let condition = r::RuleCondition::new().field(self.field());
+        let values = self.values().to_vec();
+        match self {
+            Condition::PathPattern(_) => condition.path_pattern_config(r::PathPatternConfig::new().values(values)),
+            Condition::HostHeader(_) => condition.host_header_config(r::HostHeaderConfig::new().values(values)),
+        }
     }
-    fn tf(&self) -> Expr {
-        let block = match self {
-            Condition::PathPattern(_) => "path_pattern",
-            Condition::HostHeader(_) => "host_header",
-        };
-        Expr::map([(block, Expr::map([("values", values_expr(self.values()))]))])
+    fn tf(&self) -> tf::aws::elasticloadbalancingv2::lb_listener_rule::Condition {
+        use tf::aws::elasticloadbalancingv2::lb_listener_rule as r;
+        let values = r::HostHeader::new(self.values().to_vec());
+        match self {
+            Condition::PathPattern(_) => r::Condition::new().path_pattern(values),
+            Condition::HostHeader(_) => r::Condition::new().host_header(values),
+        }
     }
-}
-
-fn values_expr(values: &[String]) -> Expr {
-    Expr::list(values.iter().map(Expr::str))
 }
 
 /// What the rule does with a matching request.
@@ -225,32 +221,21 @@ impl Resource for LoadBalancerRule {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
+        use cfn::elasticloadbalancingv2::listener_rule as r;
         let Action::Forward(tg) = &self.action;
-        let action = Expr::map([("Type", Expr::str("forward")), ("TargetGroupArn", tg.clone().into())]);
-        let props = props! {
-            "ListenerArn" => self.listener.clone(),
-            "Priority" => self.priority,
-            "Conditions" => Expr::list(self.conditions.iter().map(Condition::cfn)),
-            "Actions" => Expr::list([action]),
-        };
-        Some(vec![CfnResource::new(
-            "AWS::ElasticLoadBalancingV2::ListenerRule",
-            props,
-        )
-        .untagged()
-        .into_block()])
+        let action = r::Action::new(r::Type::Forward).target_group_arn(tg);
+        let conditions: Vec<_> = self.conditions.iter().map(Condition::cfn).collect();
+        let rule = r::ListenerRule::new([action], conditions, self.priority).listener_arn(&self.listener);
+        Some(vec![rule.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
+        use tf::aws::elasticloadbalancingv2::lb_listener_rule as r;
         let Action::Forward(tg) = &self.action;
-        let action = Expr::map([("type", Expr::str("forward")), ("target_group_arn", tg.clone().into())]);
-        let body = props! {
-            "listener_arn" => self.listener.clone(),
-            "priority" => self.priority,
-            "action" => Expr::list([action]),
-            "condition" => Expr::list(self.conditions.iter().map(Condition::tf)),
-        };
-        Some(vec![TfBlock::resource("aws_lb_listener_rule", body)])
+        let action = r::Action::new("forward").target_group_arn(tg);
+        let conditions: Vec<_> = self.conditions.iter().map(Condition::tf).collect();
+        let rule = tf::aws::LbListenerRule::new(&self.listener, [action], conditions).priority(self.priority);
+        Some(vec![rule.into_tf_block()])
     }
 }
 

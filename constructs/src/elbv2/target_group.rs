@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use super::Protocol;
-use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Value};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const ARN: Attribute = Attribute::new(CfnAttr::Ref, "arn");
 const NAME: Attribute = Attribute::new(CfnAttr::GetAtt("TargetGroupName"), "name");
@@ -322,6 +322,7 @@ impl Resource for IpTargetGroup {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
+        use cfn::elasticloadbalancingv2::target_group as t;
         let hc = &self.health_check;
         let mut attributes = vec![attribute(
             "deregistration_delay.timeout_seconds",
@@ -330,64 +331,62 @@ impl Resource for IpTargetGroup {
         if let Some(s) = self.slow_start {
             attributes.push(attribute("slow_start.duration_seconds", s));
         }
-        let props = props! {
-            opt "Name" => self.name.as_deref(),
-            "TargetType" => "ip",
-            "Protocol" => self.protocol.as_str(),
-            "Port" => self.port,
-            "VpcId" => self.vpc.clone(),
-            "HealthCheckEnabled" => true,
-            "HealthCheckPath" => hc.path.as_str(),
-            "HealthCheckPort" => hc.port.render(),
-            "HealthCheckProtocol" => hc.protocol.as_str(),
-            "HealthyThresholdCount" => hc.healthy_threshold,
-            "UnhealthyThresholdCount" => hc.unhealthy_threshold,
-            "HealthCheckTimeoutSeconds" => hc.timeout,
-            "HealthCheckIntervalSeconds" => hc.interval,
-            "Matcher" => Expr::map([("HttpCode", Expr::str(&hc.matcher))]),
-            "TargetGroupAttributes" => Expr::list(attributes),
+        let group = t::TargetGroup {
+            name: self.name.as_deref().map(Into::into),
+            target_type: Some(t::TargetType::Ip.into()),
+            protocol: Some(self.protocol.as_str().into()),
+            port: Some(self.port.into()),
+            vpc_id: Some((&self.vpc).into()),
+            health_check_enabled: Some(true.into()),
+            health_check_path: Some(hc.path.as_str().into()),
+            health_check_port: Some(hc.port.render().into()),
+            health_check_protocol: Some(hc.protocol.as_str().into()),
+            healthy_threshold_count: Some(hc.healthy_threshold.into()),
+            unhealthy_threshold_count: Some(hc.unhealthy_threshold.into()),
+            health_check_timeout_seconds: Some(hc.timeout.as_secs().into()),
+            health_check_interval_seconds: Some(hc.interval.as_secs().into()),
+            matcher: Some(t::Matcher::new().http_code(hc.matcher.as_str())),
+            target_group_attributes: Some(attributes.into()),
+            ..Default::default()
         };
-        Some(vec![CfnResource::new(
-            "AWS::ElasticLoadBalancingV2::TargetGroup",
-            props,
-        )
-        .into_block()])
+        Some(vec![group.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, _: &RenderCx) -> Option<Vec<TfBlock>> {
+        use tf::aws::elasticloadbalancingv2::lb_target_group as t;
         let hc = &self.health_check;
-        let health_check = Expr::map([
-            ("enabled", Expr::Bool(true)),
-            ("path", Expr::str(&hc.path)),
-            ("port", Expr::str(hc.port.render())),
-            ("protocol", Expr::str(hc.protocol.as_str())),
-            ("healthy_threshold", hc.healthy_threshold.into()),
-            ("unhealthy_threshold", hc.unhealthy_threshold.into()),
-            ("timeout", hc.timeout.into()),
-            ("interval", hc.interval.into()),
-            ("matcher", Expr::str(&hc.matcher)),
-        ]);
-        let body = props! {
-            opt "name" => self.name.as_deref(),
-            "target_type" => "ip",
-            "protocol" => self.protocol.as_str(),
-            "port" => self.port,
-            "vpc_id" => self.vpc.clone(),
-            "health_check" => health_check,
-            // The provider's argument is a string.
-            "deregistration_delay" => self.deregistration_delay.as_secs().to_string(),
-            opt "slow_start" => self.slow_start,
+        let health_check = t::HealthCheck {
+            enabled: Some(true.into()),
+            path: Some(hc.path.as_str().into()),
+            port: Some(hc.port.render().into()),
+            protocol: Some(hc.protocol.as_str().into()),
+            healthy_threshold: Some(hc.healthy_threshold.into()),
+            unhealthy_threshold: Some(hc.unhealthy_threshold.into()),
+            timeout: Some(hc.timeout.as_secs().into()),
+            interval: Some(hc.interval.as_secs().into()),
+            matcher: Some(hc.matcher.as_str().into()),
         };
-        Some(vec![TfBlock::resource("aws_lb_target_group", body)])
+        let group = t::LbTargetGroup {
+            name: self.name.as_deref().map(Into::into),
+            target_type: Some("ip".into()),
+            protocol: Some(self.protocol.as_str().into()),
+            port: Some(self.port.into()),
+            vpc_id: Some((&self.vpc).into()),
+            health_check: Some(health_check),
+            // The provider's argument is a string.
+            deregistration_delay: Some(self.deregistration_delay.as_secs().to_string().into()),
+            slow_start: self.slow_start.map(|d| d.as_secs().into()),
+            ..Default::default()
+        };
+        Some(vec![group.into_tf_block()])
     }
 }
 
 /// A `TargetGroupAttributes` entry in seconds; CloudFormation takes every value as a string.
-fn attribute(key: &str, seconds: Duration) -> Expr {
-    Expr::map([
-        ("Key", Expr::str(key)),
-        ("Value", Expr::str(seconds.as_secs().to_string())),
-    ])
+fn attribute(key: &str, seconds: Duration) -> cfn::elasticloadbalancingv2::target_group::TargetGroupAttribute {
+    cfn::elasticloadbalancingv2::target_group::TargetGroupAttribute::new()
+        .key(key)
+        .value(seconds.as_secs().to_string())
 }
 
 #[cfg(test)]

@@ -7,10 +7,11 @@ use indexmap::IndexMap;
 
 use super::check::PolicyKind;
 use super::policy::{Condition, PolicyDocument, Principal, Statement};
-use crate::expr::{kind, Attr, Attribute, CfnAttr, Expr, Value};
+use crate::expr::{kind, Attr, Attribute, CfnAttr, Value};
+use crate::l1::{self, Json};
 use crate::problem::Checker;
-use crate::props;
-use crate::resource::{CfnBlock, CfnResource, RenderCx, Resource, TfBlock};
+use crate::resource::{CfnBlock, RenderCx, Resource, TfBlock};
+use crate::{cfn, tf};
 
 const ARN: Attribute = Attribute::new(CfnAttr::GetAtt("Arn"), "arn");
 const NAME: Attribute = Attribute::new(CfnAttr::Ref, "name");
@@ -312,40 +313,36 @@ impl Resource for IamRole {
     }
 
     fn cloudformation(&self, _: &RenderCx) -> Option<Vec<CfnBlock>> {
-        let policies: Vec<Expr> = self
+        let policies: Vec<_> = self
             .inline_policies
             .iter()
-            .map(|(name, doc)| {
-                Expr::map([
-                    ("PolicyName", Expr::str(name)),
-                    ("PolicyDocument", Expr::json(doc.to_expr())),
-                ])
-            })
+            .map(|(name, doc)| cfn::iam::role::Policy::new(doc, name))
             .collect();
-        let managed: Vec<Expr> = self.managed_policy_arns.iter().map(Expr::from).collect();
-        let props = props! {
-            opt "RoleName" => self.name.as_deref(),
-            opt "Path" => self.path.as_deref(),
-            opt "Description" => self.description.as_deref(),
-            "AssumeRolePolicyDocument" => Expr::json(self.trust_document().to_expr()),
-            "MaxSessionDuration" => self.max_session_duration,
-            opt "PermissionsBoundary" => self.permissions_boundary.clone(),
-            opt "Policies" => (!policies.is_empty()).then_some(policies),
-            opt "ManagedPolicyArns" => (!managed.is_empty()).then_some(managed),
+        let managed = &self.managed_policy_arns;
+        let role = cfn::iam::Role {
+            role_name: self.name.as_deref().map(Into::into),
+            path: self.path.as_deref().map(Into::into),
+            description: self.description.as_deref().map(Into::into),
+            max_session_duration: Some(self.max_session_duration.as_secs().into()),
+            permissions_boundary: self.permissions_boundary.as_ref().map(Into::into),
+            policies: (!policies.is_empty()).then(|| policies.into()),
+            managed_policy_arns: (!managed.is_empty())
+                .then(|| managed.iter().map(l1::Str::from).collect::<Vec<_>>().into()),
+            ..cfn::iam::Role::new(self.trust_document())
         };
-        Some(vec![CfnResource::new("AWS::IAM::Role", props).into_block()])
+        Some(vec![role.into_cfn_resource().into_block()])
     }
 
     fn terraform(&self, cx: &RenderCx) -> Option<Vec<TfBlock>> {
-        let body = props! {
-            opt "name" => self.name.as_deref(),
-            opt "path" => self.path.as_deref(),
-            opt "description" => self.description.as_deref(),
-            "assume_role_policy" => Expr::json(self.trust_document().to_expr()),
-            "max_session_duration" => self.max_session_duration,
-            opt "permissions_boundary" => self.permissions_boundary.clone(),
+        let role = tf::aws::IamRole {
+            name: self.name.as_deref().map(Into::into),
+            path: self.path.as_deref().map(Into::into),
+            description: self.description.as_deref().map(Into::into),
+            max_session_duration: Some(self.max_session_duration.as_secs().into()),
+            permissions_boundary: self.permissions_boundary.as_ref().map(Into::into),
+            ..tf::aws::IamRole::new(Json::from(self.trust_document()))
         };
-        let mut blocks = vec![TfBlock::resource("aws_iam_role", body)];
+        let mut blocks = vec![role.into_tf_block()];
         let role: Attr<kind::Name> = cx.this(TF_ID);
         let mut used: Vec<String> = Vec::new();
         for (i, (name, doc)) in self.inline_policies.iter().enumerate() {
@@ -356,26 +353,12 @@ impl Resource for IamRole {
                 suffix = format!("{suffix}_{i}");
             }
             used.push(suffix.clone());
-            let body = props! {
-                "name" => name.as_str(),
-                "role" => role.clone(),
-                "policy" => Expr::json(doc.to_expr()),
-            };
-            blocks.push(
-                TfBlock::resource("aws_iam_role_policy", body)
-                    .suffix(suffix)
-                    .untagged()
-                    .awaited(),
-            );
+            let policy = tf::aws::IamRolePolicy::new(Json::from(doc), &role).name(name);
+            blocks.push(policy.into_tf_block().suffix(suffix).awaited());
         }
         for (i, arn) in self.managed_policy_arns.iter().enumerate() {
-            let body = props! { "role" => role.clone(), "policy_arn" => arn.clone() };
-            blocks.push(
-                TfBlock::resource("aws_iam_role_policy_attachment", body)
-                    .suffix(format!("attachment_{i}"))
-                    .untagged()
-                    .awaited(),
-            );
+            let attachment = tf::aws::IamRolePolicyAttachment::new(arn, &role);
+            blocks.push(attachment.into_tf_block().suffix(format!("attachment_{i}")).awaited());
         }
         Some(blocks)
     }

@@ -10,11 +10,12 @@ l1::l1_struct! {
         arn: req l1::Str = "arn";
         /// Required.
         certificate_authority_arn: req l1::Str = "certificate_authority_arn";
+        id: opt l1::Str = "id";
     }
 }
 impl AcmpcaCertificate {
     /// With the required properties: `arn`, `certificate_authority_arn`.
-    pub fn new(arn: impl Into<l1::Str>, certificate_authority_arn: impl Into<l1::Str>) -> Self { Self { arn: arn.into(), certificate_authority_arn: certificate_authority_arn.into() } }
+    pub fn new(arn: impl Into<l1::Str>, certificate_authority_arn: impl Into<l1::Str>) -> Self { Self { arn: arn.into(), certificate_authority_arn: certificate_authority_arn.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

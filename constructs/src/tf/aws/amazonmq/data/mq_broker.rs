@@ -8,6 +8,7 @@ l1::l1_struct! {
     MqBroker false {
         broker_id: opt l1::Str = "broker_id";
         broker_name: opt l1::Str = "broker_name";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

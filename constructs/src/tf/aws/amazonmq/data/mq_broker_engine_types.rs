@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_mq_broker_engine_types` data source: its arguments (computed attributes are `MqBrokerEngineTypesRefs`' methods).
     MqBrokerEngineTypes false {
         engine_type: opt l1::Str = "engine_type";
+        id: opt l1::Str = "id";
     }
 }
 impl MqBrokerEngineTypes {

@@ -8,6 +8,7 @@ l1::l1_struct! {
     MqBrokerInstanceTypeOfferings false {
         engine_type: opt l1::Str = "engine_type";
         host_instance_type: opt l1::Str = "host_instance_type";
+        id: opt l1::Str = "id";
         storage_type: opt l1::Str = "storage_type";
     }
 }

@@ -6,12 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_api_gateway_api_key` data source: its arguments (computed attributes are `ApiGatewayApiKeyRefs`' methods).
     ApiGatewayApiKey false {
+        /// Required.
+        id: req l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }
 impl ApiGatewayApiKey {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

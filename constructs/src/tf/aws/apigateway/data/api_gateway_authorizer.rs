@@ -8,13 +8,14 @@ l1::l1_struct! {
     ApiGatewayAuthorizer false {
         /// Required.
         authorizer_id: req l1::Str = "authorizer_id";
+        id: opt l1::Str = "id";
         /// Required.
         rest_api_id: req l1::Str = "rest_api_id";
     }
 }
 impl ApiGatewayAuthorizer {
     /// With the required properties: `authorizer_id`, `rest_api_id`.
-    pub fn new(authorizer_id: impl Into<l1::Str>, rest_api_id: impl Into<l1::Str>) -> Self { Self { authorizer_id: authorizer_id.into(), rest_api_id: rest_api_id.into() } }
+    pub fn new(authorizer_id: impl Into<l1::Str>, rest_api_id: impl Into<l1::Str>) -> Self { Self { authorizer_id: authorizer_id.into(), rest_api_id: rest_api_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_api_gateway_authorizers` data source: its arguments (computed attributes are `ApiGatewayAuthorizersRefs`' methods).
     ApiGatewayAuthorizers false {
+        id: opt l1::Str = "id";
         /// Required.
         rest_api_id: req l1::Str = "rest_api_id";
     }
 }
 impl ApiGatewayAuthorizers {
     /// With the required properties: `rest_api_id`.
-    pub fn new(rest_api_id: impl Into<l1::Str>) -> Self { Self { rest_api_id: rest_api_id.into() } }
+    pub fn new(rest_api_id: impl Into<l1::Str>) -> Self { Self { rest_api_id: rest_api_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -9,6 +9,7 @@ l1::l1_struct! {
         /// Required.
         domain_name: req l1::Str = "domain_name";
         domain_name_id: opt l1::Str = "domain_name_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

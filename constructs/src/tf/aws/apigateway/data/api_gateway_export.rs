@@ -9,6 +9,7 @@ l1::l1_struct! {
         accepts: opt l1::Str = "accepts";
         /// Required.
         export_type: req l1::Str = "export_type";
+        id: opt l1::Str = "id";
         parameters: opt l1::Map<l1::Str> = "parameters";
         /// Required.
         rest_api_id: req l1::Str = "rest_api_id";

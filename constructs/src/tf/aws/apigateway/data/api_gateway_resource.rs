@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_api_gateway_resource` data source: its arguments (computed attributes are `ApiGatewayResourceRefs`' methods).
     ApiGatewayResource false {
+        id: opt l1::Str = "id";
         /// Required.
         path: req l1::Str = "path";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl ApiGatewayResource {
     /// With the required properties: `path`, `rest_api_id`.
-    pub fn new(path: impl Into<l1::Str>, rest_api_id: impl Into<l1::Str>) -> Self { Self { path: path.into(), rest_api_id: rest_api_id.into() } }
+    pub fn new(path: impl Into<l1::Str>, rest_api_id: impl Into<l1::Str>) -> Self { Self { path: path.into(), rest_api_id: rest_api_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_api_gateway_sdk` data source: its arguments (computed attributes are `ApiGatewaySdkRefs`' methods).
     ApiGatewaySdk false {
+        id: opt l1::Str = "id";
         parameters: opt l1::Map<l1::Str> = "parameters";
         /// Required.
         rest_api_id: req l1::Str = "rest_api_id";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     Apigatewayv2Api false {
         /// Required.
         api_id: req l1::Str = "api_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

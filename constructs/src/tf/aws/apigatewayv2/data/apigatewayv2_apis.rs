@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_apigatewayv2_apis` data source: its arguments (computed attributes are `Apigatewayv2ApisRefs`' methods).
     Apigatewayv2Apis false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         protocol_type: opt l1::Str = "protocol_type";
         tags: opt l1::Map<l1::Str> = "tags";

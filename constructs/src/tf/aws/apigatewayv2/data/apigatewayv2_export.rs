@@ -9,6 +9,7 @@ l1::l1_struct! {
         /// Required.
         api_id: req l1::Str = "api_id";
         export_version: opt l1::Str = "export_version";
+        id: opt l1::Str = "id";
         include_extensions: opt l1::Bool = "include_extensions";
         /// Required.
         output_type: req l1::Str = "output_type";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_apigatewayv2_vpc_link` data source: its arguments (computed attributes are `Apigatewayv2VpcLinkRefs`' methods).
     Apigatewayv2VpcLink false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         vpc_link_id: req l1::Str = "vpc_link_id";

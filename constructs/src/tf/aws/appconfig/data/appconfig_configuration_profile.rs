@@ -10,6 +10,7 @@ l1::l1_struct! {
         application_id: req l1::Str = "application_id";
         /// Required.
         configuration_profile_id: req l1::Str = "configuration_profile_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -8,11 +8,12 @@ l1::l1_struct! {
     AppconfigEnvironments false {
         /// Required.
         application_id: req l1::Str = "application_id";
+        id: opt l1::Str = "id";
     }
 }
 impl AppconfigEnvironments {
     /// With the required properties: `application_id`.
-    pub fn new(application_id: impl Into<l1::Str>) -> Self { Self { application_id: application_id.into() } }
+    pub fn new(application_id: impl Into<l1::Str>) -> Self { Self { application_id: application_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

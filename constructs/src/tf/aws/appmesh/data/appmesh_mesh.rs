@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_appmesh_mesh` data source: its arguments (computed attributes are `AppmeshMeshRefs`' methods).
     AppmeshMesh false {
+        id: opt l1::Str = "id";
         mesh_owner: opt l1::Str = "mesh_owner";
         /// Required.
         name: req l1::Str = "name";

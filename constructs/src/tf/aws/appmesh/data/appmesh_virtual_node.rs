@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_appmesh_virtual_node` data source: its arguments (computed attributes are `AppmeshVirtualNodeRefs`' methods).
     AppmeshVirtualNode false {
+        id: opt l1::Str = "id";
         /// Required.
         mesh_name: req l1::Str = "mesh_name";
         mesh_owner: opt l1::Str = "mesh_owner";

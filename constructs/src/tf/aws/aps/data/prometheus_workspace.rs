@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_prometheus_workspace` data source: its arguments (computed attributes are `PrometheusWorkspaceRefs`' methods).
     PrometheusWorkspace false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         workspace_id: req l1::Str = "workspace_id";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_prometheus_workspaces` data source: its arguments (computed attributes are `PrometheusWorkspacesRefs`' methods).
     PrometheusWorkspaces false {
         alias_prefix: opt l1::Str = "alias_prefix";
+        id: opt l1::Str = "id";
     }
 }
 impl PrometheusWorkspaces {

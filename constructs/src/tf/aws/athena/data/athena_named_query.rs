@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_athena_named_query` data source: its arguments (computed attributes are `AthenaNamedQueryRefs`' methods).
     AthenaNamedQuery false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         workgroup: opt l1::Str = "workgroup";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_autoscaling_groups` data source: its arguments (computed attributes are `AutoscalingGroupsRefs`' methods).
     AutoscalingGroups false {
+        id: opt l1::Str = "id";
         names: opt l1::List<l1::Str> = "names";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

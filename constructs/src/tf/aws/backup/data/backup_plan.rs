@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_backup_plan` data source: its arguments (computed attributes are `BackupPlanRefs`' methods).
     BackupPlan false {
+        id: opt l1::Str = "id";
         /// Required.
         plan_id: req l1::Str = "plan_id";
         tags: opt l1::Map<l1::Str> = "tags";

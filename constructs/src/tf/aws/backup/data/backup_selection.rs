@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_backup_selection` data source: its arguments (computed attributes are `BackupSelectionRefs`' methods).
     BackupSelection false {
+        id: opt l1::Str = "id";
         /// Required.
         plan_id: req l1::Str = "plan_id";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl BackupSelection {
     /// With the required properties: `plan_id`, `selection_id`.
-    pub fn new(plan_id: impl Into<l1::Str>, selection_id: impl Into<l1::Str>) -> Self { Self { plan_id: plan_id.into(), selection_id: selection_id.into() } }
+    pub fn new(plan_id: impl Into<l1::Str>, selection_id: impl Into<l1::Str>) -> Self { Self { plan_id: plan_id.into(), selection_id: selection_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

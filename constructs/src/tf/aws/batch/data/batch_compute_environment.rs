@@ -8,6 +8,7 @@ l1::l1_struct! {
     BatchComputeEnvironment false {
         /// Required.
         compute_environment_name: req l1::Str = "compute_environment_name";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

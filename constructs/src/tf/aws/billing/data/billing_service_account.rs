@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_billing_service_account` data source: its arguments (computed attributes are `BillingServiceAccountRefs`' methods).
     BillingServiceAccount false {
+        id: opt l1::Str = "id";
     }
 }
 impl BillingServiceAccount {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_budgets_budget` data source: its arguments (computed attributes are `BudgetsBudgetRefs`' methods).
     BudgetsBudget false {
         account_id: opt l1::Str = "account_id";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         name_prefix: opt l1::Str = "name_prefix";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     CeCostCategory false {
         /// Required.
         cost_category_arn: req l1::Str = "cost_category_arn";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ce_tags` data source: its arguments (computed attributes are `CeTagsRefs`' methods).
     CeTags false {
+        id: opt l1::Str = "id";
         search_string: opt l1::Str = "search_string";
         tag_key: opt l1::Str = "tag_key";
         /// A block.

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_acm_certificate` data source: its arguments (computed attributes are `AcmCertificateRefs`' methods).
     AcmCertificate false {
         domain: opt l1::Str = "domain";
+        id: opt l1::Str = "id";
         key_types: opt l1::List<l1::Str> = "key_types";
         most_recent: opt l1::Bool = "most_recent";
         statuses: opt l1::List<l1::Str> = "statuses";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudcontrolapi_resource` data source: its arguments (computed attributes are `CloudcontrolapiResourceRefs`' methods).
     CloudcontrolapiResource false {
+        id: opt l1::Str = "id";
         /// Required.
         identifier: req l1::Str = "identifier";
         role_arn: opt l1::Str = "role_arn";

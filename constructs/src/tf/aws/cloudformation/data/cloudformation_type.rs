@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_cloudformation_type` data source: its arguments (computed attributes are `CloudformationTypeRefs`' methods).
     CloudformationType false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         type_: opt l1::Str = "type";
         type_name: opt l1::Str = "type_name";
         version_id: opt l1::Str = "version_id";

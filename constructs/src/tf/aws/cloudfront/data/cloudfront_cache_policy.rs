@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudfront_cache_policy` data source: its arguments (computed attributes are `CloudfrontCachePolicyRefs`' methods).
     CloudfrontCachePolicy false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudfront_function` data source: its arguments (computed attributes are `CloudfrontFunctionRefs`' methods).
     CloudfrontFunction false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl CloudfrontFunction {
     /// With the required properties: `name`, `stage`.
-    pub fn new(name: impl Into<l1::Str>, stage: impl Into<l1::Str>) -> Self { Self { name: name.into(), stage: stage.into() } }
+    pub fn new(name: impl Into<l1::Str>, stage: impl Into<l1::Str>) -> Self { Self { name: name.into(), stage: stage.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

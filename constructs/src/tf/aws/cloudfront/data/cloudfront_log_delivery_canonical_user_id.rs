@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudfront_log_delivery_canonical_user_id` data source: its arguments (computed attributes are `CloudfrontLogDeliveryCanonicalUserIdRefs`' methods).
     CloudfrontLogDeliveryCanonicalUserId false {
+        id: opt l1::Str = "id";
         region: opt l1::Str = "region";
     }
 }

@@ -6,11 +6,13 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudfront_origin_access_control` data source: its arguments (computed attributes are `CloudfrontOriginAccessControlRefs`' methods).
     CloudfrontOriginAccessControl false {
+        /// Required.
+        id: req l1::Str = "id";
     }
 }
 impl CloudfrontOriginAccessControl {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into() } }
 }
 
 l1::l1_tf_block! {

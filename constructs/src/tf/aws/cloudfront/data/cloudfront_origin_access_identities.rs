@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_cloudfront_origin_access_identities` data source: its arguments (computed attributes are `CloudfrontOriginAccessIdentitiesRefs`' methods).
     CloudfrontOriginAccessIdentities false {
         comments: opt l1::List<l1::Str> = "comments";
+        id: opt l1::Str = "id";
     }
 }
 impl CloudfrontOriginAccessIdentities {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudfront_response_headers_policy` data source: its arguments (computed attributes are `CloudfrontResponseHeadersPolicyRefs`' methods).
     CloudfrontResponseHeadersPolicy false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

@@ -9,6 +9,7 @@ l1::l1_struct! {
         /// Required.
         cluster_id: req l1::Str = "cluster_id";
         cluster_state: opt l1::Str = "cluster_state";
+        id: opt l1::Str = "id";
     }
 }
 impl CloudhsmV2Cluster {

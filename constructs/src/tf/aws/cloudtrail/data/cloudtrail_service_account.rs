@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudtrail_service_account` data source: its arguments (computed attributes are `CloudtrailServiceAccountRefs`' methods).
     CloudtrailServiceAccount false {
+        id: opt l1::Str = "id";
         region: opt l1::Str = "region";
     }
 }

@@ -10,6 +10,7 @@ l1::l1_struct! {
         domain: req l1::Str = "domain";
         domain_owner: opt l1::Str = "domain_owner";
         duration_seconds: opt l1::Num = "duration_seconds";
+        id: opt l1::Str = "id";
     }
 }
 impl CodeartifactAuthorizationToken {

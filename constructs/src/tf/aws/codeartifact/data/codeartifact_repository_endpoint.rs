@@ -11,6 +11,7 @@ l1::l1_struct! {
         domain_owner: opt l1::Str = "domain_owner";
         /// Required.
         format: req l1::Str = "format";
+        id: opt l1::Str = "id";
         /// Required.
         repository: req l1::Str = "repository";
     }

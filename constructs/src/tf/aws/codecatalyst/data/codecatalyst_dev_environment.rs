@@ -10,6 +10,7 @@ l1::l1_struct! {
         creator_id: opt l1::Str = "creator_id";
         /// Required.
         env_id: req l1::Str = "env_id";
+        id: opt l1::Str = "id";
         /// Required.
         project_name: req l1::Str = "project_name";
         /// Required.

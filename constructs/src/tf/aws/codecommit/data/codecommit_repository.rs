@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_codecommit_repository` data source: its arguments (computed attributes are `CodecommitRepositoryRefs`' methods).
     CodecommitRepository false {
+        id: opt l1::Str = "id";
         /// Required.
         repository_name: req l1::Str = "repository_name";
     }
 }
 impl CodecommitRepository {
     /// With the required properties: `repository_name`.
-    pub fn new(repository_name: impl Into<l1::Str>) -> Self { Self { repository_name: repository_name.into() } }
+    pub fn new(repository_name: impl Into<l1::Str>) -> Self { Self { repository_name: repository_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cognito_identity_pool` data source: its arguments (computed attributes are `CognitoIdentityPoolRefs`' methods).
     CognitoIdentityPool false {
+        id: opt l1::Str = "id";
         /// Required.
         identity_pool_name: req l1::Str = "identity_pool_name";
         tags: opt l1::Map<l1::Str> = "tags";

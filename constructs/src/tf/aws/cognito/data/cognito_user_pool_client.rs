@@ -8,13 +8,14 @@ l1::l1_struct! {
     CognitoUserPoolClient false {
         /// Required.
         client_id: req l1::Str = "client_id";
+        id: opt l1::Str = "id";
         /// Required.
         user_pool_id: req l1::Str = "user_pool_id";
     }
 }
 impl CognitoUserPoolClient {
     /// With the required properties: `client_id`, `user_pool_id`.
-    pub fn new(client_id: impl Into<l1::Str>, user_pool_id: impl Into<l1::Str>) -> Self { Self { client_id: client_id.into(), user_pool_id: user_pool_id.into() } }
+    pub fn new(client_id: impl Into<l1::Str>, user_pool_id: impl Into<l1::Str>) -> Self { Self { client_id: client_id.into(), user_pool_id: user_pool_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

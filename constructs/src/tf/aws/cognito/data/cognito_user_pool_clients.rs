@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cognito_user_pool_clients` data source: its arguments (computed attributes are `CognitoUserPoolClientsRefs`' methods).
     CognitoUserPoolClients false {
+        id: opt l1::Str = "id";
         /// Required.
         user_pool_id: req l1::Str = "user_pool_id";
     }
 }
 impl CognitoUserPoolClients {
     /// With the required properties: `user_pool_id`.
-    pub fn new(user_pool_id: impl Into<l1::Str>) -> Self { Self { user_pool_id: user_pool_id.into() } }
+    pub fn new(user_pool_id: impl Into<l1::Str>) -> Self { Self { user_pool_id: user_pool_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

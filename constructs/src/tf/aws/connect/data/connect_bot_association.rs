@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_bot_association` data source: its arguments (computed attributes are `ConnectBotAssociationRefs`' methods).
     ConnectBotAssociation false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         /// A block; required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl ConnectBotAssociation {
     /// With the required properties: `instance_id`, `lex_bot`.
-    pub fn new(instance_id: impl Into<l1::Str>, lex_bot: impl Into<LexBot>) -> Self { Self { instance_id: instance_id.into(), lex_bot: lex_bot.into() } }
+    pub fn new(instance_id: impl Into<l1::Str>, lex_bot: impl Into<LexBot>) -> Self { Self { instance_id: instance_id.into(), lex_bot: lex_bot.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_connect_contact_flow` data source: its arguments (computed attributes are `ConnectContactFlowRefs`' methods).
     ConnectContactFlow false {
         contact_flow_id: opt l1::Str = "contact_flow_id";
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         name: opt l1::Str = "name";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_connect_hours_of_operation` data source: its arguments (computed attributes are `ConnectHoursOfOperationRefs`' methods).
     ConnectHoursOfOperation false {
         hours_of_operation_id: opt l1::Str = "hours_of_operation_id";
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         name: opt l1::Str = "name";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_instance` data source: its arguments (computed attributes are `ConnectInstanceRefs`' methods).
     ConnectInstance false {
+        id: opt l1::Str = "id";
         instance_alias: opt l1::Str = "instance_alias";
         instance_id: opt l1::Str = "instance_id";
         tags: opt l1::Map<l1::Str> = "tags";

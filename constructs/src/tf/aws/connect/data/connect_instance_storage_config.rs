@@ -8,6 +8,7 @@ l1::l1_struct! {
     ConnectInstanceStorageConfig false {
         /// Required.
         association_id: req l1::Str = "association_id";
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         /// Required.
@@ -16,7 +17,7 @@ l1::l1_struct! {
 }
 impl ConnectInstanceStorageConfig {
     /// With the required properties: `association_id`, `instance_id`, `resource_type`.
-    pub fn new(association_id: impl Into<l1::Str>, instance_id: impl Into<l1::Str>, resource_type: impl Into<l1::Str>) -> Self { Self { association_id: association_id.into(), instance_id: instance_id.into(), resource_type: resource_type.into() } }
+    pub fn new(association_id: impl Into<l1::Str>, instance_id: impl Into<l1::Str>, resource_type: impl Into<l1::Str>) -> Self { Self { association_id: association_id.into(), instance_id: instance_id.into(), resource_type: resource_type.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

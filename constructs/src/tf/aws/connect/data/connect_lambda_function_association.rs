@@ -8,13 +8,14 @@ l1::l1_struct! {
     ConnectLambdaFunctionAssociation false {
         /// Required.
         function_arn: req l1::Str = "function_arn";
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
     }
 }
 impl ConnectLambdaFunctionAssociation {
     /// With the required properties: `function_arn`, `instance_id`.
-    pub fn new(function_arn: impl Into<l1::Str>, instance_id: impl Into<l1::Str>) -> Self { Self { function_arn: function_arn.into(), instance_id: instance_id.into() } }
+    pub fn new(function_arn: impl Into<l1::Str>, instance_id: impl Into<l1::Str>) -> Self { Self { function_arn: function_arn.into(), instance_id: instance_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

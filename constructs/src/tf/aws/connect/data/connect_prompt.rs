@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_prompt` data source: its arguments (computed attributes are `ConnectPromptRefs`' methods).
     ConnectPrompt false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl ConnectPrompt {
     /// With the required properties: `instance_id`, `name`.
-    pub fn new(instance_id: impl Into<l1::Str>, name: impl Into<l1::Str>) -> Self { Self { instance_id: instance_id.into(), name: name.into() } }
+    pub fn new(instance_id: impl Into<l1::Str>, name: impl Into<l1::Str>) -> Self { Self { instance_id: instance_id.into(), name: name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

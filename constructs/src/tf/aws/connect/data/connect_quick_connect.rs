@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_quick_connect` data source: its arguments (computed attributes are `ConnectQuickConnectRefs`' methods).
     ConnectQuickConnect false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         name: opt l1::Str = "name";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_routing_profile` data source: its arguments (computed attributes are `ConnectRoutingProfileRefs`' methods).
     ConnectRoutingProfile false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         name: opt l1::Str = "name";

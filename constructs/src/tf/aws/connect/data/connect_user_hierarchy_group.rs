@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_connect_user_hierarchy_group` data source: its arguments (computed attributes are `ConnectUserHierarchyGroupRefs`' methods).
     ConnectUserHierarchyGroup false {
         hierarchy_group_id: opt l1::Str = "hierarchy_group_id";
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         name: opt l1::Str = "name";

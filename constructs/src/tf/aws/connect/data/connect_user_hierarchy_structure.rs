@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_user_hierarchy_structure` data source: its arguments (computed attributes are `ConnectUserHierarchyStructureRefs`' methods).
     ConnectUserHierarchyStructure false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
     }
 }
 impl ConnectUserHierarchyStructure {
     /// With the required properties: `instance_id`.
-    pub fn new(instance_id: impl Into<l1::Str>) -> Self { Self { instance_id: instance_id.into() } }
+    pub fn new(instance_id: impl Into<l1::Str>) -> Self { Self { instance_id: instance_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

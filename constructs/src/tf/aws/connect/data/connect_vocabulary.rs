@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_connect_vocabulary` data source: its arguments (computed attributes are `ConnectVocabularyRefs`' methods).
     ConnectVocabulary false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_id: req l1::Str = "instance_id";
         name: opt l1::Str = "name";

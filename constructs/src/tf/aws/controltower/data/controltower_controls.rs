@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_controltower_controls` data source: its arguments (computed attributes are `ControltowerControlsRefs`' methods).
     ControltowerControls false {
+        id: opt l1::Str = "id";
         /// Required.
         target_identifier: req l1::Str = "target_identifier";
     }
 }
 impl ControltowerControls {
     /// With the required properties: `target_identifier`.
-    pub fn new(target_identifier: impl Into<l1::Str>) -> Self { Self { target_identifier: target_identifier.into() } }
+    pub fn new(target_identifier: impl Into<l1::Str>) -> Self { Self { target_identifier: target_identifier.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cur_report_definition` data source: its arguments (computed attributes are `CurReportDefinitionRefs`' methods).
     CurReportDefinition false {
+        id: opt l1::Str = "id";
         /// Required.
         report_name: req l1::Str = "report_name";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_datapipeline_pipeline_definition` data source: its arguments (computed attributes are `DatapipelinePipelineDefinitionRefs`' methods).
     DatapipelinePipelineDefinition false {
+        id: opt l1::Str = "id";
         /// Required.
         pipeline_id: req l1::Str = "pipeline_id";
         /// A block.

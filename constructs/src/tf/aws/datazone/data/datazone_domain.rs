@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_datazone_domain` data source: its arguments (computed attributes are `DatazoneDomainRefs`' methods).
     DatazoneDomain false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

@@ -6,6 +6,8 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_devopsguru_notification_channel` data source: its arguments (computed attributes are `DevopsguruNotificationChannelRefs`' methods).
     DevopsguruNotificationChannel false {
+        /// Required.
+        id: req l1::Str = "id";
         /// A block.
         filters: opt l1::List<Filters> = "filters";
         /// A block.
@@ -13,8 +15,8 @@ l1::l1_struct! {
     }
 }
 impl DevopsguruNotificationChannel {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

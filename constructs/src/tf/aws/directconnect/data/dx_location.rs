@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_dx_location` data source: its arguments (computed attributes are `DxLocationRefs`' methods).
     DxLocation false {
+        id: opt l1::Str = "id";
         /// Required.
         location_code: req l1::Str = "location_code";
     }
 }
 impl DxLocation {
     /// With the required properties: `location_code`.
-    pub fn new(location_code: impl Into<l1::Str>) -> Self { Self { location_code: location_code.into() } }
+    pub fn new(location_code: impl Into<l1::Str>) -> Self { Self { location_code: location_code.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

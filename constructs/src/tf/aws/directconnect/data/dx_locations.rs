@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_dx_locations` data source: its arguments (computed attributes are `DxLocationsRefs`' methods).
     DxLocations false {
+        id: opt l1::Str = "id";
     }
 }
 impl DxLocations {

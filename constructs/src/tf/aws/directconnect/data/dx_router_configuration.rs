@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_dx_router_configuration` data source: its arguments (computed attributes are `DxRouterConfigurationRefs`' methods).
     DxRouterConfiguration false {
+        id: opt l1::Str = "id";
         /// Required.
         router_type_identifier: req l1::Str = "router_type_identifier";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl DxRouterConfiguration {
     /// With the required properties: `router_type_identifier`, `virtual_interface_id`.
-    pub fn new(router_type_identifier: impl Into<l1::Str>, virtual_interface_id: impl Into<l1::Str>) -> Self { Self { router_type_identifier: router_type_identifier.into(), virtual_interface_id: virtual_interface_id.into() } }
+    pub fn new(router_type_identifier: impl Into<l1::Str>, virtual_interface_id: impl Into<l1::Str>) -> Self { Self { router_type_identifier: router_type_identifier.into(), virtual_interface_id: virtual_interface_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -8,6 +8,7 @@ l1::l1_struct! {
     DmsCertificate false {
         /// Required.
         certificate_id: req l1::Str = "certificate_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

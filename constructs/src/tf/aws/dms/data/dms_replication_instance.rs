@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_dms_replication_instance` data source: its arguments (computed attributes are `DmsReplicationInstanceRefs`' methods).
     DmsReplicationInstance false {
+        id: opt l1::Str = "id";
         /// Required.
         replication_instance_id: req l1::Str = "replication_instance_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_dms_replication_subnet_group` data source: its arguments (computed attributes are `DmsReplicationSubnetGroupRefs`' methods).
     DmsReplicationSubnetGroup false {
+        id: opt l1::Str = "id";
         /// Required.
         replication_subnet_group_id: req l1::Str = "replication_subnet_group_id";
         tags: opt l1::Map<l1::Str> = "tags";

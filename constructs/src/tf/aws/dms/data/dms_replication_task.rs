@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_dms_replication_task` data source: its arguments (computed attributes are `DmsReplicationTaskRefs`' methods).
     DmsReplicationTask false {
+        id: opt l1::Str = "id";
         /// Required.
         replication_task_id: req l1::Str = "replication_task_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_docdb_engine_version` data source: its arguments (computed attributes are `DocdbEngineVersionRefs`' methods).
     DocdbEngineVersion false {
         engine: opt l1::Str = "engine";
+        id: opt l1::Str = "id";
         parameter_group_family: opt l1::Str = "parameter_group_family";
         preferred_versions: opt l1::List<l1::Str> = "preferred_versions";
         version: opt l1::Str = "version";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_dynamodb_table_item` data source: its arguments (computed attributes are `DynamodbTableItemRefs`' methods).
     DynamodbTableItem false {
         expression_attribute_names: opt l1::Map<l1::Str> = "expression_attribute_names";
+        id: opt l1::Str = "id";
         /// Required.
         key: req l1::Str = "key";
         projection_expression: opt l1::Str = "projection_expression";

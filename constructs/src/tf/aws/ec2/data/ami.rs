@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ami` data source: its arguments (computed attributes are `AmiRefs`' methods).
     Ami false {
         executable_users: opt l1::List<l1::Str> = "executable_users";
+        id: opt l1::Str = "id";
         include_deprecated: opt l1::Bool = "include_deprecated";
         most_recent: opt l1::Bool = "most_recent";
         name_regex: opt l1::Str = "name_regex";

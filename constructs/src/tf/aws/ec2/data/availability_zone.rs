@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_availability_zone` data source: its arguments (computed attributes are `AvailabilityZoneRefs`' methods).
     AvailabilityZone false {
         all_availability_zones: opt l1::Bool = "all_availability_zones";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         state: opt l1::Str = "state";
         zone_id: opt l1::Str = "zone_id";

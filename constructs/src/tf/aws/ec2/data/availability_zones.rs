@@ -9,6 +9,7 @@ l1::l1_struct! {
         all_availability_zones: opt l1::Bool = "all_availability_zones";
         exclude_names: opt l1::List<l1::Str> = "exclude_names";
         exclude_zone_ids: opt l1::List<l1::Str> = "exclude_zone_ids";
+        id: opt l1::Str = "id";
         state: opt l1::Str = "state";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

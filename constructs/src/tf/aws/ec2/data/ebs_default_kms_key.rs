@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ebs_default_kms_key` data source: its arguments (computed attributes are `EbsDefaultKmsKeyRefs`' methods).
     EbsDefaultKmsKey false {
+        id: opt l1::Str = "id";
         /// A block.
         timeouts: opt Timeouts = "timeouts";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ebs_encryption_by_default` data source: its arguments (computed attributes are `EbsEncryptionByDefaultRefs`' methods).
     EbsEncryptionByDefault false {
+        id: opt l1::Str = "id";
         /// A block.
         timeouts: opt Timeouts = "timeouts";
     }

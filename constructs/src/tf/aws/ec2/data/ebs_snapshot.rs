@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ebs_snapshot` data source: its arguments (computed attributes are `EbsSnapshotRefs`' methods).
     EbsSnapshot false {
+        id: opt l1::Str = "id";
         most_recent: opt l1::Bool = "most_recent";
         owners: opt l1::List<l1::Str> = "owners";
         restorable_by_user_ids: opt l1::List<l1::Str> = "restorable_by_user_ids";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ebs_snapshot_ids` data source: its arguments (computed attributes are `EbsSnapshotIdsRefs`' methods).
     EbsSnapshotIds false {
+        id: opt l1::Str = "id";
         owners: opt l1::List<l1::Str> = "owners";
         restorable_by_user_ids: opt l1::List<l1::Str> = "restorable_by_user_ids";
         /// A block.

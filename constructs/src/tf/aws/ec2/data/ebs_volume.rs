@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ebs_volume` data source: its arguments (computed attributes are `EbsVolumeRefs`' methods).
     EbsVolume false {
+        id: opt l1::Str = "id";
         most_recent: opt l1::Bool = "most_recent";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ec2_client_vpn_endpoint` data source: its arguments (computed attributes are `Ec2ClientVpnEndpointRefs`' methods).
     Ec2ClientVpnEndpoint false {
         client_vpn_endpoint_id: opt l1::Str = "client_vpn_endpoint_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_coip_pool` data source: its arguments (computed attributes are `Ec2CoipPoolRefs`' methods).
     Ec2CoipPool false {
+        id: opt l1::Str = "id";
         local_gateway_route_table_id: opt l1::Str = "local_gateway_route_table_id";
         pool_id: opt l1::Str = "pool_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_coip_pools` data source: its arguments (computed attributes are `Ec2CoipPoolsRefs`' methods).
     Ec2CoipPools false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ec2_host` data source: its arguments (computed attributes are `Ec2HostRefs`' methods).
     Ec2Host false {
         host_id: opt l1::Str = "host_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_instance_type` data source: its arguments (computed attributes are `Ec2InstanceTypeRefs`' methods).
     Ec2InstanceType false {
+        id: opt l1::Str = "id";
         /// Required.
         instance_type: req l1::Str = "instance_type";
         /// A block.

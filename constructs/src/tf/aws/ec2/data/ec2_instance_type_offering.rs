@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_instance_type_offering` data source: its arguments (computed attributes are `Ec2InstanceTypeOfferingRefs`' methods).
     Ec2InstanceTypeOffering false {
+        id: opt l1::Str = "id";
         location_type: opt l1::Str = "location_type";
         preferred_instance_types: opt l1::List<l1::Str> = "preferred_instance_types";
         /// A block.

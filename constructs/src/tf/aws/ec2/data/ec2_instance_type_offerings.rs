@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_instance_type_offerings` data source: its arguments (computed attributes are `Ec2InstanceTypeOfferingsRefs`' methods).
     Ec2InstanceTypeOfferings false {
+        id: opt l1::Str = "id";
         location_type: opt l1::Str = "location_type";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

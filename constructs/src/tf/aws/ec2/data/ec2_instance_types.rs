@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_instance_types` data source: its arguments (computed attributes are `Ec2InstanceTypesRefs`' methods).
     Ec2InstanceTypes false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_local_gateway` data source: its arguments (computed attributes are `Ec2LocalGatewayRefs`' methods).
     Ec2LocalGateway false {
+        id: opt l1::Str = "id";
         state: opt l1::Str = "state";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_local_gateway_route_table` data source: its arguments (computed attributes are `Ec2LocalGatewayRouteTableRefs`' methods).
     Ec2LocalGatewayRouteTable false {
+        id: opt l1::Str = "id";
         local_gateway_id: opt l1::Str = "local_gateway_id";
         local_gateway_route_table_id: opt l1::Str = "local_gateway_route_table_id";
         outpost_arn: opt l1::Str = "outpost_arn";

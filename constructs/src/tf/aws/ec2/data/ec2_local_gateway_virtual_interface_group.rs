@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_local_gateway_virtual_interface_group` data source: its arguments (computed attributes are `Ec2LocalGatewayVirtualInterfaceGroupRefs`' methods).
     Ec2LocalGatewayVirtualInterfaceGroup false {
+        id: opt l1::Str = "id";
         local_gateway_id: opt l1::Str = "local_gateway_id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

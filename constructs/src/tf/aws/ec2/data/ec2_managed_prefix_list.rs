@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_managed_prefix_list` data source: its arguments (computed attributes are `Ec2ManagedPrefixListRefs`' methods).
     Ec2ManagedPrefixList false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

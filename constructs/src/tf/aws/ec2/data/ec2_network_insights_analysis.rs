@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_network_insights_analysis` data source: its arguments (computed attributes are `Ec2NetworkInsightsAnalysisRefs`' methods).
     Ec2NetworkInsightsAnalysis false {
+        id: opt l1::Str = "id";
         network_insights_analysis_id: opt l1::Str = "network_insights_analysis_id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_network_insights_path` data source: its arguments (computed attributes are `Ec2NetworkInsightsPathRefs`' methods).
     Ec2NetworkInsightsPath false {
+        id: opt l1::Str = "id";
         network_insights_path_id: opt l1::Str = "network_insights_path_id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_public_ipv4_pool` data source: its arguments (computed attributes are `Ec2PublicIpv4PoolRefs`' methods).
     Ec2PublicIpv4Pool false {
+        id: opt l1::Str = "id";
         /// Required.
         pool_id: req l1::Str = "pool_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_serial_console_access` data source: its arguments (computed attributes are `Ec2SerialConsoleAccessRefs`' methods).
     Ec2SerialConsoleAccess false {
+        id: opt l1::Str = "id";
         /// A block.
         timeouts: opt Timeouts = "timeouts";
     }

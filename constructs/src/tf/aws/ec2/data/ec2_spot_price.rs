@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ec2_spot_price` data source: its arguments (computed attributes are `Ec2SpotPriceRefs`' methods).
     Ec2SpotPrice false {
         availability_zone: opt l1::Str = "availability_zone";
+        id: opt l1::Str = "id";
         instance_type: opt l1::Str = "instance_type";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_transit_gateway_connect_peer` data source: its arguments (computed attributes are `Ec2TransitGatewayConnectPeerRefs`' methods).
     Ec2TransitGatewayConnectPeer false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         transit_gateway_connect_peer_id: opt l1::Str = "transit_gateway_connect_peer_id";
         /// A block.

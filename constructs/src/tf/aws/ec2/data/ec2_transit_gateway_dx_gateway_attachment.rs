@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ec2_transit_gateway_dx_gateway_attachment` data source: its arguments (computed attributes are `Ec2TransitGatewayDxGatewayAttachmentRefs`' methods).
     Ec2TransitGatewayDxGatewayAttachment false {
         dx_gateway_id: opt l1::Str = "dx_gateway_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         transit_gateway_id: opt l1::Str = "transit_gateway_id";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_transit_gateway_peering_attachment` data source: its arguments (computed attributes are `Ec2TransitGatewayPeeringAttachmentRefs`' methods).
     Ec2TransitGatewayPeeringAttachment false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_transit_gateway_peering_attachments` data source: its arguments (computed attributes are `Ec2TransitGatewayPeeringAttachmentsRefs`' methods).
     Ec2TransitGatewayPeeringAttachments false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
         /// A block.

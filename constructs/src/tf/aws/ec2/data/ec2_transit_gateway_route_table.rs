@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_transit_gateway_route_table` data source: its arguments (computed attributes are `Ec2TransitGatewayRouteTableRefs`' methods).
     Ec2TransitGatewayRouteTable false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

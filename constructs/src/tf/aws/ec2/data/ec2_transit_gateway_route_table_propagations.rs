@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_transit_gateway_route_table_propagations` data source: its arguments (computed attributes are `Ec2TransitGatewayRouteTablePropagationsRefs`' methods).
     Ec2TransitGatewayRouteTablePropagations false {
+        id: opt l1::Str = "id";
         /// Required.
         transit_gateway_route_table_id: req l1::Str = "transit_gateway_route_table_id";
         /// A block.

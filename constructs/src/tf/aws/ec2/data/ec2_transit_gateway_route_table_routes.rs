@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ec2_transit_gateway_route_table_routes` data source: its arguments (computed attributes are `Ec2TransitGatewayRouteTableRoutesRefs`' methods).
     Ec2TransitGatewayRouteTableRoutes false {
+        id: opt l1::Str = "id";
         /// Required.
         transit_gateway_route_table_id: req l1::Str = "transit_gateway_route_table_id";
         /// A block; required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl Ec2TransitGatewayRouteTableRoutes {
     /// With the required properties: `transit_gateway_route_table_id`, `filter`.
-    pub fn new(transit_gateway_route_table_id: impl Into<l1::Str>, filter: impl Into<l1::List<Filter>>) -> Self { Self { transit_gateway_route_table_id: transit_gateway_route_table_id.into(), filter: filter.into() } }
+    pub fn new(transit_gateway_route_table_id: impl Into<l1::Str>, filter: impl Into<l1::List<Filter>>) -> Self { Self { transit_gateway_route_table_id: transit_gateway_route_table_id.into(), filter: filter.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_eip` data source: its arguments (computed attributes are `EipRefs`' methods).
     Eip false {
+        id: opt l1::Str = "id";
         public_ip: opt l1::Str = "public_ip";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

@@ -8,6 +8,7 @@ l1::l1_struct! {
     Instance false {
         get_password_data: opt l1::Bool = "get_password_data";
         get_user_data: opt l1::Bool = "get_user_data";
+        id: opt l1::Str = "id";
         instance_id: opt l1::Str = "instance_id";
         instance_tags: opt l1::Map<l1::Str> = "instance_tags";
         tags: opt l1::Map<l1::Str> = "tags";

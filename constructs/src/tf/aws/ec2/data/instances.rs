@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_instances` data source: its arguments (computed attributes are `InstancesRefs`' methods).
     Instances false {
+        id: opt l1::Str = "id";
         instance_state_names: opt l1::List<l1::Str> = "instance_state_names";
         instance_tags: opt l1::Map<l1::Str> = "instance_tags";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_internet_gateway` data source: its arguments (computed attributes are `InternetGatewayRefs`' methods).
     InternetGateway false {
+        id: opt l1::Str = "id";
         internet_gateway_id: opt l1::Str = "internet_gateway_id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

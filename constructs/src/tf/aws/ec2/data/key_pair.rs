@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_key_pair` data source: its arguments (computed attributes are `KeyPairRefs`' methods).
     KeyPair false {
+        id: opt l1::Str = "id";
         include_public_key: opt l1::Bool = "include_public_key";
         key_name: opt l1::Str = "key_name";
         key_pair_id: opt l1::Str = "key_pair_id";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_nat_gateway` data source: its arguments (computed attributes are `NatGatewayRefs`' methods).
     NatGateway false {
+        id: opt l1::Str = "id";
         state: opt l1::Str = "state";
         subnet_id: opt l1::Str = "subnet_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_nat_gateways` data source: its arguments (computed attributes are `NatGatewaysRefs`' methods).
     NatGateways false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         vpc_id: opt l1::Str = "vpc_id";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_prefix_list` data source: its arguments (computed attributes are `PrefixListRefs`' methods).
     PrefixList false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         prefix_list_id: opt l1::Str = "prefix_list_id";
         /// A block.

@@ -13,6 +13,7 @@ l1::l1_struct! {
         destination_prefix_list_id: opt l1::Str = "destination_prefix_list_id";
         egress_only_gateway_id: opt l1::Str = "egress_only_gateway_id";
         gateway_id: opt l1::Str = "gateway_id";
+        id: opt l1::Str = "id";
         instance_id: opt l1::Str = "instance_id";
         local_gateway_id: opt l1::Str = "local_gateway_id";
         nat_gateway_id: opt l1::Str = "nat_gateway_id";

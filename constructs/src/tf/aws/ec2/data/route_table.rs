@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_route_table` data source: its arguments (computed attributes are `RouteTableRefs`' methods).
     RouteTable false {
         gateway_id: opt l1::Str = "gateway_id";
+        id: opt l1::Str = "id";
         route_table_id: opt l1::Str = "route_table_id";
         subnet_id: opt l1::Str = "subnet_id";
         tags: opt l1::Map<l1::Str> = "tags";

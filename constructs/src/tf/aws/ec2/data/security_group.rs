@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_security_group` data source: its arguments (computed attributes are `SecurityGroupRefs`' methods).
     SecurityGroup false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         tags: opt l1::Map<l1::Str> = "tags";
         vpc_id: opt l1::Str = "vpc_id";

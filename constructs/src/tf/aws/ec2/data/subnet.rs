@@ -10,6 +10,7 @@ l1::l1_struct! {
         availability_zone_id: opt l1::Str = "availability_zone_id";
         cidr_block: opt l1::Str = "cidr_block";
         default_for_az: opt l1::Bool = "default_for_az";
+        id: opt l1::Str = "id";
         ipv6_cidr_block: opt l1::Str = "ipv6_cidr_block";
         state: opt l1::Str = "state";
         tags: opt l1::Map<l1::Str> = "tags";

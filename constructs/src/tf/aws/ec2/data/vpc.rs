@@ -9,6 +9,7 @@ l1::l1_struct! {
         cidr_block: opt l1::Str = "cidr_block";
         default_: opt l1::Bool = "default";
         dhcp_options_id: opt l1::Str = "dhcp_options_id";
+        id: opt l1::Str = "id";
         state: opt l1::Str = "state";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

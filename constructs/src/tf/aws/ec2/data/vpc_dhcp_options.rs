@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_vpc_dhcp_options` data source: its arguments (computed attributes are `VpcDhcpOptionsRefs`' methods).
     VpcDhcpOptions false {
         dhcp_options_id: opt l1::Str = "dhcp_options_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

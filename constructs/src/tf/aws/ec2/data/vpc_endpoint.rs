@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpc_endpoint` data source: its arguments (computed attributes are `VpcEndpointRefs`' methods).
     VpcEndpoint false {
+        id: opt l1::Str = "id";
         service_name: opt l1::Str = "service_name";
         state: opt l1::Str = "state";
         tags: opt l1::Map<l1::Str> = "tags";

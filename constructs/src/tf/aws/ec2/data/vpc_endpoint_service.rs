@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpc_endpoint_service` data source: its arguments (computed attributes are `VpcEndpointServiceRefs`' methods).
     VpcEndpointService false {
+        id: opt l1::Str = "id";
         service: opt l1::Str = "service";
         service_name: opt l1::Str = "service_name";
         service_regions: opt l1::List<l1::Str> = "service_regions";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_vpc_ipam_pool` data source: its arguments (computed attributes are `VpcIpamPoolRefs`' methods).
     VpcIpamPool false {
         allocation_resource_tags: opt l1::Map<l1::Str> = "allocation_resource_tags";
+        id: opt l1::Str = "id";
         ipam_pool_id: opt l1::Str = "ipam_pool_id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

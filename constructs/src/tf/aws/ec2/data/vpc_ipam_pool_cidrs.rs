@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpc_ipam_pool_cidrs` data source: its arguments (computed attributes are `VpcIpamPoolCidrsRefs`' methods).
     VpcIpamPoolCidrs false {
+        id: opt l1::Str = "id";
         /// Required.
         ipam_pool_id: req l1::Str = "ipam_pool_id";
         /// A block.

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_vpc_ipam_preview_next_cidr` data source: its arguments (computed attributes are `VpcIpamPreviewNextCidrRefs`' methods).
     VpcIpamPreviewNextCidr false {
         disallowed_cidrs: opt l1::List<l1::Str> = "disallowed_cidrs";
+        id: opt l1::Str = "id";
         /// Required.
         ipam_pool_id: req l1::Str = "ipam_pool_id";
         netmask_length: opt l1::Num = "netmask_length";

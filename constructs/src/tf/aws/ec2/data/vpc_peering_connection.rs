@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_vpc_peering_connection` data source: its arguments (computed attributes are `VpcPeeringConnectionRefs`' methods).
     VpcPeeringConnection false {
         cidr_block: opt l1::Str = "cidr_block";
+        id: opt l1::Str = "id";
         owner_id: opt l1::Str = "owner_id";
         peer_cidr_block: opt l1::Str = "peer_cidr_block";
         peer_owner_id: opt l1::Str = "peer_owner_id";

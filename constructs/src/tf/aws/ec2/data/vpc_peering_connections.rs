@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpc_peering_connections` data source: its arguments (computed attributes are `VpcPeeringConnectionsRefs`' methods).
     VpcPeeringConnections false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

@@ -9,6 +9,7 @@ l1::l1_struct! {
         amazon_side_asn: opt l1::Str = "amazon_side_asn";
         attached_vpc_id: opt l1::Str = "attached_vpc_id";
         availability_zone: opt l1::Str = "availability_zone";
+        id: opt l1::Str = "id";
         state: opt l1::Str = "state";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ecr_authorization_token` data source: its arguments (computed attributes are `EcrAuthorizationTokenRefs`' methods).
     EcrAuthorizationToken false {
+        id: opt l1::Str = "id";
         registry_id: opt l1::Str = "registry_id";
     }
 }

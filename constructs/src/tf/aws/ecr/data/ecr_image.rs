@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ecr_image` data source: its arguments (computed attributes are `EcrImageRefs`' methods).
     EcrImage false {
+        id: opt l1::Str = "id";
         image_digest: opt l1::Str = "image_digest";
         image_tag: opt l1::Str = "image_tag";
         most_recent: opt l1::Bool = "most_recent";

@@ -8,11 +8,12 @@ l1::l1_struct! {
     EcrPullThroughCacheRule false {
         /// Required.
         ecr_repository_prefix: req l1::Str = "ecr_repository_prefix";
+        id: opt l1::Str = "id";
     }
 }
 impl EcrPullThroughCacheRule {
     /// With the required properties: `ecr_repository_prefix`.
-    pub fn new(ecr_repository_prefix: impl Into<l1::Str>) -> Self { Self { ecr_repository_prefix: ecr_repository_prefix.into() } }
+    pub fn new(ecr_repository_prefix: impl Into<l1::Str>) -> Self { Self { ecr_repository_prefix: ecr_repository_prefix.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ecr_repository` data source: its arguments (computed attributes are `EcrRepositoryRefs`' methods).
     EcrRepository false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         registry_id: opt l1::Str = "registry_id";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ecr_repository_creation_template` data source: its arguments (computed attributes are `EcrRepositoryCreationTemplateRefs`' methods).
     EcrRepositoryCreationTemplate false {
+        id: opt l1::Str = "id";
         /// Required.
         prefix: req l1::Str = "prefix";
         resource_tags: opt l1::Map<l1::Str> = "resource_tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ecrpublic_authorization_token` data source: its arguments (computed attributes are `EcrpublicAuthorizationTokenRefs`' methods).
     EcrpublicAuthorizationToken false {
+        id: opt l1::Str = "id";
     }
 }
 impl EcrpublicAuthorizationToken {

@@ -8,13 +8,14 @@ l1::l1_struct! {
     EcsContainerDefinition false {
         /// Required.
         container_name: req l1::Str = "container_name";
+        id: opt l1::Str = "id";
         /// Required.
         task_definition: req l1::Str = "task_definition";
     }
 }
 impl EcsContainerDefinition {
     /// With the required properties: `container_name`, `task_definition`.
-    pub fn new(container_name: impl Into<l1::Str>, task_definition: impl Into<l1::Str>) -> Self { Self { container_name: container_name.into(), task_definition: task_definition.into() } }
+    pub fn new(container_name: impl Into<l1::Str>, task_definition: impl Into<l1::Str>) -> Self { Self { container_name: container_name.into(), task_definition: task_definition.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

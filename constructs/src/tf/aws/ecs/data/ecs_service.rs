@@ -8,6 +8,7 @@ l1::l1_struct! {
     EcsService false {
         /// Required.
         cluster_arn: req l1::Str = "cluster_arn";
+        id: opt l1::Str = "id";
         /// Required.
         service_name: req l1::Str = "service_name";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ecs_task_definition` data source: its arguments (computed attributes are `EcsTaskDefinitionRefs`' methods).
     EcsTaskDefinition false {
+        id: opt l1::Str = "id";
         /// Required.
         task_definition: req l1::Str = "task_definition";
     }
 }
 impl EcsTaskDefinition {
     /// With the required properties: `task_definition`.
-    pub fn new(task_definition: impl Into<l1::Str>) -> Self { Self { task_definition: task_definition.into() } }
+    pub fn new(task_definition: impl Into<l1::Str>) -> Self { Self { task_definition: task_definition.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

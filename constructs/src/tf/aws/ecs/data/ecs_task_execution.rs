@@ -13,6 +13,7 @@ l1::l1_struct! {
         enable_ecs_managed_tags: opt l1::Bool = "enable_ecs_managed_tags";
         enable_execute_command: opt l1::Bool = "enable_execute_command";
         group: opt l1::Str = "group";
+        id: opt l1::Str = "id";
         launch_type: opt l1::Str = "launch_type";
         platform_version: opt l1::Str = "platform_version";
         propagate_tags: opt l1::Str = "propagate_tags";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     EfsAccessPoint false {
         /// Required.
         access_point_id: req l1::Str = "access_point_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -8,11 +8,12 @@ l1::l1_struct! {
     EfsAccessPoints false {
         /// Required.
         file_system_id: req l1::Str = "file_system_id";
+        id: opt l1::Str = "id";
     }
 }
 impl EfsAccessPoints {
     /// With the required properties: `file_system_id`.
-    pub fn new(file_system_id: impl Into<l1::Str>) -> Self { Self { file_system_id: file_system_id.into() } }
+    pub fn new(file_system_id: impl Into<l1::Str>) -> Self { Self { file_system_id: file_system_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -8,6 +8,7 @@ l1::l1_struct! {
     EfsFileSystem false {
         creation_token: opt l1::Str = "creation_token";
         file_system_id: opt l1::Str = "file_system_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

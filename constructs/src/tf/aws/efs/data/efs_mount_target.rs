@@ -8,6 +8,7 @@ l1::l1_struct! {
     EfsMountTarget false {
         access_point_id: opt l1::Str = "access_point_id";
         file_system_id: opt l1::Str = "file_system_id";
+        id: opt l1::Str = "id";
         mount_target_id: opt l1::Str = "mount_target_id";
     }
 }

@@ -10,6 +10,7 @@ l1::l1_struct! {
         addon_name: req l1::Str = "addon_name";
         /// Required.
         cluster_name: req l1::Str = "cluster_name";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     EksAddonVersion false {
         /// Required.
         addon_name: req l1::Str = "addon_name";
+        id: opt l1::Str = "id";
         /// Required.
         kubernetes_version: req l1::Str = "kubernetes_version";
         most_recent: opt l1::Bool = "most_recent";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_eks_clusters` data source: its arguments (computed attributes are `EksClustersRefs`' methods).
     EksClusters false {
+        id: opt l1::Str = "id";
     }
 }
 impl EksClusters {

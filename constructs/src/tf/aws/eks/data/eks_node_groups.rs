@@ -8,11 +8,12 @@ l1::l1_struct! {
     EksNodeGroups false {
         /// Required.
         cluster_name: req l1::Str = "cluster_name";
+        id: opt l1::Str = "id";
     }
 }
 impl EksNodeGroups {
     /// With the required properties: `cluster_name`.
-    pub fn new(cluster_name: impl Into<l1::Str>) -> Self { Self { cluster_name: cluster_name.into() } }
+    pub fn new(cluster_name: impl Into<l1::Str>) -> Self { Self { cluster_name: cluster_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

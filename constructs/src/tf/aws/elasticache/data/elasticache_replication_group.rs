@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_elasticache_replication_group` data source: its arguments (computed attributes are `ElasticacheReplicationGroupRefs`' methods).
     ElasticacheReplicationGroup false {
+        id: opt l1::Str = "id";
         /// Required.
         replication_group_id: req l1::Str = "replication_group_id";
     }
 }
 impl ElasticacheReplicationGroup {
     /// With the required properties: `replication_group_id`.
-    pub fn new(replication_group_id: impl Into<l1::Str>) -> Self { Self { replication_group_id: replication_group_id.into() } }
+    pub fn new(replication_group_id: impl Into<l1::Str>) -> Self { Self { replication_group_id: replication_group_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

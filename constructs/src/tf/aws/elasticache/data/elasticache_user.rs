@@ -8,6 +8,7 @@ l1::l1_struct! {
     ElasticacheUser false {
         access_string: opt l1::Str = "access_string";
         engine: opt l1::Str = "engine";
+        id: opt l1::Str = "id";
         no_password_required: opt l1::Bool = "no_password_required";
         passwords: opt l1::List<l1::Str> = "passwords";
         /// Required.

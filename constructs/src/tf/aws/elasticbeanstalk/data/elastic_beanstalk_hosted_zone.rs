@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_elastic_beanstalk_hosted_zone` data source: its arguments (computed attributes are `ElasticBeanstalkHostedZoneRefs`' methods).
     ElasticBeanstalkHostedZone false {
+        id: opt l1::Str = "id";
         region: opt l1::Str = "region";
     }
 }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_elastic_beanstalk_solution_stack` data source: its arguments (computed attributes are `ElasticBeanstalkSolutionStackRefs`' methods).
     ElasticBeanstalkSolutionStack false {
+        id: opt l1::Str = "id";
         most_recent: opt l1::Bool = "most_recent";
         /// Required.
         name_regex: req l1::Str = "name_regex";

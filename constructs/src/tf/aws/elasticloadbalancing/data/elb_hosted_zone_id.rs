@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_elb_hosted_zone_id` data source: its arguments (computed attributes are `ElbHostedZoneIdRefs`' methods).
     ElbHostedZoneId false {
+        id: opt l1::Str = "id";
         region: opt l1::Str = "region";
     }
 }

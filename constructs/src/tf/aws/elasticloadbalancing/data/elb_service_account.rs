@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_elb_service_account` data source: its arguments (computed attributes are `ElbServiceAccountRefs`' methods).
     ElbServiceAccount false {
+        id: opt l1::Str = "id";
         region: opt l1::Str = "region";
     }
 }

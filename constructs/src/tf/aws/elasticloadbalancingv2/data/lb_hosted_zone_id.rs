@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_lb_hosted_zone_id` data source: its arguments (computed attributes are `LbHostedZoneIdRefs`' methods).
     LbHostedZoneId false {
+        id: opt l1::Str = "id";
         load_balancer_type: opt l1::Str = "load_balancer_type";
         region: opt l1::Str = "region";
     }

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_lb_listener` data source: its arguments (computed attributes are `LbListenerRefs`' methods).
     LbListener false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         load_balancer_arn: opt l1::Str = "load_balancer_arn";
         port: opt l1::Num = "port";
         tags: opt l1::Map<l1::Str> = "tags";

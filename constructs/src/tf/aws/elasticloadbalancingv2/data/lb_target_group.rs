@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_lb_target_group` data source: its arguments (computed attributes are `LbTargetGroupRefs`' methods).
     LbTargetGroup false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         load_balancing_anomaly_mitigation: opt l1::Str = "load_balancing_anomaly_mitigation";
         name: opt l1::Str = "name";
         tags: opt l1::Map<l1::Str> = "tags";

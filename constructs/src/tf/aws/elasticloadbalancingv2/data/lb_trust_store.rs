@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_lb_trust_store` data source: its arguments (computed attributes are `LbTrustStoreRefs`' methods).
     LbTrustStore false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

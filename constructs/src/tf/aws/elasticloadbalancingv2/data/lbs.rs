@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_lbs` data source: its arguments (computed attributes are `LbsRefs`' methods).
     Lbs false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_emr_release_labels` data source: its arguments (computed attributes are `EmrReleaseLabelsRefs`' methods).
     EmrReleaseLabels false {
+        id: opt l1::Str = "id";
         /// A block.
         filters: opt Filters = "filters";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_emrcontainers_virtual_cluster` data source: its arguments (computed attributes are `EmrcontainersVirtualClusterRefs`' methods).
     EmrcontainersVirtualCluster false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         virtual_cluster_id: req l1::Str = "virtual_cluster_id";

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudwatch_event_bus` data source: its arguments (computed attributes are `CloudwatchEventBusRefs`' methods).
     CloudwatchEventBus false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
     }
 }
 impl CloudwatchEventBus {
     /// With the required properties: `name`.
-    pub fn new(name: impl Into<l1::Str>) -> Self { Self { name: name.into() } }
+    pub fn new(name: impl Into<l1::Str>) -> Self { Self { name: name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

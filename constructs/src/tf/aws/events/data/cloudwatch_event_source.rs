@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudwatch_event_source` data source: its arguments (computed attributes are `CloudwatchEventSourceRefs`' methods).
     CloudwatchEventSource false {
+        id: opt l1::Str = "id";
         name_prefix: opt l1::Str = "name_prefix";
     }
 }

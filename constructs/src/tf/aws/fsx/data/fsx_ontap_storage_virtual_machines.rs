@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_fsx_ontap_storage_virtual_machines` data source: its arguments (computed attributes are `FsxOntapStorageVirtualMachinesRefs`' methods).
     FsxOntapStorageVirtualMachines false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_fsx_openzfs_snapshot` data source: its arguments (computed attributes are `FsxOpenzfsSnapshotRefs`' methods).
     FsxOpenzfsSnapshot false {
+        id: opt l1::Str = "id";
         most_recent: opt l1::Bool = "most_recent";
         name: opt l1::Str = "name";
         snapshot_ids: opt l1::List<l1::Str> = "snapshot_ids";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_globalaccelerator_accelerator` data source: its arguments (computed attributes are `GlobalacceleratorAcceleratorRefs`' methods).
     GlobalacceleratorAccelerator false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

@@ -9,6 +9,7 @@ l1::l1_struct! {
         catalog_id: opt l1::Str = "catalog_id";
         /// Required.
         database_name: req l1::Str = "database_name";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         query_as_of_time: opt l1::Str = "query_as_of_time";

@@ -8,11 +8,12 @@ l1::l1_struct! {
     GlueDataCatalogEncryptionSettings false {
         /// Required.
         catalog_id: req l1::Str = "catalog_id";
+        id: opt l1::Str = "id";
     }
 }
 impl GlueDataCatalogEncryptionSettings {
     /// With the required properties: `catalog_id`.
-    pub fn new(catalog_id: impl Into<l1::Str>) -> Self { Self { catalog_id: catalog_id.into() } }
+    pub fn new(catalog_id: impl Into<l1::Str>) -> Self { Self { catalog_id: catalog_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_glue_script` data source: its arguments (computed attributes are `GlueScriptRefs`' methods).
     GlueScript false {
+        id: opt l1::Str = "id";
         language: opt l1::Str = "language";
         /// A block; required.
         dag_edge: req l1::List<DagEdge> = "dag_edge" [l1::Rule::Items(1, u32::MAX)];

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_guardduty_detector` data source: its arguments (computed attributes are `GuarddutyDetectorRefs`' methods).
     GuarddutyDetector false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_access_keys` data source: its arguments (computed attributes are `IamAccessKeysRefs`' methods).
     IamAccessKeys false {
+        id: opt l1::Str = "id";
         /// Required.
         user: req l1::Str = "user";
     }
 }
 impl IamAccessKeys {
     /// With the required properties: `user`.
-    pub fn new(user: impl Into<l1::Str>) -> Self { Self { user: user.into() } }
+    pub fn new(user: impl Into<l1::Str>) -> Self { Self { user: user.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_account_alias` data source: its arguments (computed attributes are `IamAccountAliasRefs`' methods).
     IamAccountAlias false {
+        id: opt l1::Str = "id";
     }
 }
 impl IamAccountAlias {

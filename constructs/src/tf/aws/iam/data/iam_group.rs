@@ -8,11 +8,12 @@ l1::l1_struct! {
     IamGroup false {
         /// Required.
         group_name: req l1::Str = "group_name";
+        id: opt l1::Str = "id";
     }
 }
 impl IamGroup {
     /// With the required properties: `group_name`.
-    pub fn new(group_name: impl Into<l1::Str>) -> Self { Self { group_name: group_name.into() } }
+    pub fn new(group_name: impl Into<l1::Str>) -> Self { Self { group_name: group_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_instance_profiles` data source: its arguments (computed attributes are `IamInstanceProfilesRefs`' methods).
     IamInstanceProfiles false {
+        id: opt l1::Str = "id";
         /// Required.
         role_name: req l1::Str = "role_name";
     }
 }
 impl IamInstanceProfiles {
     /// With the required properties: `role_name`.
-    pub fn new(role_name: impl Into<l1::Str>) -> Self { Self { role_name: role_name.into() } }
+    pub fn new(role_name: impl Into<l1::Str>) -> Self { Self { role_name: role_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_iam_openid_connect_provider` data source: its arguments (computed attributes are `IamOpenidConnectProviderRefs`' methods).
     IamOpenidConnectProvider false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         url: opt l1::Str = "url";
     }

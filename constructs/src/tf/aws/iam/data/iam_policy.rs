@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_iam_policy` data source: its arguments (computed attributes are `IamPolicyRefs`' methods).
     IamPolicy false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         path_prefix: opt l1::Str = "path_prefix";
         tags: opt l1::Map<l1::Str> = "tags";

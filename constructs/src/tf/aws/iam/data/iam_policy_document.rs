@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_policy_document` data source: its arguments (computed attributes are `IamPolicyDocumentRefs`' methods).
     IamPolicyDocument false {
+        id: opt l1::Str = "id";
         override_json: opt l1::Str = "override_json";
         override_policy_documents: opt l1::List<l1::Str> = "override_policy_documents";
         policy_id: opt l1::Str = "policy_id";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_roles` data source: its arguments (computed attributes are `IamRolesRefs`' methods).
     IamRoles false {
+        id: opt l1::Str = "id";
         name_regex: opt l1::Str = "name_regex";
         path_prefix: opt l1::Str = "path_prefix";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_server_certificate` data source: its arguments (computed attributes are `IamServerCertificateRefs`' methods).
     IamServerCertificate false {
+        id: opt l1::Str = "id";
         latest: opt l1::Bool = "latest";
         name: opt l1::Str = "name";
         name_prefix: opt l1::Str = "name_prefix";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_user` data source: its arguments (computed attributes are `IamUserRefs`' methods).
     IamUser false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         user_name: req l1::Str = "user_name";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     IamUserSshKey false {
         /// Required.
         encoding: req l1::Str = "encoding";
+        id: opt l1::Str = "id";
         /// Required.
         ssh_public_key_id: req l1::Str = "ssh_public_key_id";
         /// Required.
@@ -16,7 +17,7 @@ l1::l1_struct! {
 }
 impl IamUserSshKey {
     /// With the required properties: `encoding`, `ssh_public_key_id`, `username`.
-    pub fn new(encoding: impl Into<l1::Str>, ssh_public_key_id: impl Into<l1::Str>, username: impl Into<l1::Str>) -> Self { Self { encoding: encoding.into(), ssh_public_key_id: ssh_public_key_id.into(), username: username.into() } }
+    pub fn new(encoding: impl Into<l1::Str>, ssh_public_key_id: impl Into<l1::Str>, username: impl Into<l1::Str>) -> Self { Self { encoding: encoding.into(), ssh_public_key_id: ssh_public_key_id.into(), username: username.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iam_users` data source: its arguments (computed attributes are `IamUsersRefs`' methods).
     IamUsers false {
+        id: opt l1::Str = "id";
         name_regex: opt l1::Str = "name_regex";
         path_prefix: opt l1::Str = "path_prefix";
     }

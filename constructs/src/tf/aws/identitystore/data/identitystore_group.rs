@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_identitystore_group` data source: its arguments (computed attributes are `IdentitystoreGroupRefs`' methods).
     IdentitystoreGroup false {
         group_id: opt l1::Str = "group_id";
+        id: opt l1::Str = "id";
         /// Required.
         identity_store_id: req l1::Str = "identity_store_id";
         /// A block.

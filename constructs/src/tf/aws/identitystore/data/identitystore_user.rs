@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_identitystore_user` data source: its arguments (computed attributes are `IdentitystoreUserRefs`' methods).
     IdentitystoreUser false {
+        id: opt l1::Str = "id";
         /// Required.
         identity_store_id: req l1::Str = "identity_store_id";
         user_id: opt l1::Str = "user_id";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     ImagebuilderContainerRecipe false {
         /// Required.
         arn: req l1::Str = "arn";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

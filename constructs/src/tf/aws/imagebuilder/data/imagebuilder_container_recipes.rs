@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_imagebuilder_container_recipes` data source: its arguments (computed attributes are `ImagebuilderContainerRecipesRefs`' methods).
     ImagebuilderContainerRecipes false {
+        id: opt l1::Str = "id";
         owner: opt l1::Str = "owner";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

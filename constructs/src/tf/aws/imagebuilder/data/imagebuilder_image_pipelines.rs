@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_imagebuilder_image_pipelines` data source: its arguments (computed attributes are `ImagebuilderImagePipelinesRefs`' methods).
     ImagebuilderImagePipelines false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_imagebuilder_infrastructure_configurations` data source: its arguments (computed attributes are `ImagebuilderInfrastructureConfigurationsRefs`' methods).
     ImagebuilderInfrastructureConfigurations false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
     }

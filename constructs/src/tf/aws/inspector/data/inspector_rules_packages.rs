@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_inspector_rules_packages` data source: its arguments (computed attributes are `InspectorRulesPackagesRefs`' methods).
     InspectorRulesPackages false {
+        id: opt l1::Str = "id";
     }
 }
 impl InspectorRulesPackages {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_iot_endpoint` data source: its arguments (computed attributes are `IotEndpointRefs`' methods).
     IotEndpoint false {
         endpoint_type: opt l1::Str = "endpoint_type";
+        id: opt l1::Str = "id";
     }
 }
 impl IotEndpoint {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_iot_registration_code` data source: its arguments (computed attributes are `IotRegistrationCodeRefs`' methods).
     IotRegistrationCode false {
+        id: opt l1::Str = "id";
     }
 }
 impl IotRegistrationCode {

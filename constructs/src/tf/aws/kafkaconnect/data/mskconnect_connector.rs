@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_mskconnect_connector` data source: its arguments (computed attributes are `MskconnectConnectorRefs`' methods).
     MskconnectConnector false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -8,13 +8,14 @@ l1::l1_struct! {
     KendraExperience false {
         /// Required.
         experience_id: req l1::Str = "experience_id";
+        id: opt l1::Str = "id";
         /// Required.
         index_id: req l1::Str = "index_id";
     }
 }
 impl KendraExperience {
     /// With the required properties: `experience_id`, `index_id`.
-    pub fn new(experience_id: impl Into<l1::Str>, index_id: impl Into<l1::Str>) -> Self { Self { experience_id: experience_id.into(), index_id: index_id.into() } }
+    pub fn new(experience_id: impl Into<l1::Str>, index_id: impl Into<l1::Str>) -> Self { Self { experience_id: experience_id.into(), index_id: index_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

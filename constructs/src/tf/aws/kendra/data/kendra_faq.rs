@@ -8,6 +8,7 @@ l1::l1_struct! {
     KendraFaq false {
         /// Required.
         faq_id: req l1::Str = "faq_id";
+        id: opt l1::Str = "id";
         /// Required.
         index_id: req l1::Str = "index_id";
         tags: opt l1::Map<l1::Str> = "tags";

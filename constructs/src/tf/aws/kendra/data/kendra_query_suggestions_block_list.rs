@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_kendra_query_suggestions_block_list` data source: its arguments (computed attributes are `KendraQuerySuggestionsBlockListRefs`' methods).
     KendraQuerySuggestionsBlockList false {
+        id: opt l1::Str = "id";
         /// Required.
         index_id: req l1::Str = "index_id";
         /// Required.

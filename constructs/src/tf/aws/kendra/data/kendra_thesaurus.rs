@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_kendra_thesaurus` data source: its arguments (computed attributes are `KendraThesaurusRefs`' methods).
     KendraThesaurus false {
+        id: opt l1::Str = "id";
         /// Required.
         index_id: req l1::Str = "index_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_kinesis_stream_consumer` data source: its arguments (computed attributes are `KinesisStreamConsumerRefs`' methods).
     KinesisStreamConsumer false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         /// Required.
         stream_arn: req l1::Str = "stream_arn";

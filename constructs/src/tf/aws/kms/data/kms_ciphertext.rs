@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_kms_ciphertext` data source: its arguments (computed attributes are `KmsCiphertextRefs`' methods).
     KmsCiphertext false {
         context: opt l1::Map<l1::Str> = "context";
+        id: opt l1::Str = "id";
         /// Required.
         key_id: req l1::Str = "key_id";
         /// Required.

@@ -8,6 +8,7 @@ l1::l1_struct! {
     KmsCustomKeyStore false {
         custom_key_store_id: opt l1::Str = "custom_key_store_id";
         custom_key_store_name: opt l1::Str = "custom_key_store_name";
+        id: opt l1::Str = "id";
     }
 }
 impl KmsCustomKeyStore {

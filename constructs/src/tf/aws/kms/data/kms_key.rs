@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_kms_key` data source: its arguments (computed attributes are `KmsKeyRefs`' methods).
     KmsKey false {
         grant_tokens: opt l1::List<l1::Str> = "grant_tokens";
+        id: opt l1::Str = "id";
         /// Required.
         key_id: req l1::Str = "key_id";
     }

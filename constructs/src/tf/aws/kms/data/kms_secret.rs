@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_kms_secret` data source: its arguments (computed attributes are `KmsSecretRefs`' methods).
     KmsSecret false {
+        id: opt l1::Str = "id";
         /// A block; required.
         secret: req l1::List<Secret> = "secret" [l1::Rule::Items(1, u32::MAX)];
     }
 }
 impl KmsSecret {
     /// With the required properties: `secret`.
-    pub fn new(secret: impl Into<l1::List<Secret>>) -> Self { Self { secret: secret.into() } }
+    pub fn new(secret: impl Into<l1::List<Secret>>) -> Self { Self { secret: secret.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_lakeformation_data_lake_settings` data source: its arguments (computed attributes are `LakeformationDataLakeSettingsRefs`' methods).
     LakeformationDataLakeSettings false {
         catalog_id: opt l1::Str = "catalog_id";
+        id: opt l1::Str = "id";
     }
 }
 impl LakeformationDataLakeSettings {

@@ -8,6 +8,7 @@ l1::l1_struct! {
     LakeformationPermissions false {
         catalog_id: opt l1::Str = "catalog_id";
         catalog_resource: opt l1::Bool = "catalog_resource";
+        id: opt l1::Str = "id";
         /// Required.
         principal: req l1::Str = "principal";
         /// A block.

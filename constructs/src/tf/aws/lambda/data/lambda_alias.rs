@@ -8,13 +8,14 @@ l1::l1_struct! {
     LambdaAlias false {
         /// Required.
         function_name: req l1::Str = "function_name";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
     }
 }
 impl LambdaAlias {
     /// With the required properties: `function_name`, `name`.
-    pub fn new(function_name: impl Into<l1::Str>, name: impl Into<l1::Str>) -> Self { Self { function_name: function_name.into(), name: name.into() } }
+    pub fn new(function_name: impl Into<l1::Str>, name: impl Into<l1::Str>) -> Self { Self { function_name: function_name.into(), name: name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

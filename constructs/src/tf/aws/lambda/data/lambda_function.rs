@@ -8,6 +8,7 @@ l1::l1_struct! {
     LambdaFunction false {
         /// Required.
         function_name: req l1::Str = "function_name";
+        id: opt l1::Str = "id";
         qualifier: opt l1::Str = "qualifier";
         tags: opt l1::Map<l1::Str> = "tags";
     }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     LambdaFunctionUrl false {
         /// Required.
         function_name: req l1::Str = "function_name";
+        id: opt l1::Str = "id";
         qualifier: opt l1::Str = "qualifier";
     }
 }

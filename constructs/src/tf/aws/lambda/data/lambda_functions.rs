@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_lambda_functions` data source: its arguments (computed attributes are `LambdaFunctionsRefs`' methods).
     LambdaFunctions false {
+        id: opt l1::Str = "id";
     }
 }
 impl LambdaFunctions {

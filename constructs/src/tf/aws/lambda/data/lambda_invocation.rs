@@ -8,6 +8,7 @@ l1::l1_struct! {
     LambdaInvocation false {
         /// Required.
         function_name: req l1::Str = "function_name";
+        id: opt l1::Str = "id";
         /// Required.
         input: req l1::Str = "input";
         qualifier: opt l1::Str = "qualifier";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     LambdaLayerVersion false {
         compatible_architecture: opt l1::Str = "compatible_architecture";
         compatible_runtime: opt l1::Str = "compatible_runtime";
+        id: opt l1::Str = "id";
         /// Required.
         layer_name: req l1::Str = "layer_name";
         version: opt l1::Num = "version";

@@ -8,13 +8,14 @@ l1::l1_struct! {
     LexBotAlias false {
         /// Required.
         bot_name: req l1::Str = "bot_name";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
     }
 }
 impl LexBotAlias {
     /// With the required properties: `bot_name`, `name`.
-    pub fn new(bot_name: impl Into<l1::Str>, name: impl Into<l1::Str>) -> Self { Self { bot_name: bot_name.into(), name: name.into() } }
+    pub fn new(bot_name: impl Into<l1::Str>, name: impl Into<l1::Str>) -> Self { Self { bot_name: bot_name.into(), name: name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_lex_intent` data source: its arguments (computed attributes are `LexIntentRefs`' methods).
     LexIntent false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         version: opt l1::Str = "version";

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_licensemanager_received_license` data source: its arguments (computed attributes are `LicensemanagerReceivedLicenseRefs`' methods).
     LicensemanagerReceivedLicense false {
+        id: opt l1::Str = "id";
         /// Required.
         license_arn: req l1::Str = "license_arn";
     }
 }
 impl LicensemanagerReceivedLicense {
     /// With the required properties: `license_arn`.
-    pub fn new(license_arn: impl Into<l1::Str>) -> Self { Self { license_arn: license_arn.into() } }
+    pub fn new(license_arn: impl Into<l1::Str>) -> Self { Self { license_arn: license_arn.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_licensemanager_received_licenses` data source: its arguments (computed attributes are `LicensemanagerReceivedLicensesRefs`' methods).
     LicensemanagerReceivedLicenses false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
     }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     LocationGeofenceCollection false {
         /// Required.
         collection_name: req l1::Str = "collection_name";
+        id: opt l1::Str = "id";
         kms_key_id: opt l1::Str = "kms_key_id";
         tags: opt l1::Map<l1::Str> = "tags";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_location_map` data source: its arguments (computed attributes are `LocationMapRefs`' methods).
     LocationMap false {
+        id: opt l1::Str = "id";
         /// Required.
         map_name: req l1::Str = "map_name";
         tags: opt l1::Map<l1::Str> = "tags";

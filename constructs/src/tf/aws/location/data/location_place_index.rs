@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_location_place_index` data source: its arguments (computed attributes are `LocationPlaceIndexRefs`' methods).
     LocationPlaceIndex false {
+        id: opt l1::Str = "id";
         /// Required.
         index_name: req l1::Str = "index_name";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_location_tracker` data source: its arguments (computed attributes are `LocationTrackerRefs`' methods).
     LocationTracker false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         tracker_name: req l1::Str = "tracker_name";

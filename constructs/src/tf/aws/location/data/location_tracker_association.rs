@@ -8,13 +8,14 @@ l1::l1_struct! {
     LocationTrackerAssociation false {
         /// Required.
         consumer_arn: req l1::Str = "consumer_arn";
+        id: opt l1::Str = "id";
         /// Required.
         tracker_name: req l1::Str = "tracker_name";
     }
 }
 impl LocationTrackerAssociation {
     /// With the required properties: `consumer_arn`, `tracker_name`.
-    pub fn new(consumer_arn: impl Into<l1::Str>, tracker_name: impl Into<l1::Str>) -> Self { Self { consumer_arn: consumer_arn.into(), tracker_name: tracker_name.into() } }
+    pub fn new(consumer_arn: impl Into<l1::Str>, tracker_name: impl Into<l1::Str>) -> Self { Self { consumer_arn: consumer_arn.into(), tracker_name: tracker_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_location_tracker_associations` data source: its arguments (computed attributes are `LocationTrackerAssociationsRefs`' methods).
     LocationTrackerAssociations false {
+        id: opt l1::Str = "id";
         /// Required.
         tracker_name: req l1::Str = "tracker_name";
     }
 }
 impl LocationTrackerAssociations {
     /// With the required properties: `tracker_name`.
-    pub fn new(tracker_name: impl Into<l1::Str>) -> Self { Self { tracker_name: tracker_name.into() } }
+    pub fn new(tracker_name: impl Into<l1::Str>) -> Self { Self { tracker_name: tracker_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

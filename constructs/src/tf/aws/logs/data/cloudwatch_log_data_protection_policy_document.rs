@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_cloudwatch_log_data_protection_policy_document` data source: its arguments (computed attributes are `CloudwatchLogDataProtectionPolicyDocumentRefs`' methods).
     CloudwatchLogDataProtectionPolicyDocument false {
         description: opt l1::Str = "description";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         version: opt l1::Str = "version";

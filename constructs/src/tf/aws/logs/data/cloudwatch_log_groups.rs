@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_cloudwatch_log_groups` data source: its arguments (computed attributes are `CloudwatchLogGroupsRefs`' methods).
     CloudwatchLogGroups false {
+        id: opt l1::Str = "id";
         log_group_name_prefix: opt l1::Str = "log_group_name_prefix";
     }
 }

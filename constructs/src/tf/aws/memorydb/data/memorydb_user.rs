@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_memorydb_user` data source: its arguments (computed attributes are `MemorydbUserRefs`' methods).
     MemorydbUser false {
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         user_name: req l1::Str = "user_name";

@@ -8,11 +8,12 @@ l1::l1_struct! {
     Arn false {
         /// Required.
         arn: req l1::Str = "arn";
+        id: opt l1::Str = "id";
     }
 }
 impl Arn {
     /// With the required properties: `arn`.
-    pub fn new(arn: impl Into<l1::Str>) -> Self { Self { arn: arn.into() } }
+    pub fn new(arn: impl Into<l1::Str>) -> Self { Self { arn: arn.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_default_tags` data source: its arguments (computed attributes are `DefaultTagsRefs`' methods).
     DefaultTags false {
+        id: opt l1::Str = "id";
     }
 }
 impl DefaultTags {

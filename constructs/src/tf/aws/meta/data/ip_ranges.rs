@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ip_ranges` data source: its arguments (computed attributes are `IpRangesRefs`' methods).
     IpRanges false {
+        id: opt l1::Str = "id";
         regions: opt l1::List<l1::Str> = "regions";
         /// Required.
         services: req l1::List<l1::Str> = "services";

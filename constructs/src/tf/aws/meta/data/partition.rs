@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_partition` data source: its arguments (computed attributes are `PartitionRefs`' methods).
     Partition false {
+        id: opt l1::Str = "id";
     }
 }
 impl Partition {

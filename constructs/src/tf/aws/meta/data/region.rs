@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_region` data source: its arguments (computed attributes are `RegionRefs`' methods).
     Region false {
         endpoint: opt l1::Str = "endpoint";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_regions` data source: its arguments (computed attributes are `RegionsRefs`' methods).
     Regions false {
         all_regions: opt l1::Bool = "all_regions";
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
     }

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_service` data source: its arguments (computed attributes are `ServiceRefs`' methods).
     Service false {
         dns_name: opt l1::Str = "dns_name";
+        id: opt l1::Str = "id";
         region: opt l1::Str = "region";
         reverse_dns_name: opt l1::Str = "reverse_dns_name";
         reverse_dns_prefix: opt l1::Str = "reverse_dns_prefix";

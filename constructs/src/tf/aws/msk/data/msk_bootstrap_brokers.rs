@@ -8,11 +8,12 @@ l1::l1_struct! {
     MskBootstrapBrokers false {
         /// Required.
         cluster_arn: req l1::Str = "cluster_arn";
+        id: opt l1::Str = "id";
     }
 }
 impl MskBootstrapBrokers {
     /// With the required properties: `cluster_arn`.
-    pub fn new(cluster_arn: impl Into<l1::Str>) -> Self { Self { cluster_arn: cluster_arn.into() } }
+    pub fn new(cluster_arn: impl Into<l1::Str>) -> Self { Self { cluster_arn: cluster_arn.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

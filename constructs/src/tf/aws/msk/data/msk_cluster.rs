@@ -8,6 +8,7 @@ l1::l1_struct! {
     MskCluster false {
         /// Required.
         cluster_name: req l1::Str = "cluster_name";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

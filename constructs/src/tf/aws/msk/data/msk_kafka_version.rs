@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_msk_kafka_version` data source: its arguments (computed attributes are `MskKafkaVersionRefs`' methods).
     MskKafkaVersion false {
+        id: opt l1::Str = "id";
         preferred_versions: opt l1::List<l1::Str> = "preferred_versions";
         version: opt l1::Str = "version";
     }

@@ -10,6 +10,7 @@ l1::l1_struct! {
         engine: opt l1::Str = "engine";
         has_major_target: opt l1::Bool = "has_major_target";
         has_minor_target: opt l1::Bool = "has_minor_target";
+        id: opt l1::Str = "id";
         latest: opt l1::Bool = "latest";
         parameter_group_family: opt l1::Str = "parameter_group_family";
         preferred_major_targets: opt l1::List<l1::Str> = "preferred_major_targets";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     NeptuneOrderableDbInstance false {
         engine: opt l1::Str = "engine";
         engine_version: opt l1::Str = "engine_version";
+        id: opt l1::Str = "id";
         instance_class: opt l1::Str = "instance_class";
         license_model: opt l1::Str = "license_model";
         preferred_instance_classes: opt l1::List<l1::Str> = "preferred_instance_classes";

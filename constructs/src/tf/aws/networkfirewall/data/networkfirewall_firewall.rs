@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_networkfirewall_firewall` data source: its arguments (computed attributes are `NetworkfirewallFirewallRefs`' methods).
     NetworkfirewallFirewall false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         tags: opt l1::Map<l1::Str> = "tags";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_networkmanager_core_network_policy_document` data source: its arguments (computed attributes are `NetworkmanagerCoreNetworkPolicyDocumentRefs`' methods).
     NetworkmanagerCoreNetworkPolicyDocument false {
+        id: opt l1::Str = "id";
         version: opt l1::Str = "version";
         /// A block.
         attachment_policies: opt l1::List<AttachmentPolicies> = "attachment_policies";

@@ -10,6 +10,7 @@ l1::l1_struct! {
         device_id: req l1::Str = "device_id";
         /// Required.
         global_network_id: req l1::Str = "global_network_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     NetworkmanagerGlobalNetwork false {
         /// Required.
         global_network_id: req l1::Str = "global_network_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

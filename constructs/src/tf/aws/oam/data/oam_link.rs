@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_oam_link` data source: its arguments (computed attributes are `OamLinkRefs`' methods).
     OamLink false {
+        id: opt l1::Str = "id";
         /// Required.
         link_identifier: req l1::Str = "link_identifier";
         tags: opt l1::Map<l1::Str> = "tags";

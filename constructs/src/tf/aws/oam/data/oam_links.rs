@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_oam_links` data source: its arguments (computed attributes are `OamLinksRefs`' methods).
     OamLinks false {
+        id: opt l1::Str = "id";
     }
 }
 impl OamLinks {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_oam_sink` data source: its arguments (computed attributes are `OamSinkRefs`' methods).
     OamSink false {
+        id: opt l1::Str = "id";
         /// Required.
         sink_identifier: req l1::Str = "sink_identifier";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_oam_sinks` data source: its arguments (computed attributes are `OamSinksRefs`' methods).
     OamSinks false {
+        id: opt l1::Str = "id";
     }
 }
 impl OamSinks {

@@ -6,13 +6,15 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_opensearchserverless_security_config` data source: its arguments (computed attributes are `OpensearchserverlessSecurityConfigRefs`' methods).
     OpensearchserverlessSecurityConfig false {
+        /// Required.
+        id: req l1::Str = "id";
         /// A block.
         saml_options: opt SamlOptions = "saml_options";
     }
 }
 impl OpensearchserverlessSecurityConfig {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_opensearchserverless_security_policy` data source: its arguments (computed attributes are `OpensearchserverlessSecurityPolicyRefs`' methods).
     OpensearchserverlessSecurityPolicy false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl OpensearchserverlessSecurityPolicy {
     /// With the required properties: `name`, `type`.
-    pub fn new(name: impl Into<l1::Str>, type_: impl Into<l1::Str>) -> Self { Self { name: name.into(), type_: type_.into() } }
+    pub fn new(name: impl Into<l1::Str>, type_: impl Into<l1::Str>) -> Self { Self { name: name.into(), type_: type_.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

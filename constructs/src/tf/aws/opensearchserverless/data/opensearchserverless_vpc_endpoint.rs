@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_opensearchserverless_vpc_endpoint` data source: its arguments (computed attributes are `OpensearchserverlessVpcEndpointRefs`' methods).
     OpensearchserverlessVpcEndpoint false {
+        id: opt l1::Str = "id";
         /// Required.
         vpc_endpoint_id: req l1::Str = "vpc_endpoint_id";
     }
 }
 impl OpensearchserverlessVpcEndpoint {
     /// With the required properties: `vpc_endpoint_id`.
-    pub fn new(vpc_endpoint_id: impl Into<l1::Str>) -> Self { Self { vpc_endpoint_id: vpc_endpoint_id.into() } }
+    pub fn new(vpc_endpoint_id: impl Into<l1::Str>) -> Self { Self { vpc_endpoint_id: vpc_endpoint_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

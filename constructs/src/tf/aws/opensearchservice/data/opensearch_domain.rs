@@ -8,6 +8,7 @@ l1::l1_struct! {
     OpensearchDomain false {
         /// Required.
         domain_name: req l1::Str = "domain_name";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         off_peak_window_options: opt OffPeakWindowOptions = "off_peak_window_options";

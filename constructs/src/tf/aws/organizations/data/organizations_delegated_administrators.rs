@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_organizations_delegated_administrators` data source: its arguments (computed attributes are `OrganizationsDelegatedAdministratorsRefs`' methods).
     OrganizationsDelegatedAdministrators false {
+        id: opt l1::Str = "id";
         service_principal: opt l1::Str = "service_principal";
     }
 }

@@ -8,11 +8,12 @@ l1::l1_struct! {
     OrganizationsDelegatedServices false {
         /// Required.
         account_id: req l1::Str = "account_id";
+        id: opt l1::Str = "id";
     }
 }
 impl OrganizationsDelegatedServices {
     /// With the required properties: `account_id`.
-    pub fn new(account_id: impl Into<l1::Str>) -> Self { Self { account_id: account_id.into() } }
+    pub fn new(account_id: impl Into<l1::Str>) -> Self { Self { account_id: account_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

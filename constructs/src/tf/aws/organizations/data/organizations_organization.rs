@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_organizations_organization` data source: its arguments (computed attributes are `OrganizationsOrganizationRefs`' methods).
     OrganizationsOrganization false {
+        id: opt l1::Str = "id";
     }
 }
 impl OrganizationsOrganization {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_organizations_organizational_unit` data source: its arguments (computed attributes are `OrganizationsOrganizationalUnitRefs`' methods).
     OrganizationsOrganizationalUnit false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl OrganizationsOrganizationalUnit {
     /// With the required properties: `name`, `parent_id`.
-    pub fn new(name: impl Into<l1::Str>, parent_id: impl Into<l1::Str>) -> Self { Self { name: name.into(), parent_id: parent_id.into() } }
+    pub fn new(name: impl Into<l1::Str>, parent_id: impl Into<l1::Str>) -> Self { Self { name: name.into(), parent_id: parent_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_organizations_organizational_unit_child_accounts` data source: its arguments (computed attributes are `OrganizationsOrganizationalUnitChildAccountsRefs`' methods).
     OrganizationsOrganizationalUnitChildAccounts false {
+        id: opt l1::Str = "id";
         /// Required.
         parent_id: req l1::Str = "parent_id";
     }
 }
 impl OrganizationsOrganizationalUnitChildAccounts {
     /// With the required properties: `parent_id`.
-    pub fn new(parent_id: impl Into<l1::Str>) -> Self { Self { parent_id: parent_id.into() } }
+    pub fn new(parent_id: impl Into<l1::Str>) -> Self { Self { parent_id: parent_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -8,11 +8,12 @@ l1::l1_struct! {
     OrganizationsPolicies false {
         /// Required.
         filter: req l1::Str = "filter";
+        id: opt l1::Str = "id";
     }
 }
 impl OrganizationsPolicies {
     /// With the required properties: `filter`.
-    pub fn new(filter: impl Into<l1::Str>) -> Self { Self { filter: filter.into() } }
+    pub fn new(filter: impl Into<l1::Str>) -> Self { Self { filter: filter.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

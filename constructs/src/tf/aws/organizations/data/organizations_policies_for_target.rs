@@ -8,13 +8,14 @@ l1::l1_struct! {
     OrganizationsPoliciesForTarget false {
         /// Required.
         filter: req l1::Str = "filter";
+        id: opt l1::Str = "id";
         /// Required.
         target_id: req l1::Str = "target_id";
     }
 }
 impl OrganizationsPoliciesForTarget {
     /// With the required properties: `filter`, `target_id`.
-    pub fn new(filter: impl Into<l1::Str>, target_id: impl Into<l1::Str>) -> Self { Self { filter: filter.into(), target_id: target_id.into() } }
+    pub fn new(filter: impl Into<l1::Str>, target_id: impl Into<l1::Str>) -> Self { Self { filter: filter.into(), target_id: target_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

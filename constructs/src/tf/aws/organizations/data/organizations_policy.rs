@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_organizations_policy` data source: its arguments (computed attributes are `OrganizationsPolicyRefs`' methods).
     OrganizationsPolicy false {
+        id: opt l1::Str = "id";
         /// Required.
         policy_id: req l1::Str = "policy_id";
     }
 }
 impl OrganizationsPolicy {
     /// With the required properties: `policy_id`.
-    pub fn new(policy_id: impl Into<l1::Str>) -> Self { Self { policy_id: policy_id.into() } }
+    pub fn new(policy_id: impl Into<l1::Str>) -> Self { Self { policy_id: policy_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_organizations_resource_tags` data source: its arguments (computed attributes are `OrganizationsResourceTagsRefs`' methods).
     OrganizationsResourceTags false {
+        id: opt l1::Str = "id";
         /// Required.
         resource_id: req l1::Str = "resource_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -10,11 +10,12 @@ l1::l1_struct! {
         arn: req l1::Str = "arn";
         /// Required.
         asset_id: req l1::Str = "asset_id";
+        id: opt l1::Str = "id";
     }
 }
 impl OutpostsAsset {
     /// With the required properties: `arn`, `asset_id`.
-    pub fn new(arn: impl Into<l1::Str>, asset_id: impl Into<l1::Str>) -> Self { Self { arn: arn.into(), asset_id: asset_id.into() } }
+    pub fn new(arn: impl Into<l1::Str>, asset_id: impl Into<l1::Str>) -> Self { Self { arn: arn.into(), asset_id: asset_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

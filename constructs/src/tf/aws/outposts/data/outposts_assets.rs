@@ -9,6 +9,7 @@ l1::l1_struct! {
         /// Required.
         arn: req l1::Str = "arn";
         host_id_filter: opt l1::List<l1::Str> = "host_id_filter";
+        id: opt l1::Str = "id";
         status_id_filter: opt l1::List<l1::Str> = "status_id_filter";
     }
 }

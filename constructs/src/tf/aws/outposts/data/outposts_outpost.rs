@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_outposts_outpost` data source: its arguments (computed attributes are `OutpostsOutpostRefs`' methods).
     OutpostsOutpost false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         owner_id: opt l1::Str = "owner_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     OutpostsOutpostInstanceType false {
         /// Required.
         arn: req l1::Str = "arn";
+        id: opt l1::Str = "id";
         instance_type: opt l1::Str = "instance_type";
         preferred_instance_types: opt l1::List<l1::Str> = "preferred_instance_types";
     }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     OutpostsOutposts false {
         availability_zone: opt l1::Str = "availability_zone";
         availability_zone_id: opt l1::Str = "availability_zone_id";
+        id: opt l1::Str = "id";
         owner_id: opt l1::Str = "owner_id";
         site_id: opt l1::Str = "site_id";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_outposts_site` data source: its arguments (computed attributes are `OutpostsSiteRefs`' methods).
     OutpostsSite false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

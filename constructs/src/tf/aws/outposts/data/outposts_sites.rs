@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_outposts_sites` data source: its arguments (computed attributes are `OutpostsSitesRefs`' methods).
     OutpostsSites false {
+        id: opt l1::Str = "id";
     }
 }
 impl OutpostsSites {

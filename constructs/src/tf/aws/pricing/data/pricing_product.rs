@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_pricing_product` data source: its arguments (computed attributes are `PricingProductRefs`' methods).
     PricingProduct false {
+        id: opt l1::Str = "id";
         /// Required.
         service_code: req l1::Str = "service_code";
         /// A block; required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl PricingProduct {
     /// With the required properties: `service_code`, `filters`.
-    pub fn new(service_code: impl Into<l1::Str>, filters: impl Into<l1::List<Filters>>) -> Self { Self { service_code: service_code.into(), filters: filters.into() } }
+    pub fn new(service_code: impl Into<l1::Str>, filters: impl Into<l1::List<Filters>>) -> Self { Self { service_code: service_code.into(), filters: filters.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

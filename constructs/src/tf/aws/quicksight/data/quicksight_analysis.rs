@@ -9,6 +9,7 @@ l1::l1_struct! {
         /// Required.
         analysis_id: req l1::Str = "analysis_id";
         aws_account_id: opt l1::Str = "aws_account_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

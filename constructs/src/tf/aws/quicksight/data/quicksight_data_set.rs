@@ -9,6 +9,7 @@ l1::l1_struct! {
         aws_account_id: opt l1::Str = "aws_account_id";
         /// Required.
         data_set_id: req l1::Str = "data_set_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         tags_all: opt l1::Map<l1::Str> = "tags_all";
     }

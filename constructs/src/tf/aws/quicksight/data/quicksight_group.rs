@@ -9,6 +9,7 @@ l1::l1_struct! {
         aws_account_id: opt l1::Str = "aws_account_id";
         /// Required.
         group_name: req l1::Str = "group_name";
+        id: opt l1::Str = "id";
         namespace: opt l1::Str = "namespace";
     }
 }

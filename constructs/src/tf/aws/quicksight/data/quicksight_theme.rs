@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_quicksight_theme` data source: its arguments (computed attributes are `QuicksightThemeRefs`' methods).
     QuicksightTheme false {
         aws_account_id: opt l1::Str = "aws_account_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// Required.
         theme_id: req l1::Str = "theme_id";

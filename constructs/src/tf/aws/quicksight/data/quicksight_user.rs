@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_quicksight_user` data source: its arguments (computed attributes are `QuicksightUserRefs`' methods).
     QuicksightUser false {
         aws_account_id: opt l1::Str = "aws_account_id";
+        id: opt l1::Str = "id";
         namespace: opt l1::Str = "namespace";
         /// Required.
         user_name: req l1::Str = "user_name";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ram_resource_share` data source: its arguments (computed attributes are `RamResourceShareRefs`' methods).
     RamResourceShare false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         /// Required.
         resource_owner: req l1::Str = "resource_owner";

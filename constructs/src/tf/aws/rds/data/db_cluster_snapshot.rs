@@ -8,6 +8,7 @@ l1::l1_struct! {
     DbClusterSnapshot false {
         db_cluster_identifier: opt l1::Str = "db_cluster_identifier";
         db_cluster_snapshot_identifier: opt l1::Str = "db_cluster_snapshot_identifier";
+        id: opt l1::Str = "id";
         include_public: opt l1::Bool = "include_public";
         include_shared: opt l1::Bool = "include_shared";
         most_recent: opt l1::Bool = "most_recent";

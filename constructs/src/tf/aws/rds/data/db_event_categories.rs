@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_db_event_categories` data source: its arguments (computed attributes are `DbEventCategoriesRefs`' methods).
     DbEventCategories false {
+        id: opt l1::Str = "id";
         source_type: opt l1::Str = "source_type";
     }
 }

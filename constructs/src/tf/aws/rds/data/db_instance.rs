@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_db_instance` data source: its arguments (computed attributes are `DbInstanceRefs`' methods).
     DbInstance false {
         db_instance_identifier: opt l1::Str = "db_instance_identifier";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

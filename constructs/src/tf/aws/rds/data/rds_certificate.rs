@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_rds_certificate` data source: its arguments (computed attributes are `RdsCertificateRefs`' methods).
     RdsCertificate false {
         default_for_new_launches: opt l1::Bool = "default_for_new_launches";
+        id: opt l1::Str = "id";
         latest_valid_till: opt l1::Bool = "latest_valid_till";
     }
 }

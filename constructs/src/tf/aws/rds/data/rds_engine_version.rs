@@ -11,6 +11,7 @@ l1::l1_struct! {
         engine: req l1::Str = "engine";
         has_major_target: opt l1::Bool = "has_major_target";
         has_minor_target: opt l1::Bool = "has_minor_target";
+        id: opt l1::Str = "id";
         include_all: opt l1::Bool = "include_all";
         latest: opt l1::Bool = "latest";
         parameter_group_family: opt l1::Str = "parameter_group_family";

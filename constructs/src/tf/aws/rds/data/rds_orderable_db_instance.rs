@@ -11,6 +11,7 @@ l1::l1_struct! {
         engine: req l1::Str = "engine";
         engine_latest_version: opt l1::Bool = "engine_latest_version";
         engine_version: opt l1::Str = "engine_version";
+        id: opt l1::Str = "id";
         instance_class: opt l1::Str = "instance_class";
         license_model: opt l1::Str = "license_model";
         preferred_engine_versions: opt l1::List<l1::Str> = "preferred_engine_versions";

@@ -10,6 +10,7 @@ l1::l1_struct! {
         db_instance_class: req l1::Str = "db_instance_class";
         /// Required.
         duration: req l1::Num = "duration";
+        id: opt l1::Str = "id";
         /// Required.
         multi_az: req l1::Bool = "multi_az";
         /// Required.
@@ -20,7 +21,7 @@ l1::l1_struct! {
 }
 impl RdsReservedInstanceOffering {
     /// With the required properties: `db_instance_class`, `duration`, `multi_az`, `offering_type`, `product_description`.
-    pub fn new(db_instance_class: impl Into<l1::Str>, duration: impl Into<l1::Num>, multi_az: impl Into<l1::Bool>, offering_type: impl Into<l1::Str>, product_description: impl Into<l1::Str>) -> Self { Self { db_instance_class: db_instance_class.into(), duration: duration.into(), multi_az: multi_az.into(), offering_type: offering_type.into(), product_description: product_description.into() } }
+    pub fn new(db_instance_class: impl Into<l1::Str>, duration: impl Into<l1::Num>, multi_az: impl Into<l1::Bool>, offering_type: impl Into<l1::Str>, product_description: impl Into<l1::Str>) -> Self { Self { db_instance_class: db_instance_class.into(), duration: duration.into(), multi_az: multi_az.into(), offering_type: offering_type.into(), product_description: product_description.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

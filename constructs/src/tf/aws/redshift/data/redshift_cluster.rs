@@ -8,6 +8,7 @@ l1::l1_struct! {
     RedshiftCluster false {
         /// Required.
         cluster_identifier: req l1::Str = "cluster_identifier";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -14,6 +14,7 @@ l1::l1_struct! {
         /// Required.
         db_user: req l1::Str = "db_user";
         duration_seconds: opt l1::Num = "duration_seconds";
+        id: opt l1::Str = "id";
     }
 }
 impl RedshiftClusterCredentials {

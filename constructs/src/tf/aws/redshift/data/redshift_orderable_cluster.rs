@@ -8,6 +8,7 @@ l1::l1_struct! {
     RedshiftOrderableCluster false {
         cluster_type: opt l1::Str = "cluster_type";
         cluster_version: opt l1::Str = "cluster_version";
+        id: opt l1::Str = "id";
         node_type: opt l1::Str = "node_type";
         preferred_node_types: opt l1::List<l1::Str> = "preferred_node_types";
     }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     RedshiftserverlessCredentials false {
         db_name: opt l1::Str = "db_name";
         duration_seconds: opt l1::Num = "duration_seconds";
+        id: opt l1::Str = "id";
         /// Required.
         workgroup_name: req l1::Str = "workgroup_name";
     }

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_redshiftserverless_namespace` data source: its arguments (computed attributes are `RedshiftserverlessNamespaceRefs`' methods).
     RedshiftserverlessNamespace false {
+        id: opt l1::Str = "id";
         /// Required.
         namespace_name: req l1::Str = "namespace_name";
     }
 }
 impl RedshiftserverlessNamespace {
     /// With the required properties: `namespace_name`.
-    pub fn new(namespace_name: impl Into<l1::Str>) -> Self { Self { namespace_name: namespace_name.into() } }
+    pub fn new(namespace_name: impl Into<l1::Str>) -> Self { Self { namespace_name: namespace_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

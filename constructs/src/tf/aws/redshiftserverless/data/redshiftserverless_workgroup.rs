@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_redshiftserverless_workgroup` data source: its arguments (computed attributes are `RedshiftserverlessWorkgroupRefs`' methods).
     RedshiftserverlessWorkgroup false {
+        id: opt l1::Str = "id";
         /// Required.
         workgroup_name: req l1::Str = "workgroup_name";
     }
 }
 impl RedshiftserverlessWorkgroup {
     /// With the required properties: `workgroup_name`.
-    pub fn new(workgroup_name: impl Into<l1::Str>) -> Self { Self { workgroup_name: workgroup_name.into() } }
+    pub fn new(workgroup_name: impl Into<l1::Str>) -> Self { Self { workgroup_name: workgroup_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_resourcegroupstaggingapi_resources` data source: its arguments (computed attributes are `ResourcegroupstaggingapiResourcesRefs`' methods).
     ResourcegroupstaggingapiResources false {
         exclude_compliant_resources: opt l1::Bool = "exclude_compliant_resources";
+        id: opt l1::Str = "id";
         include_compliance_details: opt l1::Bool = "include_compliance_details";
         resource_arn_list: opt l1::List<l1::Str> = "resource_arn_list";
         resource_type_filters: opt l1::List<l1::Str> = "resource_type_filters";

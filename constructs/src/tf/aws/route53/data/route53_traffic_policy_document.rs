@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_route53_traffic_policy_document` data source: its arguments (computed attributes are `Route53TrafficPolicyDocumentRefs`' methods).
     Route53TrafficPolicyDocument false {
+        id: opt l1::Str = "id";
         record_type: opt l1::Str = "record_type";
         start_endpoint: opt l1::Str = "start_endpoint";
         start_rule: opt l1::Str = "start_rule";

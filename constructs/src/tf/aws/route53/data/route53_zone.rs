@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_route53_zone` data source: its arguments (computed attributes are `Route53ZoneRefs`' methods).
     Route53Zone false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         private_zone: opt l1::Bool = "private_zone";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_route53_resolver_endpoint` data source: its arguments (computed attributes are `Route53ResolverEndpointRefs`' methods).
     Route53ResolverEndpoint false {
+        id: opt l1::Str = "id";
         resolver_endpoint_id: opt l1::Str = "resolver_endpoint_id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";

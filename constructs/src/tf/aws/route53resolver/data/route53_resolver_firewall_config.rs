@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_route53_resolver_firewall_config` data source: its arguments (computed attributes are `Route53ResolverFirewallConfigRefs`' methods).
     Route53ResolverFirewallConfig false {
+        id: opt l1::Str = "id";
         /// Required.
         resource_id: req l1::Str = "resource_id";
     }
 }
 impl Route53ResolverFirewallConfig {
     /// With the required properties: `resource_id`.
-    pub fn new(resource_id: impl Into<l1::Str>) -> Self { Self { resource_id: resource_id.into() } }
+    pub fn new(resource_id: impl Into<l1::Str>) -> Self { Self { resource_id: resource_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

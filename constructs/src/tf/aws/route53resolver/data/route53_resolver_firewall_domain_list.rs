@@ -8,11 +8,12 @@ l1::l1_struct! {
     Route53ResolverFirewallDomainList false {
         /// Required.
         firewall_domain_list_id: req l1::Str = "firewall_domain_list_id";
+        id: opt l1::Str = "id";
     }
 }
 impl Route53ResolverFirewallDomainList {
     /// With the required properties: `firewall_domain_list_id`.
-    pub fn new(firewall_domain_list_id: impl Into<l1::Str>) -> Self { Self { firewall_domain_list_id: firewall_domain_list_id.into() } }
+    pub fn new(firewall_domain_list_id: impl Into<l1::Str>) -> Self { Self { firewall_domain_list_id: firewall_domain_list_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -8,11 +8,12 @@ l1::l1_struct! {
     Route53ResolverFirewallRuleGroup false {
         /// Required.
         firewall_rule_group_id: req l1::Str = "firewall_rule_group_id";
+        id: opt l1::Str = "id";
     }
 }
 impl Route53ResolverFirewallRuleGroup {
     /// With the required properties: `firewall_rule_group_id`.
-    pub fn new(firewall_rule_group_id: impl Into<l1::Str>) -> Self { Self { firewall_rule_group_id: firewall_rule_group_id.into() } }
+    pub fn new(firewall_rule_group_id: impl Into<l1::Str>) -> Self { Self { firewall_rule_group_id: firewall_rule_group_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

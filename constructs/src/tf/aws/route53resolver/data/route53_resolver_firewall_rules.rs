@@ -9,6 +9,7 @@ l1::l1_struct! {
         action: opt l1::Str = "action";
         /// Required.
         firewall_rule_group_id: req l1::Str = "firewall_rule_group_id";
+        id: opt l1::Str = "id";
         priority: opt l1::Num = "priority";
     }
 }

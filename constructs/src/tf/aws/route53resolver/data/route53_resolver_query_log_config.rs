@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_route53_resolver_query_log_config` data source: its arguments (computed attributes are `Route53ResolverQueryLogConfigRefs`' methods).
     Route53ResolverQueryLogConfig false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         resolver_query_log_config_id: opt l1::Str = "resolver_query_log_config_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_route53_resolver_rule` data source: its arguments (computed attributes are `Route53ResolverRuleRefs`' methods).
     Route53ResolverRule false {
         domain_name: opt l1::Str = "domain_name";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         resolver_endpoint_id: opt l1::Str = "resolver_endpoint_id";
         resolver_rule_id: opt l1::Str = "resolver_rule_id";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_route53_resolver_rules` data source: its arguments (computed attributes are `Route53ResolverRulesRefs`' methods).
     Route53ResolverRules false {
+        id: opt l1::Str = "id";
         name_regex: opt l1::Str = "name_regex";
         owner_id: opt l1::Str = "owner_id";
         resolver_endpoint_id: opt l1::Str = "resolver_endpoint_id";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_canonical_user_id` data source: its arguments (computed attributes are `CanonicalUserIdRefs`' methods).
     CanonicalUserId false {
+        id: opt l1::Str = "id";
     }
 }
 impl CanonicalUserId {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_s3_account_public_access_block` data source: its arguments (computed attributes are `S3AccountPublicAccessBlockRefs`' methods).
     S3AccountPublicAccessBlock false {
         account_id: opt l1::Str = "account_id";
+        id: opt l1::Str = "id";
     }
 }
 impl S3AccountPublicAccessBlock {

@@ -8,6 +8,7 @@ l1::l1_struct! {
     S3BucketObject false {
         /// Required.
         bucket: req l1::Str = "bucket";
+        id: opt l1::Str = "id";
         /// Required.
         key: req l1::Str = "key";
         range: opt l1::Str = "range";

@@ -11,6 +11,7 @@ l1::l1_struct! {
         delimiter: opt l1::Str = "delimiter";
         encoding_type: opt l1::Str = "encoding_type";
         fetch_owner: opt l1::Bool = "fetch_owner";
+        id: opt l1::Str = "id";
         max_keys: opt l1::Num = "max_keys";
         prefix: opt l1::Str = "prefix";
         start_after: opt l1::Str = "start_after";

@@ -8,11 +8,12 @@ l1::l1_struct! {
     S3BucketPolicy false {
         /// Required.
         bucket: req l1::Str = "bucket";
+        id: opt l1::Str = "id";
     }
 }
 impl S3BucketPolicy {
     /// With the required properties: `bucket`.
-    pub fn new(bucket: impl Into<l1::Str>) -> Self { Self { bucket: bucket.into() } }
+    pub fn new(bucket: impl Into<l1::Str>) -> Self { Self { bucket: bucket.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -9,6 +9,7 @@ l1::l1_struct! {
         /// Required.
         bucket: req l1::Str = "bucket";
         checksum_mode: opt l1::Str = "checksum_mode";
+        id: opt l1::Str = "id";
         /// Required.
         key: req l1::Str = "key";
         range: opt l1::Str = "range";

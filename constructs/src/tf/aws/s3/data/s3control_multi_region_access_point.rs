@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_s3control_multi_region_access_point` data source: its arguments (computed attributes are `S3controlMultiRegionAccessPointRefs`' methods).
     S3controlMultiRegionAccessPoint false {
         account_id: opt l1::Str = "account_id";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
     }

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_sagemaker_prebuilt_ecr_image` data source: its arguments (computed attributes are `SagemakerPrebuiltEcrImageRefs`' methods).
     SagemakerPrebuiltEcrImage false {
         dns_suffix: opt l1::Str = "dns_suffix";
+        id: opt l1::Str = "id";
         image_tag: opt l1::Str = "image_tag";
         region: opt l1::Str = "region";
         /// Required.

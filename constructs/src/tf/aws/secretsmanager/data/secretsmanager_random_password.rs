@@ -11,6 +11,7 @@ l1::l1_struct! {
         exclude_numbers: opt l1::Bool = "exclude_numbers";
         exclude_punctuation: opt l1::Bool = "exclude_punctuation";
         exclude_uppercase: opt l1::Bool = "exclude_uppercase";
+        id: opt l1::Str = "id";
         include_space: opt l1::Bool = "include_space";
         password_length: opt l1::Num = "password_length";
         require_each_included_type: opt l1::Bool = "require_each_included_type";

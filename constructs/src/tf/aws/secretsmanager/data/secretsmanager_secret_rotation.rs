@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_secretsmanager_secret_rotation` data source: its arguments (computed attributes are `SecretsmanagerSecretRotationRefs`' methods).
     SecretsmanagerSecretRotation false {
+        id: opt l1::Str = "id";
         /// Required.
         secret_id: req l1::Str = "secret_id";
     }
 }
 impl SecretsmanagerSecretRotation {
     /// With the required properties: `secret_id`.
-    pub fn new(secret_id: impl Into<l1::Str>) -> Self { Self { secret_id: secret_id.into() } }
+    pub fn new(secret_id: impl Into<l1::Str>) -> Self { Self { secret_id: secret_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_secretsmanager_secret_version` data source: its arguments (computed attributes are `SecretsmanagerSecretVersionRefs`' methods).
     SecretsmanagerSecretVersion false {
+        id: opt l1::Str = "id";
         /// Required.
         secret_id: req l1::Str = "secret_id";
         version_id: opt l1::Str = "version_id";

@@ -8,6 +8,7 @@ l1::l1_struct! {
     ServerlessapplicationrepositoryApplication false {
         /// Required.
         application_id: req l1::Str = "application_id";
+        id: opt l1::Str = "id";
         semantic_version: opt l1::Str = "semantic_version";
     }
 }

@@ -8,13 +8,15 @@ l1::l1_struct! {
     ServicecatalogConstraint false {
         accept_language: opt l1::Str = "accept_language";
         description: opt l1::Str = "description";
+        /// Required.
+        id: req l1::Str = "id";
         /// A block.
         timeouts: opt Timeouts = "timeouts";
     }
 }
 impl ServicecatalogConstraint {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_servicecatalog_launch_paths` data source: its arguments (computed attributes are `ServicecatalogLaunchPathsRefs`' methods).
     ServicecatalogLaunchPaths false {
         accept_language: opt l1::Str = "accept_language";
+        id: opt l1::Str = "id";
         /// Required.
         product_id: req l1::Str = "product_id";
         /// A block.

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_servicecatalog_portfolio_constraints` data source: its arguments (computed attributes are `ServicecatalogPortfolioConstraintsRefs`' methods).
     ServicecatalogPortfolioConstraints false {
         accept_language: opt l1::Str = "accept_language";
+        id: opt l1::Str = "id";
         /// Required.
         portfolio_id: req l1::Str = "portfolio_id";
         product_id: opt l1::Str = "product_id";

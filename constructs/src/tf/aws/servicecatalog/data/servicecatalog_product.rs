@@ -7,14 +7,16 @@ l1::l1_struct! {
     /// `aws_servicecatalog_product` data source: its arguments (computed attributes are `ServicecatalogProductRefs`' methods).
     ServicecatalogProduct false {
         accept_language: opt l1::Str = "accept_language";
+        /// Required.
+        id: req l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         /// A block.
         timeouts: opt Timeouts = "timeouts";
     }
 }
 impl ServicecatalogProduct {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

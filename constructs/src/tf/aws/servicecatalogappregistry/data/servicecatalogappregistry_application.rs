@@ -6,11 +6,13 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_servicecatalogappregistry_application` data source: its arguments (computed attributes are `ServicecatalogappregistryApplicationRefs`' methods).
     ServicecatalogappregistryApplication false {
+        /// Required.
+        id: req l1::Str = "id";
     }
 }
 impl ServicecatalogappregistryApplication {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_servicecatalogappregistry_attribute_group_associations` data source: its arguments (computed attributes are `ServicecatalogappregistryAttributeGroupAssociationsRefs`' methods).
     ServicecatalogappregistryAttributeGroupAssociations false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
     }
 }

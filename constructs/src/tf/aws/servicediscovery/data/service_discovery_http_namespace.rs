@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_service_discovery_http_namespace` data source: its arguments (computed attributes are `ServiceDiscoveryHttpNamespaceRefs`' methods).
     ServiceDiscoveryHttpNamespace false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         tags: opt l1::Map<l1::Str> = "tags";

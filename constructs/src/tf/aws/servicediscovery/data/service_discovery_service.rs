@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_service_discovery_service` data source: its arguments (computed attributes are `ServiceDiscoveryServiceRefs`' methods).
     ServiceDiscoveryService false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.

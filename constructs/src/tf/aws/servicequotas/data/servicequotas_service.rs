@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_servicequotas_service` data source: its arguments (computed attributes are `ServicequotasServiceRefs`' methods).
     ServicequotasService false {
+        id: opt l1::Str = "id";
         /// Required.
         service_name: req l1::Str = "service_name";
     }
 }
 impl ServicequotasService {
     /// With the required properties: `service_name`.
-    pub fn new(service_name: impl Into<l1::Str>) -> Self { Self { service_name: service_name.into() } }
+    pub fn new(service_name: impl Into<l1::Str>) -> Self { Self { service_name: service_name.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

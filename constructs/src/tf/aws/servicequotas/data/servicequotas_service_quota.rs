@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_servicequotas_service_quota` data source: its arguments (computed attributes are `ServicequotasServiceQuotaRefs`' methods).
     ServicequotasServiceQuota false {
+        id: opt l1::Str = "id";
         quota_code: opt l1::Str = "quota_code";
         quota_name: opt l1::Str = "quota_name";
         /// Required.

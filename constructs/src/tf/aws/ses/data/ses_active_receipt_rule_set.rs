@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ses_active_receipt_rule_set` data source: its arguments (computed attributes are `SesActiveReceiptRuleSetRefs`' methods).
     SesActiveReceiptRuleSet false {
+        id: opt l1::Str = "id";
     }
 }
 impl SesActiveReceiptRuleSet {

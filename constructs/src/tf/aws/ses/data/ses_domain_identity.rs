@@ -8,11 +8,12 @@ l1::l1_struct! {
     SesDomainIdentity false {
         /// Required.
         domain: req l1::Str = "domain";
+        id: opt l1::Str = "id";
     }
 }
 impl SesDomainIdentity {
     /// With the required properties: `domain`.
-    pub fn new(domain: impl Into<l1::Str>) -> Self { Self { domain: domain.into() } }
+    pub fn new(domain: impl Into<l1::Str>) -> Self { Self { domain: domain.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -8,11 +8,12 @@ l1::l1_struct! {
     SesEmailIdentity false {
         /// Required.
         email: req l1::Str = "email";
+        id: opt l1::Str = "id";
     }
 }
 impl SesEmailIdentity {
     /// With the required properties: `email`.
-    pub fn new(email: impl Into<l1::Str>) -> Self { Self { email: email.into() } }
+    pub fn new(email: impl Into<l1::Str>) -> Self { Self { email: email.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -8,6 +8,7 @@ l1::l1_struct! {
     Sesv2ConfigurationSet false {
         /// Required.
         configuration_set_name: req l1::Str = "configuration_set_name";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_sesv2_dedicated_ip_pool` data source: its arguments (computed attributes are `Sesv2DedicatedIpPoolRefs`' methods).
     Sesv2DedicatedIpPool false {
+        id: opt l1::Str = "id";
         /// Required.
         pool_name: req l1::Str = "pool_name";
         tags: opt l1::Map<l1::Str> = "tags";

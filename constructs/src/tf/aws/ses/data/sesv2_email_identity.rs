@@ -8,6 +8,7 @@ l1::l1_struct! {
     Sesv2EmailIdentity false {
         /// Required.
         email_identity: req l1::Str = "email_identity";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
     }
 }

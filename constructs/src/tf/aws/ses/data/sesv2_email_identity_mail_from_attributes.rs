@@ -8,11 +8,12 @@ l1::l1_struct! {
     Sesv2EmailIdentityMailFromAttributes false {
         /// Required.
         email_identity: req l1::Str = "email_identity";
+        id: opt l1::Str = "id";
     }
 }
 impl Sesv2EmailIdentityMailFromAttributes {
     /// With the required properties: `email_identity`.
-    pub fn new(email_identity: impl Into<l1::Str>) -> Self { Self { email_identity: email_identity.into() } }
+    pub fn new(email_identity: impl Into<l1::Str>) -> Self { Self { email_identity: email_identity.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

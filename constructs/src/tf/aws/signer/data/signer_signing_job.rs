@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_signer_signing_job` data source: its arguments (computed attributes are `SignerSigningJobRefs`' methods).
     SignerSigningJob false {
+        id: opt l1::Str = "id";
         /// Required.
         job_id: req l1::Str = "job_id";
     }
 }
 impl SignerSigningJob {
     /// With the required properties: `job_id`.
-    pub fn new(job_id: impl Into<l1::Str>) -> Self { Self { job_id: job_id.into() } }
+    pub fn new(job_id: impl Into<l1::Str>) -> Self { Self { job_id: job_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_sqs_queues` data source: its arguments (computed attributes are `SqsQueuesRefs`' methods).
     SqsQueues false {
+        id: opt l1::Str = "id";
         queue_name_prefix: opt l1::Str = "queue_name_prefix";
     }
 }

@@ -8,6 +8,7 @@ l1::l1_struct! {
     SsmDocument false {
         document_format: opt l1::Str = "document_format";
         document_version: opt l1::Str = "document_version";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ssm_instances` data source: its arguments (computed attributes are `SsmInstancesRefs`' methods).
     SsmInstances false {
+        id: opt l1::Str = "id";
         /// A block.
         filter: opt l1::List<Filter> = "filter";
     }

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ssm_parameter` data source: its arguments (computed attributes are `SsmParameterRefs`' methods).
     SsmParameter false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         with_decryption: opt l1::Bool = "with_decryption";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ssm_parameters_by_path` data source: its arguments (computed attributes are `SsmParametersByPathRefs`' methods).
     SsmParametersByPath false {
+        id: opt l1::Str = "id";
         /// Required.
         path: req l1::Str = "path";
         recursive: opt l1::Bool = "recursive";

@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ssm_patch_baseline` data source: its arguments (computed attributes are `SsmPatchBaselineRefs`' methods).
     SsmPatchBaseline false {
         default_baseline: opt l1::Bool = "default_baseline";
+        id: opt l1::Str = "id";
         name_prefix: opt l1::Str = "name_prefix";
         operating_system: opt l1::Str = "operating_system";
         /// Required.

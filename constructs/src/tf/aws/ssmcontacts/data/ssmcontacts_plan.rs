@@ -8,11 +8,12 @@ l1::l1_struct! {
     SsmcontactsPlan false {
         /// Required.
         contact_id: req l1::Str = "contact_id";
+        id: opt l1::Str = "id";
     }
 }
 impl SsmcontactsPlan {
     /// With the required properties: `contact_id`.
-    pub fn new(contact_id: impl Into<l1::Str>) -> Self { Self { contact_id: contact_id.into() } }
+    pub fn new(contact_id: impl Into<l1::Str>) -> Self { Self { contact_id: contact_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

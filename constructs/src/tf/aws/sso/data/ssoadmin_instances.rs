@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_ssoadmin_instances` data source: its arguments (computed attributes are `SsoadminInstancesRefs`' methods).
     SsoadminInstances false {
+        id: opt l1::Str = "id";
     }
 }
 impl SsoadminInstances {

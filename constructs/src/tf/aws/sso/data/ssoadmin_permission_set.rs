@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_ssoadmin_permission_set` data source: its arguments (computed attributes are `SsoadminPermissionSetRefs`' methods).
     SsoadminPermissionSet false {
         arn: opt l1::Str = "arn";
+        id: opt l1::Str = "id";
         /// Required.
         instance_arn: req l1::Str = "instance_arn";
         name: opt l1::Str = "name";

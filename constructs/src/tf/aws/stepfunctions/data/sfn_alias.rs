@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_sfn_alias` data source: its arguments (computed attributes are `SfnAliasRefs`' methods).
     SfnAlias false {
         description: opt l1::Str = "description";
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.

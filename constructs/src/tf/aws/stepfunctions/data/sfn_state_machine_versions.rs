@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_sfn_state_machine_versions` data source: its arguments (computed attributes are `SfnStateMachineVersionsRefs`' methods).
     SfnStateMachineVersions false {
+        id: opt l1::Str = "id";
         /// Required.
         statemachine_arn: req l1::Str = "statemachine_arn";
     }
 }
 impl SfnStateMachineVersions {
     /// With the required properties: `statemachine_arn`.
-    pub fn new(statemachine_arn: impl Into<l1::Str>) -> Self { Self { statemachine_arn: statemachine_arn.into() } }
+    pub fn new(statemachine_arn: impl Into<l1::Str>) -> Self { Self { statemachine_arn: statemachine_arn.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

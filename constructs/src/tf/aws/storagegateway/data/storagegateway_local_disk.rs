@@ -10,6 +10,7 @@ l1::l1_struct! {
         disk_path: opt l1::Str = "disk_path";
         /// Required.
         gateway_arn: req l1::Str = "gateway_arn";
+        id: opt l1::Str = "id";
     }
 }
 impl StoragegatewayLocalDisk {

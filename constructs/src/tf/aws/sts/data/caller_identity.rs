@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_caller_identity` data source: its arguments (computed attributes are `CallerIdentityRefs`' methods).
     CallerIdentity false {
+        id: opt l1::Str = "id";
     }
 }
 impl CallerIdentity {

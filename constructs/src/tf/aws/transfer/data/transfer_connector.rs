@@ -6,11 +6,13 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_transfer_connector` data source: its arguments (computed attributes are `TransferConnectorRefs`' methods).
     TransferConnector false {
+        /// Required.
+        id: req l1::Str = "id";
     }
 }
 impl TransferConnector {
-    /// With no property set.
-    pub fn new() -> Self { <Self as Default>::default() }
+    /// With the required properties: `id`.
+    pub fn new(id: impl Into<l1::Str>) -> Self { Self { id: id.into() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_transfer_server` data source: its arguments (computed attributes are `TransferServerRefs`' methods).
     TransferServer false {
+        id: opt l1::Str = "id";
         /// Required.
         server_id: req l1::Str = "server_id";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpclattice_auth_policy` data source: its arguments (computed attributes are `VpclatticeAuthPolicyRefs`' methods).
     VpclatticeAuthPolicy false {
+        id: opt l1::Str = "id";
         policy: opt l1::Str = "policy";
         /// Required.
         resource_identifier: req l1::Str = "resource_identifier";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpclattice_listener` data source: its arguments (computed attributes are `VpclatticeListenerRefs`' methods).
     VpclatticeListener false {
+        id: opt l1::Str = "id";
         /// Required.
         listener_identifier: req l1::Str = "listener_identifier";
         /// Required.

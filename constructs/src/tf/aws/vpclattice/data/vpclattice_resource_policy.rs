@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpclattice_resource_policy` data source: its arguments (computed attributes are `VpclatticeResourcePolicyRefs`' methods).
     VpclatticeResourcePolicy false {
+        id: opt l1::Str = "id";
         /// Required.
         resource_arn: req l1::Str = "resource_arn";
     }
 }
 impl VpclatticeResourcePolicy {
     /// With the required properties: `resource_arn`.
-    pub fn new(resource_arn: impl Into<l1::Str>) -> Self { Self { resource_arn: resource_arn.into() } }
+    pub fn new(resource_arn: impl Into<l1::Str>) -> Self { Self { resource_arn: resource_arn.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

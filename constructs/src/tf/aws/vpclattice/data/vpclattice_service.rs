@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpclattice_service` data source: its arguments (computed attributes are `VpclatticeServiceRefs`' methods).
     VpclatticeService false {
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         service_identifier: opt l1::Str = "service_identifier";
         tags: opt l1::Map<l1::Str> = "tags";

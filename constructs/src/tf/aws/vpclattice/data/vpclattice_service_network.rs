@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_vpclattice_service_network` data source: its arguments (computed attributes are `VpclatticeServiceNetworkRefs`' methods).
     VpclatticeServiceNetwork false {
+        id: opt l1::Str = "id";
         /// Required.
         service_network_identifier: req l1::Str = "service_network_identifier";
         tags: opt l1::Map<l1::Str> = "tags";

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_waf_subscribed_rule_group` data source: its arguments (computed attributes are `WafSubscribedRuleGroupRefs`' methods).
     WafSubscribedRuleGroup false {
+        id: opt l1::Str = "id";
         metric_name: opt l1::Str = "metric_name";
         name: opt l1::Str = "name";
     }

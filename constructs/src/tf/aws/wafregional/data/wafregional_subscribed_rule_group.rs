@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_wafregional_subscribed_rule_group` data source: its arguments (computed attributes are `WafregionalSubscribedRuleGroupRefs`' methods).
     WafregionalSubscribedRuleGroup false {
+        id: opt l1::Str = "id";
         metric_name: opt l1::Str = "metric_name";
         name: opt l1::Str = "name";
     }

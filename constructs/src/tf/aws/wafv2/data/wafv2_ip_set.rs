@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_wafv2_ip_set` data source: its arguments (computed attributes are `Wafv2IpSetRefs`' methods).
     Wafv2IpSet false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl Wafv2IpSet {
     /// With the required properties: `name`, `scope`.
-    pub fn new(name: impl Into<l1::Str>, scope: impl Into<l1::Str>) -> Self { Self { name: name.into(), scope: scope.into() } }
+    pub fn new(name: impl Into<l1::Str>, scope: impl Into<l1::Str>) -> Self { Self { name: name.into(), scope: scope.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

@@ -6,6 +6,7 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_wafv2_rule_group` data source: its arguments (computed attributes are `Wafv2RuleGroupRefs`' methods).
     Wafv2RuleGroup false {
+        id: opt l1::Str = "id";
         /// Required.
         name: req l1::Str = "name";
         /// Required.
@@ -14,7 +15,7 @@ l1::l1_struct! {
 }
 impl Wafv2RuleGroup {
     /// With the required properties: `name`, `scope`.
-    pub fn new(name: impl Into<l1::Str>, scope: impl Into<l1::Str>) -> Self { Self { name: name.into(), scope: scope.into() } }
+    pub fn new(name: impl Into<l1::Str>, scope: impl Into<l1::Str>) -> Self { Self { name: name.into(), scope: scope.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

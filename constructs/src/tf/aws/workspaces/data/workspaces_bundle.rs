@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_workspaces_bundle` data source: its arguments (computed attributes are `WorkspacesBundleRefs`' methods).
     WorkspacesBundle false {
         bundle_id: opt l1::Str = "bundle_id";
+        id: opt l1::Str = "id";
         name: opt l1::Str = "name";
         owner: opt l1::Str = "owner";
     }

@@ -6,13 +6,14 @@ use crate::l1;
 l1::l1_struct! {
     /// `aws_workspaces_image` data source: its arguments (computed attributes are `WorkspacesImageRefs`' methods).
     WorkspacesImage false {
+        id: opt l1::Str = "id";
         /// Required.
         image_id: req l1::Str = "image_id";
     }
 }
 impl WorkspacesImage {
     /// With the required properties: `image_id`.
-    pub fn new(image_id: impl Into<l1::Str>) -> Self { Self { image_id: image_id.into() } }
+    pub fn new(image_id: impl Into<l1::Str>) -> Self { Self { image_id: image_id.into(), ..<Self as Default>::default() } }
 }
 
 l1::l1_tf_block! {

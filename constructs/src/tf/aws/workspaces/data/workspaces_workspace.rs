@@ -7,6 +7,7 @@ l1::l1_struct! {
     /// `aws_workspaces_workspace` data source: its arguments (computed attributes are `WorkspacesWorkspaceRefs`' methods).
     WorkspacesWorkspace false {
         directory_id: opt l1::Str = "directory_id";
+        id: opt l1::Str = "id";
         tags: opt l1::Map<l1::Str> = "tags";
         user_name: opt l1::Str = "user_name";
         workspace_id: opt l1::Str = "workspace_id";
