@@ -410,10 +410,24 @@ impl ImageCache {
 
 /// `v<version>-<12 hex digits of the digest>`: unique per image, so tags stay
 /// immutable, and starting with `v`, so the lifecycle rule keeping the last
-/// `v` images counts every push.
+/// `v` images counts every push. A character an OCI tag may not hold
+/// (`[A-Za-z0-9_.-]` only: cargo allows `+build` metadata in a version)
+/// becomes `-`, and the tag is cut to the 128 characters a tag may have.
 pub fn tag_for(version: &str, digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    format!("v{version}-{}", &hex[..hex.len().min(12)])
+    let hex = &hex[..hex.len().min(12)];
+    let version: String = version
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(128 - 2 - hex.len())
+        .collect();
+    format!("v{version}-{hex}")
 }
 
 async fn push_image(
@@ -550,5 +564,7 @@ mod tests {
     fn tags_are_v_version_and_a_short_digest() {
         let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
         assert_eq!(tag_for("0.1.0", &digest), "v0.1.0-0123456789ab");
+        assert_eq!(tag_for("0.1.0+build.5", &digest), "v0.1.0-build.5-0123456789ab");
+        assert!(tag_for(&"9".repeat(300), &digest).len() <= 128);
     }
 }

@@ -236,7 +236,7 @@ impl Repository {
         let mut url = self.resolve(location);
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str("digest=");
-        url.push_str(&blob.digest.replace(':', "%3A"));
+        url.push_str(&url_encode(&blob.digest));
         let during = format!("uploading blob {} ({} bytes)", blob.digest, blob.size());
         self.put_created(&url, "application/octet-stream", blob.bytes.clone(), &during)
             .await

@@ -173,8 +173,14 @@ async fn run_async(command: Command, artifacts: &[Artifact], settings: &Settings
         Ok(aws) => aws,
         Err(code) => return code,
     };
+    // Every stack's lookups and state are checked before the first one is
+    // changed, so a problem with a later stack changes nothing.
+    if let Err(e) = check_stacks(command, &aws, &stacks, settings).await {
+        console.warn(&format!("error: {e}"));
+        return exit::ERROR;
+    }
     let mut changes = false;
-    for a in stacks {
+    for (i, a) in stacks.iter().enumerate() {
         let cfn_outputs = cloudformation_output_names(artifacts, &a.stack);
         let result = match settings.backend {
             Backend::CloudFormation => cloudformation::run(command, &aws, a, settings, console).await,
@@ -184,6 +190,29 @@ async fn run_async(command: Command, artifacts: &[Artifact], settings: &Settings
             Ok(changed) => changes |= changed,
             Err(e) => {
                 console.warn(&format!("error: {e}"));
+                if command != Command::Diff && stacks.len() > 1 {
+                    // Say what the run left behind: the stacks before this
+                    // one are done and stay so, those after it were not tried.
+                    let list = |s: &[&Artifact]| {
+                        let names: Vec<&str> = s.iter().map(|a| a.stack.as_str()).collect();
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    };
+                    let done = if command == Command::Destroy {
+                        "destroyed"
+                    } else {
+                        "deployed"
+                    };
+                    console.warn(&format!(
+                        "Already {done} before {}: {}. Not attempted: {}.",
+                        a.stack,
+                        list(&stacks[..i]),
+                        list(&stacks[i + 1..])
+                    ));
+                }
                 return exit::ERROR;
             }
         }
@@ -215,26 +244,40 @@ pub fn preflight(command: Command, artifacts: &[Artifact], settings: &Settings, 
             Ok(aws) => aws,
             Err(code) => return code,
         };
-        let place = format!("account {} in {}", aws.account, aws.region);
-        for a in &stacks {
-            let checked = async {
-                lookups::resolve(&aws.signed, &a.lookups, &place).await?;
-                if settings.backend == Backend::CloudFormation {
-                    if let Some(d) = cloudformation::describe(&aws, &a.stack).await? {
-                        if let Some(msg) = cloudformation::blocked(&a.stack, &d.status, command) {
-                            return Err(Error::new(format!("{msg} Nothing was changed.")));
-                        }
-                    }
-                }
-                Ok(())
-            };
-            if let Err(e) = checked.await {
+        match check_stacks(command, &aws, &stacks, settings).await {
+            Ok(()) => exit::OK,
+            Err(e) => {
                 console.warn(&format!("error: {e}"));
-                return exit::ERROR;
+                exit::ERROR
             }
         }
-        exit::OK
     })
+}
+
+/// The per-stack part of [`preflight`], also run by [`run`] before its first
+/// change: each stack's lookups resolve to exactly one thing (not for
+/// `destroy`, which does not use them) and (CloudFormation) no stack is in a
+/// state that blocks `command`.
+async fn check_stacks(
+    command: Command,
+    aws: &aws::Aws,
+    stacks: &[&Artifact],
+    settings: &Settings,
+) -> Result<(), Error> {
+    let place = format!("account {} in {}", aws.account, aws.region);
+    for a in stacks {
+        if command != Command::Destroy {
+            lookups::resolve(&aws.signed, &a.lookups, &place).await?;
+        }
+        if settings.backend == Backend::CloudFormation {
+            if let Some(d) = cloudformation::describe(aws, &a.stack).await? {
+                if let Some(msg) = cloudformation::blocked(&a.stack, &d.status, command) {
+                    return Err(Error::new(format!("{msg} Nothing was changed.")));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A single-threaded runtime for one command; `None` (the error printed) if

@@ -124,9 +124,20 @@ impl Tf<'_> {
     }
 }
 
-fn version_at_least(text: &str, major: u64, minor: u64) -> bool {
-    let v: Vec<u64> = text.split('.').take(2).map(|p| p.parse().unwrap_or(0)).collect();
-    (v.first().copied().unwrap_or(0), v.get(1).copied().unwrap_or(0)) >= (major, minor)
+/// Whether version `text` is at least `minimum` (`1.10`, `>= 1.5.0`), by
+/// major and minor.
+fn version_at_least(text: &str, minimum: &str) -> bool {
+    let major_minor = |t: &str| {
+        let v: Vec<u64> = t
+            .trim_start_matches(">=")
+            .trim()
+            .split('.')
+            .take(2)
+            .map(|p| p.parse().unwrap_or(0))
+            .collect();
+        (v.first().copied().unwrap_or(0), v.get(1).copied().unwrap_or(0))
+    };
+    major_minor(text) >= major_minor(minimum)
 }
 
 /// Runs `command` for one stack; returns whether there were changes.
@@ -152,11 +163,11 @@ pub async fn run(
     // check Terraform would make is made here, before anything runs.
     let version: Json = serde_json::from_str(&tf.run(&["version", "-json"])?).unwrap_or_default();
     let v = version["terraform_version"].as_str().unwrap_or("0.0");
-    if !version_at_least(v, 1, 5) {
+    let required = constructs::synth::terraform::REQUIRED_TERRAFORM;
+    if !version_at_least(v, required) {
         return Err(Error::new(format!(
-            "{} is Terraform {v}; the output is written for Terraform {}: install a newer terraform. Nothing was changed.",
+            "{} is Terraform {v}; the output is written for Terraform {required}: install a newer terraform. Nothing was changed.",
             tf.binary.display(),
-            constructs::synth::terraform::REQUIRED_TERRAFORM
         )));
     }
     let state_path = local_state_path(settings, &a.stack);
@@ -167,7 +178,7 @@ pub async fn run(
                 .map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
         }
         TerraformState::S3 { bucket, .. } => {
-            if !version_at_least(v, 1, 10) {
+            if !version_at_least(v, "1.10") {
                 return Err(Error::new(format!(
                     "S3 state with S3-native locking (use_lockfile) needs Terraform 1.10 or later; this is {v}. Nothing was changed."
                 )));
@@ -519,9 +530,11 @@ mod tests {
 
     #[test]
     fn versions_compare_by_major_and_minor() {
-        assert!(version_at_least("1.11.2", 1, 10));
-        assert!(version_at_least("1.10.0", 1, 10));
-        assert!(!version_at_least("1.9.8", 1, 10));
-        assert!(version_at_least("2.0.0", 1, 10));
+        assert!(version_at_least("1.11.2", "1.10"));
+        assert!(version_at_least("1.10.0", "1.10"));
+        assert!(!version_at_least("1.9.8", "1.10"));
+        assert!(version_at_least("2.0.0", "1.10"));
+        assert!(version_at_least("1.5.0", ">= 1.5.0"));
+        assert!(!version_at_least("1.4.6", ">= 1.5.0"));
     }
 }

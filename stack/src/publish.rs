@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use assets::{AssetManifest, Credentials, Progress, PublishOptions, PublishedImage, RegistryOverride};
-use constructs::{App, Backend};
+use constructs::App;
 
 use crate::cli::PublishArgs;
 
@@ -32,7 +32,16 @@ pub fn run(app: &App, options: Result<PublishOptions, String>, out: &mut dyn Wri
 }
 
 fn publish(app: &App, options: PublishOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
-    constructs::synth(app, &Backend::ALL).map_err(|e| e.to_string())?;
+    // The same validation and checks as `synth`, for the backends the app
+    // targets (an app declared for one backend is not an error here).
+    constructs::synth_with(
+        app,
+        &constructs::SynthOptions {
+            backends: app.backends(),
+            checks: constructs::Checks::Enforce,
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let manifest = constructs::assets::manifest(app).map_err(|e| e.to_string())?;
     if manifest.images.is_empty() {
         let _ = writeln!(err, "this app declares no image assets; nothing to publish");
