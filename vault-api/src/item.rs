@@ -138,6 +138,24 @@ impl Etag {
 
 impl fmt::Display for Etag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        EtagText {
+            version: self.version,
+            revision: &self.revision,
+        }
+        .fmt(f)
+    }
+}
+
+/// An entity tag's text, `"<version>-<revision>"`, from borrowed parts: the
+/// one place the format is written (responses use it without cloning the
+/// revision into an [`Etag`]).
+pub struct EtagText<'a> {
+    pub version: u64,
+    pub revision: &'a str,
+}
+
+impl fmt::Display for EtagText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "\"{}-{}\"", self.version, self.revision)
     }
 }

@@ -20,8 +20,11 @@ fn location(id: &ItemId) -> HeaderValue {
 }
 
 fn etag_header(item: &Item) -> HeaderValue {
-    // The same text as `Etag`'s Display, without cloning the revision.
-    HeaderValue::try_from(format!("\"{}-{}\"", item.version, item.revision)).unwrap_or(HeaderValue::from_static("\"\""))
+    let text = crate::item::EtagText {
+        version: item.version,
+        revision: &item.revision,
+    };
+    HeaderValue::try_from(text.to_string()).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
 /// Room for an item's fields besides its document in the JSON body.
