@@ -329,3 +329,27 @@ fn tags_set_on_an_l1_are_merged_with_inherited_ones() {
         json!({"env": "prod", "team": "payments"})
     );
 }
+
+#[test]
+fn tags_given_whole_as_a_reference_are_kept_not_replaced_by_inherited_ones() {
+    let mut app = App::new();
+    app.set_backends(&[Backend::CloudFormation]);
+    let stack = app.stack("S");
+    stack.add_tag("team", "payments");
+    let tags = stack.add("Tags", Parameter::string("the log group's tags"));
+    stack.add("Logs", logs::LogGroup::new().tags(&tags.value()));
+    let t = synth(&app, Backend::CloudFormation);
+    assert_eq!(cfn_resource(&t, "Logs")["Properties"]["Tags"], json!({"Ref": "Tags"}));
+
+    let mut app = App::new();
+    app.set_backends(&[Backend::Terraform]);
+    let stack = app.stack("S");
+    stack.add_tag("team", "payments");
+    let tags = stack.add("Tags", Parameter::string("the log group's tags"));
+    stack.add("Logs", aws::CloudwatchLogGroup::new().tags(Expr::from(&tags.value())));
+    let m = synth(&app, Backend::Terraform);
+    assert_eq!(
+        tf_resource(&m, "aws_cloudwatch_log_group", "logs")["tags"],
+        json!("${var.tags}")
+    );
+}

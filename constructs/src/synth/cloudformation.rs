@@ -199,17 +199,25 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
                         .iter()
                         .map(|(k, v)| Expr::map([("Key", Expr::str(k)), ("Value", Expr::str(v))]))
                         .collect();
-                    // Tags the resource sets itself (an L1's `Tags`) win over inherited ones.
-                    if let Some(Expr::List(own)) = props.get("Tags") {
-                        let key = |t: &Expr| match t {
-                            Expr::Map(m) => m.get("Key").and_then(Expr::as_literal).map(str::to_string),
-                            _ => None,
-                        };
-                        let own_keys: Vec<String> = own.iter().filter_map(key).collect();
-                        list.retain(|t| key(t).is_none_or(|k| !own_keys.contains(&k)));
-                        list.extend(own.iter().cloned());
+                    // Tags the resource sets itself (an L1's `Tags`) win over
+                    // inherited ones. A `Tags` given whole as an expression (a
+                    // reference) is kept as it is: nothing can be merged into it.
+                    match props.get_mut("Tags") {
+                        Some(Expr::List(own)) => {
+                            let key = |t: &Expr| match t {
+                                Expr::Map(m) => m.get("Key").and_then(Expr::as_literal).map(str::to_string),
+                                _ => None,
+                            };
+                            let own_keys: Vec<String> = own.iter().filter_map(key).collect();
+                            list.retain(|t| key(t).is_none_or(|k| !own_keys.contains(&k)));
+                            list.append(own);
+                            *own = list;
+                        }
+                        Some(_) => {}
+                        None => {
+                            props.insert("Tags".into(), Expr::List(list));
+                        }
                     }
-                    props.insert("Tags".into(), Expr::List(list));
                 }
                 entry.insert("Properties".into(), Expr::Map(props));
                 (res.suffix.clone(), false, Expr::Map(entry))

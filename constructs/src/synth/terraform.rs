@@ -300,11 +300,19 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
         let tags = &p.tags[i];
         if block.taggable && !tags.is_empty() {
             let mut merged: Props = tags.iter().map(|(k, v)| (k.to_string(), Expr::str(v))).collect();
-            // Tags the block sets itself (an L1's `tags`) win over inherited ones.
-            if let Some(Expr::Map(own)) = body.get("tags") {
-                merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // Tags the block sets itself (an L1's `tags`) win over inherited
+            // ones. A `tags` given whole as an expression (a reference) is
+            // kept as it is: nothing can be merged into it.
+            match body.get_mut("tags") {
+                Some(Expr::Map(own)) => {
+                    merged.extend(std::mem::take(own).into_iter());
+                    *own = merged;
+                }
+                Some(_) => {}
+                None => {
+                    body.insert("tags".into(), Expr::Map(merged));
+                }
             }
-            body.insert("tags".into(), Expr::Map(merged));
         }
         let mut deps: Vec<String> = Vec::new();
         let mut dep_nodes: Vec<NodeRef> = Vec::new();
