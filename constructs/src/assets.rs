@@ -267,6 +267,14 @@ pub struct AssetManifest {
 }
 
 impl AssetManifest {
+    /// The text of `out/assets.json`: pretty JSON and a final newline.
+    pub fn to_json_text(&self) -> String {
+        // Plain data (strings, numbers, lists, maps with string keys) always serializes.
+        let mut text = serde_json::to_string_pretty(self).expect("the manifest serializes");
+        text.push('\n');
+        text
+    }
+
     /// The stacks that create the assets' repositories, in manifest order,
     /// each once: deploy them before publishing.
     pub fn repository_stacks(&self) -> Vec<&str> {

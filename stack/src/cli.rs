@@ -529,9 +529,7 @@ fn run_synth_commands(
             // Synthesis succeeded, so the assets are valid.
             match constructs::assets::manifest(&app) {
                 Ok(manifest) => {
-                    let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
-                    text.push('\n');
-                    staging.stage_file(constructs::assets::ASSET_MANIFEST_FILE, &text);
+                    staging.stage_file(constructs::assets::ASSET_MANIFEST_FILE, &manifest.to_json_text());
                     images = manifest.images.len();
                 }
                 Err(e) => {
@@ -726,7 +724,6 @@ fn deploy_command(
             return ExitCode::FAILURE;
         }
     };
-    let to_write: Vec<constructs::Artifact> = artifacts.iter().filter(|a| a.backend == backend).cloned().collect();
     // Synthesis succeeded, so the assets are valid.
     let manifest = match constructs::assets::manifest(&app) {
         Ok(m) => m,
@@ -735,10 +732,10 @@ fn deploy_command(
             return ExitCode::FAILURE;
         }
     };
-    let mut manifest_text = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
-    manifest_text.push('\n');
+    let manifest_text = manifest.to_json_text();
     let files = [(constructs::assets::ASSET_MANIFEST_FILE, manifest_text.as_str())];
-    if let Err(e) = crate::write::write_all(&args.out, &to_write, &files) {
+    let to_write = artifacts.iter().filter(|a| a.backend == backend).cloned();
+    if let Err(e) = crate::write::write_all(&args.out, to_write, &files) {
         let _ = writeln!(err, "error: writing to {}: {e}", args.out.display());
         return ExitCode::FAILURE;
     }

@@ -167,10 +167,14 @@ impl Drop for Staging {
 
 /// Writes `artifacts` and the app-wide `files` (relative path, text) under
 /// `out`, all or nothing, returning the final path of each artifact.
-pub fn write_all(out: &Path, artifacts: &[Artifact], files: &[(&str, &str)]) -> io::Result<Vec<PathBuf>> {
+pub fn write_all(
+    out: &Path,
+    artifacts: impl IntoIterator<Item = Artifact>,
+    files: &[(&str, &str)],
+) -> io::Result<Vec<PathBuf>> {
     let mut staging = Staging::new(out)?;
     for a in artifacts {
-        staging.stage(a.clone());
+        staging.stage(a);
     }
     for (relative_path, text) in files {
         staging.stage_file(relative_path, text);
