@@ -64,11 +64,19 @@ pub enum Pseudo {
 }
 
 /// An ordered map of property names to values: insertion order is output
-/// order. It derefs to an `IndexMap` (hashed with FxHash: keys are property
-/// names, not attacker-chosen, and maps are built by the million at scale).
+/// order, and a key inserted again keeps its place and takes the new value.
 /// Build one with `ExprMap::new()`, `collect()` or [`Expr::map`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ExprMap(IndexMap<String, Expr, FxBuild>);
+///
+/// The entries are a plain vector searched front to back: synthesis builds
+/// maps by the million (every block, every nested property), nearly all with
+/// a handful of keys, where a hash table's allocation and hashing cost more
+/// than the search. Inserting into a map of n keys is O(n), so a map of many
+/// thousand keys is slow to build; no AWS schema has such objects.
+/// Equality ignores order, as it does for maps in JSON.
+#[derive(Clone, Debug, Default)]
+pub struct ExprMap {
+    entries: Vec<(String, Expr)>,
+}
 
 impl ExprMap {
     pub fn new() -> Self {
@@ -76,63 +84,150 @@ impl ExprMap {
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        ExprMap(IndexMap::with_capacity_and_hasher(n, FxBuild::default()))
+        ExprMap {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k == key)
+    }
+
+    /// Sets `key` to `value`, returning the value it had; a new key goes last.
+    pub fn insert(&mut self, key: String, value: Expr) -> Option<Expr> {
+        match self.position(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            None => {
+                self.entries.push((key, value));
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Expr> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Expr> {
+        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// The value of `key`, inserted last with `default()` if missing.
+    pub fn get_or_insert_with(&mut self, key: String, default: impl FnOnce() -> Expr) -> &mut Expr {
+        let i = match self.position(&key) {
+            Some(i) => i,
+            None => {
+                self.entries.push((key, default()));
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Removes `key`, keeping the order of the others.
+    pub fn shift_remove(&mut self, key: &str) -> Option<Expr> {
+        self.position(key).map(|i| self.entries.remove(i).1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Expr)> + DoubleEndedIterator {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&String, &mut Expr)> + DoubleEndedIterator {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> + DoubleEndedIterator {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Expr> + DoubleEndedIterator {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut Expr> + DoubleEndedIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Orders the entries by key.
+    pub fn sort_keys(&mut self) {
+        self.entries.sort_by(|a, b| a.0.cmp(&b.0))
+    }
+
+    /// Keeps the entries for which `keep` is true, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Expr) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v))
     }
 }
 
-impl std::ops::Deref for ExprMap {
-    type Target = IndexMap<String, Expr, FxBuild>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for ExprMap {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
+impl PartialEq for ExprMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 
 impl FromIterator<(String, Expr)> for ExprMap {
     fn from_iter<I: IntoIterator<Item = (String, Expr)>>(iter: I) -> Self {
-        ExprMap(iter.into_iter().collect())
+        let mut m = ExprMap::default();
+        m.extend(iter);
+        m
     }
 }
 
 impl Extend<(String, Expr)> for ExprMap {
     fn extend<I: IntoIterator<Item = (String, Expr)>>(&mut self, iter: I) {
-        self.0.extend(iter)
+        let iter = iter.into_iter();
+        self.entries.reserve(iter.size_hint().0);
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
     }
 }
 
 impl IntoIterator for ExprMap {
     type Item = (String, Expr);
-    type IntoIter = indexmap::map::IntoIter<String, Expr>;
+    type IntoIter = std::vec::IntoIter<(String, Expr)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.entries.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a ExprMap {
     type Item = (&'a String, &'a Expr);
-    type IntoIter = indexmap::map::Iter<'a, String, Expr>;
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, Expr)>, fn(&'a (String, Expr)) -> (&'a String, &'a Expr)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
 impl<'a> IntoIterator for &'a mut ExprMap {
     type Item = (&'a String, &'a mut Expr);
-    type IntoIter = indexmap::map::IterMut<'a, String, Expr>;
+    type IntoIter = std::iter::Map<
+        std::slice::IterMut<'a, (String, Expr)>,
+        fn(&'a mut (String, Expr)) -> (&'a String, &'a mut Expr),
+    >;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter_mut()
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 }
 
 impl std::ops::Index<&str> for ExprMap {
     type Output = Expr;
     fn index(&self, key: &str) -> &Expr {
-        &self.0[key]
+        self.get(key).unwrap_or_else(|| panic!("no key {key:?} in the map"))
     }
 }
 

@@ -9,21 +9,31 @@ impl PolicyDocument {
     /// Characters of the compact rendering, counting only literal parts: a lower
     /// bound of what IAM measures (it ignores whitespace, as this does), since
     /// references (ARNs, account ids) are filled in only at deploy time.
+    ///
+    /// Counted from the statements without rendering the document (every
+    /// role's policies are measured on every synthesis); equal to
+    /// `literal_json_chars(&self.to_expr())`, which the tests hold it to.
     pub fn estimated_chars(&self) -> usize {
-        literal_json_chars(&self.to_expr())
+        map_chars([
+            entry_chars("Version", json_string_chars(super::policy::POLICY_VERSION)),
+            entry_chars("Statement", list_chars(self.statements.iter().map(statement_chars))),
+        ])
     }
 
-    /// Records every problem with the document, for a policy of the given kind.
-    /// `what` names the document in messages, e.g. `inline policy "ecr"`.
-    pub fn check(&self, c: &mut Checker<'_>, kind: &PolicyKind, what: &str) {
+    /// Records every problem with the document, for a policy of the given kind,
+    /// and returns its [`estimated_chars`](Self::estimated_chars) (a role adds
+    /// up its inline policies' sizes). `what` names the document in messages,
+    /// e.g. `inline policy "ecr"`.
+    pub fn check(&self, c: &mut Checker<'_>, kind: &PolicyKind, what: &str) -> usize {
         c.ensure(!self.statements.is_empty(), "iam-policy-empty", || {
             format!("{what} has no statements; a policy needs at least one")
         });
         let mut sids: Vec<&str> = Vec::new();
         for (i, st) in self.statements.iter().enumerate() {
-            let at = match &st.sid {
-                Some(sid) => format!("{what}, statement {} ({sid})", i + 1),
-                None => format!("{what}, statement {}", i + 1),
+            let at = StatementAt {
+                what,
+                number: i + 1,
+                sid: st.sid.as_deref(),
             };
             if let Some(sid) = &st.sid {
                 c.ensure(
@@ -48,7 +58,92 @@ impl PolicyDocument {
                 kind.name, kind.max_chars
             )
         });
+        chars
     }
+}
+
+/// Where a statement is, for messages: `inline policy "ecr", statement 2 (Pull)`.
+/// Written only when a message is (most statements have no problem).
+struct StatementAt<'a> {
+    what: &'a str,
+    number: usize,
+    sid: Option<&'a str>,
+}
+
+impl std::fmt::Display for StatementAt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, statement {}", self.what, self.number)?;
+        match self.sid {
+            Some(sid) => write!(f, " ({sid})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// [`literal_json_chars`] of [`Statement::to_expr`], from the statement's
+/// fields; principals and conditions (rare outside trust and resource
+/// policies) are measured on their rendering.
+fn statement_chars(st: &Statement) -> usize {
+    use super::policy::{render_conditions, render_principals};
+    let mut entries: [usize; 7] = [0; 7];
+    let mut n = 0;
+    let mut push = |chars: usize| {
+        entries[n] = chars;
+        n += 1;
+    };
+    if let Some(sid) = &st.sid {
+        push(entry_chars("Sid", json_string_chars(sid)));
+    }
+    push(entry_chars("Effect", json_string_chars(st.effect.as_str())));
+    if !st.principals.is_empty() {
+        push(entry_chars(
+            "Principal",
+            literal_json_chars(&render_principals(&st.principals)),
+        ));
+    }
+    if !st.not_principals.is_empty() {
+        push(entry_chars(
+            "NotPrincipal",
+            literal_json_chars(&render_principals(&st.not_principals)),
+        ));
+    }
+    push(entry_chars(
+        "Action",
+        list_chars(st.actions.iter().map(|a| json_string_chars(a))),
+    ));
+    if !st.resources.is_empty() {
+        push(entry_chars(
+            "Resource",
+            list_chars(st.resources.iter().map(|r| literal_json_chars(r.expr()))),
+        ));
+    }
+    if !st.conditions.is_empty() {
+        push(entry_chars(
+            "Condition",
+            literal_json_chars(&render_conditions(&st.conditions)),
+        ));
+    }
+    map_chars(entries[..n].iter().copied())
+}
+
+/// `"key":` followed by a value of `value` characters.
+fn entry_chars(key: &str, value: usize) -> usize {
+    json_string_chars(key) + 1 + value
+}
+
+/// An object of entries of the given sizes: braces and commas.
+fn map_chars(entries: impl IntoIterator<Item = usize>) -> usize {
+    list_chars(entries)
+}
+
+/// An array of elements of the given sizes: brackets and commas.
+fn list_chars(items: impl IntoIterator<Item = usize>) -> usize {
+    let (mut count, mut sum) = (0, 0);
+    for chars in items {
+        count += 1;
+        sum += chars;
+    }
+    2 + usize::saturating_sub(count, 1) + sum
 }
 
 /// Whether a policy element must, may or must not appear.
@@ -167,7 +262,7 @@ const CONDITION_OPERATORS: [&str; 27] = [
     "Null",
 ];
 
-fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &str) {
+fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &StatementAt<'_>) {
     // Actions.
     c.ensure(!st.actions.is_empty(), "iam-statement-actions", || {
         format!("{at} has no actions; name at least one, e.g. \"ecr:BatchGetImage\"")
@@ -266,7 +361,7 @@ fn check_statement(c: &mut Checker<'_>, st: &Statement, kind: &PolicyKind, at: &
     }
 }
 
-fn check_principal(c: &mut Checker<'_>, p: &Principal, at: &str) {
+fn check_principal(c: &mut Checker<'_>, p: &Principal, at: &StatementAt<'_>) {
     match p {
         Principal::Service(s) => {
             let ok = s.contains(".amazonaws.com")
@@ -389,13 +484,8 @@ pub(crate) fn literal_json_chars(e: &Expr) -> usize {
             let text: String = parts.iter().filter_map(Expr::as_literal).collect();
             json_string_chars(&text)
         }
-        Expr::List(items) => 2 + items.len().saturating_sub(1) + items.iter().map(literal_json_chars).sum::<usize>(),
-        Expr::Map(m) => {
-            2 + m.len().saturating_sub(1)
-                + m.iter()
-                    .map(|(k, v)| json_string_chars(k) + 1 + literal_json_chars(v))
-                    .sum::<usize>()
-        }
+        Expr::List(items) => list_chars(items.iter().map(literal_json_chars)),
+        Expr::Map(m) => map_chars(m.iter().map(|(k, v)| entry_chars(k, literal_json_chars(v)))),
         Expr::Json(inner) => literal_json_chars(inner),
         other => literal_json(other).to_string().chars().count(),
     }
@@ -571,6 +661,47 @@ mod tests {
             literal_json(&d.to_expr()).to_string().chars().count()
         );
         assert_eq!(rules(&d, &PolicyKind::MANAGED), ["iam-policy-size"]);
+    }
+
+    /// The estimate counted from the statements equals the one measured on
+    /// the rendering, for every element a statement can have.
+    #[test]
+    fn the_estimate_from_statements_equals_the_rendered_one() {
+        use crate::expr::Attr;
+        let docs = [
+            PolicyDocument::new(),
+            doc(Statement::allow().action("s3:GetObject").any_resource()),
+            doc(Statement::deny()
+                .sid("NoTls")
+                .principal(Principal::Any)
+                .actions(["s3:*"])
+                .resource(crate::expr::Value::concat([
+                    Expr::str("arn:"),
+                    Attr::partition().expr(),
+                    Expr::str(":s3:::b"),
+                ]))
+                .resource("arn:aws:s3:::b/\"e\u{1}")
+                .condition(Condition::new("Bool", "aws:SecureTransport", ["false"]))
+                .condition(Condition::new("Bool", "aws:ViaAWSService", ["false"]))
+                .condition(Condition::source_account_is_this_account())),
+            doc(Statement::allow()
+                .principal(Principal::service("ecs-tasks.amazonaws.com"))
+                .principal(Principal::regional_service("logs"))
+                .principal(Principal::this_account())
+                .principal(Principal::aws("arn:aws:iam::123456789012:role/ci"))
+                .action("sts:AssumeRole"))
+            .statement(Statement {
+                not_principals: vec![Principal::account("123456789012")],
+                ..Statement::deny().sid("X").action("sts:AssumeRole")
+            }),
+        ];
+        for d in &docs {
+            assert_eq!(d.estimated_chars(), literal_json_chars(&d.to_expr()), "{d:?}");
+            assert_eq!(
+                d.estimated_chars(),
+                literal_json(&d.to_expr()).to_string().chars().count()
+            );
+        }
     }
 
     #[test]

@@ -227,24 +227,27 @@ impl Statement {
             m.insert("Resource".into(), Expr::list(self.resources.iter().map(Expr::from)));
         }
         if !self.conditions.is_empty() {
-            let mut ops = crate::expr::ExprMap::default();
-            for cond in &self.conditions {
-                let entry = ops
-                    .entry(cond.operator.clone())
-                    .or_insert_with(|| Expr::Map(Default::default()));
-                if let Expr::Map(keys) = entry {
-                    keys.insert(cond.key.clone(), Expr::List(cond.values.clone()));
-                }
-            }
-            m.insert("Condition".into(), Expr::Map(ops));
+            m.insert("Condition".into(), render_conditions(&self.conditions));
         }
         Expr::Map(m)
     }
 }
 
+/// Conditions grouped by operator: `{"Bool": {"aws:SecureTransport": ["true"]}}`.
+pub(crate) fn render_conditions(conditions: &[Condition]) -> Expr {
+    let mut ops = crate::expr::ExprMap::default();
+    for cond in conditions {
+        let entry = ops.get_or_insert_with(cond.operator.clone(), || Expr::Map(Default::default()));
+        if let Expr::Map(keys) = entry {
+            keys.insert(cond.key.clone(), Expr::List(cond.values.clone()));
+        }
+    }
+    Expr::Map(ops)
+}
+
 /// Principals grouped by type (`{"AWS": [...], "Service": [...]}`), duplicates
 /// removed, or `"*"` when [`Principal::Any`] is among them.
-fn render_principals(principals: &[Principal]) -> Expr {
+pub(crate) fn render_principals(principals: &[Principal]) -> Expr {
     if principals.contains(&Principal::Any) {
         return Expr::str("*");
     }

@@ -254,8 +254,7 @@ impl Resource for IamRole {
                     format!("inline policies {other:?} and {name:?} differ only in case or punctuation; IAM and Terraform would treat them as one"),
                 );
             }
-            doc.check(c, &PolicyKind::INLINE, &format!("inline policy {name:?}"));
-            total += doc.estimated_chars();
+            total += doc.check(c, &PolicyKind::INLINE, &format!("inline policy {name:?}"));
         }
         if self.inline_policies.len() > 1 {
             let max = PolicyKind::INLINE.max_chars;
