@@ -13,6 +13,11 @@ pub(crate) struct JsonText {
     depth: usize,
     /// Per open container: whether it has an element yet.
     stack: Vec<bool>,
+    /// The document is itself the body of a JSON string (Terraform holds IAM
+    /// policies and container definitions as JSON text in a string): its
+    /// quotes and escapes are escaped once more as they are written, instead
+    /// of writing the document and escaping its text afterwards.
+    in_string: bool,
 }
 
 impl JsonText {
@@ -32,6 +37,22 @@ impl JsonText {
         Self::with_depth(false, 0)
     }
 
+    /// A compact document written, escaped, after the text of `out`, which
+    /// has just opened a JSON string; the caller closes it. The result is the
+    /// text `escape_into` would write for the compact document's text.
+    pub fn compact_in_string(out: String) -> Self {
+        JsonText {
+            out,
+            in_string: true,
+            ..Self::compact()
+        }
+    }
+
+    /// Whether this document is written inside a JSON string.
+    pub fn is_in_string(&self) -> bool {
+        self.in_string
+    }
+
     /// A writer for a value that will sit at `depth` inside a pretty document
     /// (its nested lines are indented accordingly; the first line is not).
     pub fn with_depth(pretty: bool, depth: usize) -> Self {
@@ -40,6 +61,7 @@ impl JsonText {
             pretty,
             depth,
             stack: Vec::new(),
+            in_string: false,
         }
     }
 
@@ -95,7 +117,7 @@ impl JsonText {
     /// An object key; the value is written next.
     pub fn key(&mut self, k: &str) {
         self.element();
-        escape_into(&mut self.out, k);
+        self.string(k);
         self.out.push_str(if self.pretty { ": " } else { ":" });
     }
 
@@ -105,16 +127,21 @@ impl JsonText {
     }
 
     pub fn string(&mut self, s: &str) {
-        escape_into(&mut self.out, s);
+        self.string_from(&[s]);
     }
 
     /// One string made of `parts`, without building it first.
     pub fn string_from(&mut self, parts: &[&str]) {
-        self.out.push('"');
+        let quote = if self.in_string { "\\\"" } else { "\"" };
+        self.out.push_str(quote);
         for part in parts {
-            escape_body(&mut self.out, part);
+            if self.in_string {
+                escape_body_twice(&mut self.out, part);
+            } else {
+                escape_body(&mut self.out, part);
+            }
         }
-        self.out.push('"');
+        self.out.push_str(quote);
     }
 
     pub fn int(&mut self, n: i64) {
@@ -220,6 +247,19 @@ fn escape_body(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
+/// The body of a JSON string holding the JSON text of a string with body
+/// `s`: what `escape_body` makes of `escape_body(s)`.
+fn escape_body_twice(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        out.push_str(s);
+        return;
+    }
+    let mut once = String::with_capacity(s.len() + 8);
+    escape_body(&mut once, s);
+    escape_body(out, &once);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +328,26 @@ mod tests {
         let mut compact = JsonText::compact();
         write(&v, &mut compact);
         assert_eq!(compact.out, serde_json::to_string(&v).unwrap());
+    }
+
+    /// A document written inside a string is the escaped text of the
+    /// compact document, nested documents and awkward strings included.
+    #[test]
+    fn a_document_written_inside_a_string_is_its_escaped_text() {
+        let v = json!({
+            "Statement": [{"Sid": "q\"uote", "Action": ["s3:*"], "Resource": "a\\b\nc\u{1}é"}],
+            "doc": serde_json::to_string(&json!({"inner": "x\"y"})).unwrap(),
+            "n": [1, -2.5, true, null, {}]
+        });
+        let mut compact = JsonText::compact();
+        write(&v, &mut compact);
+        let mut expected = String::from("prefix");
+        escape_into(&mut expected, &compact.out);
+
+        let mut inside = JsonText::compact_in_string(String::from("prefix\""));
+        write(&v, &mut inside);
+        inside.out.push('"');
+        assert_eq!(inside.out, expected);
     }
 
     #[test]

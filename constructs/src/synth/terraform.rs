@@ -139,10 +139,19 @@ pub(crate) fn write(w: &mut JsonText, expr: &Expr, addr: &TfAddresses, used: &mu
             // tag). Terraform's own jsonencode escapes it.
             w.string(&format!("${{jsonencode({})}}", hcl(inner, addr, used)));
         }
-        Expr::Json(inner) => {
+        Expr::Json(inner) if w.is_in_string() => {
+            // A document inside a document's string: escaped twice over.
             let mut doc = JsonText::compact();
             write(&mut doc, inner, addr, used);
             w.string(&doc.out);
+        }
+        Expr::Json(inner) => {
+            // Written straight into the string that holds it, escaped as it goes.
+            w.out.push('"');
+            let mut doc = JsonText::compact_in_string(std::mem::take(&mut w.out));
+            write(&mut doc, inner, addr, used);
+            w.out = doc.out;
+            w.out.push('"');
         }
     }
 }
