@@ -22,32 +22,40 @@ fn visible(components: &[String]) -> impl Iterator<Item = &str> {
 
 /// Splits a component into words at separators and lower-to-upper case changes:
 /// `vault-api` → [vault, api], `TaskRole` → [Task, Role], `HTTPPort` → [HTTP, Port].
-fn words(component: &str) -> Vec<String> {
-    let chars: Vec<char> = component.chars().collect();
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+/// Words are ASCII letters and digits only, so each is a slice of the
+/// component: ids are derived for every construct on every synthesis, and
+/// this allocates nothing.
+fn for_each_word<'a>(component: &'a str, mut f: impl FnMut(&'a str)) {
+    let b = component.as_bytes();
+    // Start of the current word, if one is open.
+    let mut start: Option<usize> = None;
+    for (i, &c) in b.iter().enumerate() {
         if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            if let Some(s) = start.take() {
+                f(&component[s..i]);
             }
             continue;
         }
-        let prev = i.checked_sub(1).map(|j| chars[j]);
-        let next = chars.get(i + 1).copied();
+        // Non-ASCII characters are separators; their bytes are neither
+        // letters nor digits, so neighbouring bytes decide as characters would.
+        let prev = i.checked_sub(1).map(|j| b[j]);
+        let next = b.get(i + 1).copied();
         let boundary = c.is_ascii_uppercase()
-            && !cur.is_empty()
+            && start.is_some()
             && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
                 || (prev.is_some_and(|p| p.is_ascii_uppercase()) && next.is_some_and(|n| n.is_ascii_lowercase())));
-        if boundary {
-            out.push(std::mem::take(&mut cur));
+        match start {
+            Some(s) if boundary => {
+                f(&component[s..i]);
+                start = Some(i);
+            }
+            Some(_) => {}
+            None => start = Some(i),
         }
-        cur.push(c);
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if let Some(s) = start {
+        f(&component[s..]);
     }
-    out
 }
 
 /// CloudFormation logical id: each word capitalized, everything else kept,
@@ -55,13 +63,11 @@ fn words(component: &str) -> Vec<String> {
 pub fn logical_id(components: &[String]) -> String {
     let mut id = String::new();
     for component in visible(components) {
-        for word in words(component) {
-            let mut cs = word.chars();
-            if let Some(first) = cs.next() {
-                id.push(first.to_ascii_uppercase());
-                id.extend(cs);
-            }
-        }
+        for_each_word(component, |word| {
+            let (first, rest) = word.split_at(1);
+            id.push(first.as_bytes()[0].to_ascii_uppercase() as char);
+            id.push_str(rest);
+        });
     }
     id
 }
@@ -69,11 +75,16 @@ pub fn logical_id(components: &[String]) -> String {
 /// Terraform resource name: lower snake case of every word.
 /// `["Service", "TaskRole"]` → `service_task_role`.
 pub fn terraform_name(components: &[String]) -> String {
-    let all: Vec<String> = visible(components)
-        .flat_map(words)
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
-    all.join("_")
+    let mut name = String::new();
+    for component in visible(components) {
+        for_each_word(component, |word| {
+            if !name.is_empty() {
+                name.push('_');
+            }
+            name.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+        });
+    }
+    name
 }
 
 #[cfg(test)]
@@ -82,6 +93,62 @@ mod tests {
 
     fn c(parts: &[&str]) -> Vec<String> {
         parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The words as the first, char-by-char version split them.
+    fn words_one_char_at_a_time(component: &str) -> Vec<String> {
+        let chars: Vec<char> = component.chars().collect();
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            if !c.is_ascii_alphanumeric() {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                continue;
+            }
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let boundary = c.is_ascii_uppercase()
+                && !cur.is_empty()
+                && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                    || (prev.is_some_and(|p| p.is_ascii_uppercase()) && next.is_some_and(|n| n.is_ascii_lowercase())));
+            if boundary {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
+    #[test]
+    fn words_are_split_as_characters_would_split_them() {
+        let alphabet = ["a", "B", "7", "-", "é", "Ü", "_", ".", "x", "Y", "ß"];
+        let mut inputs: Vec<String> = vec![
+            "HTTPListener".into(),
+            "vault-api".into(),
+            "ÄpfelBaum".into(),
+            "aÜb".into(),
+            "ABCdefGHI9j".into(),
+            String::new(),
+        ];
+        // Every string of up to four symbols of the alphabet.
+        let mut layer: Vec<String> = vec![String::new()];
+        for _ in 0..4 {
+            layer = layer
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |a| format!("{p}{a}")))
+                .collect();
+            inputs.extend(layer.iter().cloned());
+        }
+        for input in &inputs {
+            let mut got = Vec::new();
+            for_each_word(input, |w| got.push(w.to_string()));
+            assert_eq!(got, words_one_char_at_a_time(input), "{input:?}");
+        }
     }
 
     #[test]

@@ -66,10 +66,15 @@ impl JsonText {
     }
 
     fn newline(&mut self) {
+        /// Indentation for 32 levels, copied in one piece (deeper levels take more pieces).
+        const SPACES: &str = "                                                                ";
         if self.pretty {
             self.out.push('\n');
-            for _ in 0..self.depth {
-                self.out.push_str("  ");
+            let mut n = 2 * self.depth;
+            while n > 0 {
+                let k = n.min(SPACES.len());
+                self.out.push_str(&SPACES[..k]);
+                n -= k;
             }
         }
     }
@@ -132,16 +137,19 @@ impl JsonText {
 
     /// One string made of `parts`, without building it first.
     pub fn string_from(&mut self, parts: &[&str]) {
-        let quote = if self.in_string { "\\\"" } else { "\"" };
-        self.out.push_str(quote);
-        for part in parts {
-            if self.in_string {
+        if self.in_string {
+            self.out.push_str("\\\"");
+            for part in parts {
                 escape_body_twice(&mut self.out, part);
-            } else {
+            }
+            self.out.push_str("\\\"");
+        } else {
+            self.out.push('"');
+            for part in parts {
                 escape_body(&mut self.out, part);
             }
+            self.out.push('"');
         }
-        self.out.push_str(quote);
     }
 
     pub fn int(&mut self, n: i64) {
@@ -328,6 +336,18 @@ mod tests {
         let mut compact = JsonText::compact();
         write(&v, &mut compact);
         assert_eq!(compact.out, serde_json::to_string(&v).unwrap());
+    }
+
+    /// Indentation deeper than one piece of spaces is still serde's.
+    #[test]
+    fn deep_documents_are_indented_as_serde_indents_them() {
+        let mut v = json!({"leaf": [1, 2]});
+        for i in 0..40 {
+            v = if i % 2 == 0 { json!([v]) } else { json!({ "k": v }) };
+        }
+        let mut pretty = JsonText::pretty();
+        write(&v, &mut pretty);
+        assert_eq!(pretty.out, serde_json::to_string_pretty(&v).unwrap());
     }
 
     /// A document written inside a string is the escaped text of the
