@@ -120,7 +120,7 @@ fn sub_name(t: &Target, addr: &CfnAddresses, used: &mut FxIndexSet<NodeRef>) -> 
             let id = logical(n, addr, used);
             match a.cfn {
                 CfnAttr::Ref => id.to_string(),
-                CfnAttr::GetAtt(name) => format!("{id}.{name}"),
+                CfnAttr::GetAtt(name) => [id, ".", name].concat(),
             }
         }
     }
@@ -253,7 +253,7 @@ pub(crate) fn finalize(p: &mut Prepared<'_>, i: usize) -> (Vec<Entry>, Vec<Strin
             }
         }
         entries.push(Entry {
-            logical_id: format!("{}{}", p.cfn_base[i], suffix),
+            logical_id: [p.cfn_base[i].as_str(), suffix.as_str()].concat(),
             is_parameter,
             body,
         });

@@ -180,6 +180,7 @@ impl JsonText {
 /// Appends `s` as a JSON string, escaped exactly as `serde_json` does:
 /// `"` and `\` with a backslash, `\b \f \n \r \t` by name, other control
 /// characters as `\u00XX` (lowercase hex), everything else as is.
+#[cfg(test)]
 pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push('"');
     escape_body(out, s);

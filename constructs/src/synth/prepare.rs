@@ -299,7 +299,7 @@ fn check_ids(p: &mut Prepared<'_>, problems: &mut Vec<Problem>) {
                 CfnBlock::Resource(res) => &res.suffix,
                 CfnBlock::Parameter(par) => &par.suffix,
             };
-            let id = format!("{base}{suffix}");
+            let id = [base.as_str(), suffix].concat();
             if k == 0 {
                 p.cfn_addr.insert(r, id.clone());
             }

@@ -58,7 +58,7 @@ fn reference(t: &Target, addr: &TfAddresses, used: &mut TfUsed) -> String {
             if a.tf.is_empty() {
                 base.to_string()
             } else {
-                format!("{base}.{}", a.tf)
+                [base, ".", a.tf.as_ref()].concat()
             }
         }
     }
@@ -230,17 +230,19 @@ pub(crate) fn block_name(base: &str, block: &TfBlock) -> String {
     if block.suffix.is_empty() {
         base.to_string()
     } else {
-        format!("{base}_{}", block.suffix)
+        [base, "_", &block.suffix].concat()
     }
 }
 
 /// The address other blocks use for this block.
 pub(crate) fn block_address(base: &str, block: &TfBlock) -> String {
+    // Built with `concat`, not `format!`: this runs for every block of every
+    // stack, and formatting machinery costs several times the copy.
     let name = block_name(base, block);
     match block.section {
-        TfSection::Resource => format!("{}.{name}", block.type_name),
-        TfSection::Data => format!("data.{}.{name}", block.type_name),
-        TfSection::Variable => format!("var.{name}"),
+        TfSection::Resource => [&block.type_name, ".", &name].concat(),
+        TfSection::Data => ["data.", &block.type_name, ".", &name].concat(),
+        TfSection::Variable => ["var.", &name].concat(),
     }
 }
 
