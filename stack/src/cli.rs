@@ -504,9 +504,6 @@ fn run_synth_commands(
                 Some(t) => vec![t.into()],
                 None => app.backends(),
             };
-            if !checks_pass(&app, strict, err) {
-                return ExitCode::FAILURE;
-            }
             let options = constructs::SynthOptions {
                 backends,
                 checks: constructs::Checks::Skip,
@@ -519,9 +516,20 @@ fn run_synth_commands(
                 }
             };
             // Files go to staging as each stack is rendered, and into place
-            // only when every stack synthesized.
+            // only when the checks passed and every stack synthesized. The
+            // checks read the model, not the output, so they run beside the
+            // rendering instead of before it; what is printed is the same.
+            let (findings, rendered) = std::thread::scope(|scope| {
+                let checks = scope.spawn(|| checks::check(&app));
+                let rendered = constructs::synth_to(&app, &options, &mut |a| staging.stage(a));
+                let findings = checks.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (findings, rendered)
+            });
+            if !report_checks(&app, &findings, strict, err) {
+                return ExitCode::FAILURE;
+            }
             let images;
-            if let Err(e) = constructs::synth_to(&app, &options, &mut |a| staging.stage(a)) {
+            if let Err(e) = rendered {
                 let _ = write!(err, "error: {e}");
                 return ExitCode::FAILURE;
             }
@@ -537,7 +545,7 @@ fn run_synth_commands(
                     return ExitCode::FAILURE;
                 }
             }
-            match staging.commit() {
+            let code = match staging.commit() {
                 Ok(written) => {
                     for (a, path) in written.stacks {
                         let _ = writeln!(
@@ -565,7 +573,9 @@ fn run_synth_commands(
                     let _ = writeln!(err, "error: writing to {}: {e}", dir.display());
                     ExitCode::FAILURE
                 }
-            }
+            };
+            drop_in_background(app);
+            code
         }
         Command::Publish { publish } => {
             #[cfg(feature = "publish")]
@@ -604,15 +614,27 @@ fn run_synth_commands(
     }
 }
 
+/// Frees a large app model on a thread of its own. Freeing an app of 20,000
+/// resources takes about a tenth of `synth`'s time; the command's work is done,
+/// so a process about to exit need not wait for it (the thread ends with the
+/// process), while a long-lived caller (tests) still gets the memory back.
+fn drop_in_background(app: App) {
+    std::thread::spawn(move || drop(app));
+}
+
 /// Runs the checks as `synth` does and prints the report; `false` when they
 /// fail (an error finding, or a warning with `strict`) and the app's findings
 /// are not advisory. The checks run outside synthesis so the whole report
 /// (warnings, suppressions, why and how to fix) is printed, and nothing is
-/// rendered when they fail.
+/// written when they fail.
 fn checks_pass(app: &App, strict: bool, err: &mut dyn Write) -> bool {
-    let findings = checks::check(app);
+    report_checks(app, &checks::check(app), strict, err)
+}
+
+/// [`checks_pass`] for findings already made.
+fn report_checks(app: &App, findings: &checks::Report, strict: bool, err: &mut dyn Write) -> bool {
     if !findings.findings.is_empty() || !findings.suppressed.is_empty() {
-        let _ = write!(err, "{}", report::human(&findings));
+        let _ = write!(err, "{}", report::human(findings));
     }
     if !findings.fails(strict) {
         return true;
