@@ -233,6 +233,9 @@ pub fn synth_to(app: &App, options: &SynthOptions, sink: &mut dyn FnMut(Artifact
     // Each stack is validated on its own; it is rendered when it has no
     // problem and nothing found so far (app-wide problems, findings) stops
     // the synthesis. Its working set is dropped before the next stack.
+    // Stacks render even after another stack has failed (no file is returned
+    // then): some problems, such as CloudFormation's template size limit, are
+    // only found by rendering, and every problem is reported in one run.
     let render_wanted = problems.is_empty() && findings.is_empty() && !options.backends.is_empty();
     let stacks = app.stacks();
     let work = |i: usize| -> (Vec<Problem>, Vec<Artifact>) {
