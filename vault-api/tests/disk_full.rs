@@ -89,3 +89,57 @@ async fn a_full_disk_fails_writes_then_the_store_recovers_once_space_is_freed() 
     drop(h);
     drop(fs);
 }
+
+/// On a disk that stays full the store's own small commit on reopening can
+/// succeed while every client write still fails. The wait before each reopen
+/// keeps growing until a client's write commits, so under steady write load
+/// the store is reopened a handful of times, not every few hundred
+/// milliseconds (which made readiness flap between 503 and 200).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_that_stays_full_is_reopened_with_growing_waits() {
+    let Some(fs) = Tmpfs::mount("4m") else { return };
+    let store = EmbeddedStore::open(&fs.join("data")).expect("open store on tmpfs");
+    let h = Harness::new(Arc::new(store.clone()), Limits::default(), Box::new(()));
+
+    let blob = "x".repeat(60 * 1024);
+    let mut full = false;
+    for i in 0..200 {
+        let r = h
+            .put(&format!("/vault/items/fill-{i:03}"), &[], &json!({ "blob": blob }))
+            .await;
+        if r.status == StatusCode::SERVICE_UNAVAILABLE {
+            full = true;
+            break;
+        }
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    assert!(full, "a 4 MiB filesystem must fill up within 200 writes of 60 KiB");
+
+    // Keep writing for a while without freeing anything. With a wait that
+    // started again at 100 ms after each reopen, this window held 16 reopens;
+    // doubling waits (0.1 + 0.2 + 0.4 + 0.8 + 1.6 s) allow at most 5.
+    let window = Duration::from_millis(3500);
+    let started = Instant::now();
+    let mut i = 0;
+    while started.elapsed() < window {
+        let r = h
+            .put(&format!("/vault/items/more-{i:04}"), &[], &json!({ "blob": blob }))
+            .await;
+        assert!(
+            r.status == StatusCode::SERVICE_UNAVAILABLE || r.status == StatusCode::CREATED,
+            "unexpected {}",
+            r.status
+        );
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reopens = store.reopens();
+    eprintln!("{i} writes in {window:?} on a full disk: {reopens} reopens");
+    assert!(reopens >= 1, "the store must keep trying to reopen");
+    assert!(
+        reopens <= 5,
+        "{reopens} reopens in {window:?}: the wait must grow across failures"
+    );
+    drop(h);
+    drop(fs);
+}

@@ -27,10 +27,16 @@
 //! thread reopens the file, with backoff, once the operations still using
 //! the failed handle have finished. A reopen counts as recovered only when a
 //! write transaction commits, so a disk that is still full keeps the fault.
+//! That commit is small, so a reopen can succeed on a disk that is still too
+//! full for a client's write; the wait before the next reopen therefore keeps
+//! doubling (up to 5 s) across failures and returns to 100 ms only when a
+//! client's write commits. On a disk that stays full under write load the
+//! store is reopened at most every 5 s instead of flapping between 503 and
+//! 200 every few hundred milliseconds.
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
@@ -110,6 +116,11 @@ struct Shared {
     state: RwLock<State>,
     /// Mirrors `state` being `Failed`, for the health check (no lock).
     failed: AtomicBool,
+    /// The wait before the next reopen, in milliseconds: doubled by every
+    /// reopen, reset by a client's committed write (see the module doc).
+    next_backoff_ms: AtomicU64,
+    /// Reopens after an I/O error so far.
+    reopens: AtomicU64,
 }
 
 /// A read-only view of the items table as of some commit.
@@ -127,8 +138,9 @@ enum State {
     Failed { previous: Weak<Database> },
 }
 
-/// First wait before reopening after an I/O error; doubled after each failed
-/// attempt up to [`MAX_RECOVERY_BACKOFF`].
+/// First wait before reopening after an I/O error; doubled after each
+/// attempt up to [`MAX_RECOVERY_BACKOFF`], and back to this only when a
+/// client's write commits (see the module doc).
 const FIRST_RECOVERY_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest wait between reopen attempts: a reopen may repair (read) the
 /// whole file, so a disk that stays full is not hammered.
@@ -185,6 +197,8 @@ impl EmbeddedStore {
                 cache_bytes,
                 state: RwLock::new(state),
                 failed: AtomicBool::new(false),
+                next_backoff_ms: AtomicU64::new(FIRST_RECOVERY_BACKOFF.as_millis() as u64),
+                reopens: AtomicU64::new(0),
             }),
         })
     }
@@ -192,6 +206,12 @@ impl EmbeddedStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.shared.path
+    }
+
+    /// How many times the store has been reopened after an I/O error (a
+    /// figure for monitoring: it keeps rising while a disk stays full).
+    pub fn reopens(&self) -> u64 {
+        self.shared.reopens.load(Ordering::Relaxed)
     }
 
     /// Runs blocking redb work off the async runtime.
@@ -247,6 +267,9 @@ impl Shared {
         match snapshot(db) {
             Ok(fresh) => {
                 *items = Arc::new(fresh);
+                // A client's write committed: the disk takes writes again.
+                self.next_backoff_ms
+                    .store(FIRST_RECOVERY_BACKOFF.as_millis() as u64, Ordering::Relaxed);
                 Ok(())
             }
             Err(e) => {
@@ -300,8 +323,16 @@ impl Shared {
 
 /// Reopens the failed database once nothing uses the failed handle any more,
 /// retrying with backoff until a reopen commits. Stops if the store is gone.
+/// The first wait is the store's `next_backoff_ms`; a successful reopen
+/// leaves the doubled wait there for the next failure.
 fn recover(shared: Weak<Shared>) {
-    let mut wait = FIRST_RECOVERY_BACKOFF;
+    let Some(first) = shared
+        .upgrade()
+        .map(|s| Duration::from_millis(s.next_backoff_ms.load(Ordering::Relaxed)))
+    else {
+        return;
+    };
+    let mut wait = first;
     loop {
         std::thread::sleep(wait);
         wait = (wait * 2).min(MAX_RECOVERY_BACKOFF);
@@ -318,6 +349,8 @@ fn recover(shared: Weak<Shared>) {
                 let mut state = shared.state.write().unwrap_or_else(PoisonError::into_inner);
                 *state = open;
                 shared.failed.store(false, Ordering::Release);
+                shared.next_backoff_ms.store(wait.as_millis() as u64, Ordering::Relaxed);
+                shared.reopens.fetch_add(1, Ordering::Relaxed);
                 drop(state);
                 tracing::info!(path = %shared.path.display(), "the embedded store was reopened and is writable again");
                 return;
