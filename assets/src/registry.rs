@@ -164,11 +164,23 @@ impl Repository {
         let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
         http.set_connect_timeout(Some(CONNECT_TIMEOUT));
         http.enforce_http(false);
-        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls_config(https));
+        // The aws-lc-rs provider the AWS SDK already uses. An `https` registry
+        // needs the system's roots: finding none is an error here, not a TLS
+        // failure on the first request.
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
         let connector = if https {
-            builder.https_only()
+            builder
+                .with_provider_and_native_roots(provider)
+                .map_err(|e| RegistryError::Protocol {
+                    endpoint: endpoint.clone(),
+                    during: "loading the system's TLS root certificates".into(),
+                    detail: e.to_string(),
+                })?
+                .https_only()
         } else {
-            builder.https_or_http()
+            // Plain HTTP (a registry on loopback): nothing is verified.
+            builder.with_tls_config(no_roots_config(provider)).https_or_http()
         }
         .enable_http1()
         .wrap_connector(http);
@@ -565,20 +577,13 @@ impl Repository {
 const MANIFEST_ACCEPT: &str =
     "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
-/// A rustls configuration with the system's roots (for `https` registries) and
-/// the aws-lc-rs provider the AWS SDK already uses.
-fn tls_config(load_roots: bool) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    if load_roots {
-        let found = rustls_native_certs::load_native_certs();
-        for cert in found.certs {
-            let _ = roots.add(cert);
-        }
-    }
-    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+/// A rustls configuration trusting nothing, for a plain-HTTP endpoint (the
+/// connector needs one, but never uses it there).
+fn no_roots_config(provider: std::sync::Arc<rustls::crypto::CryptoProvider>) -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("aws-lc-rs supports the default protocol versions")
-        .with_root_certificates(roots)
+        .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth()
 }
 
