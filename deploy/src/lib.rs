@@ -136,9 +136,37 @@ pub struct Console<'a> {
     pub terminal: Terminal,
     /// Where answers to prompts come from (stdin on a terminal).
     pub input: Option<&'a mut dyn BufRead>,
+    /// The account line said last: a command run in several steps (deploy
+    /// with images: repositories, publish, services) connects for each step
+    /// but says which account it works in once.
+    account_said: Option<String>,
 }
 
-impl Console<'_> {
+impl<'a> Console<'a> {
+    pub fn new(
+        out: &'a mut dyn Write,
+        err: &'a mut dyn Write,
+        terminal: Terminal,
+        input: Option<&'a mut dyn BufRead>,
+    ) -> Self {
+        Console {
+            out,
+            err,
+            terminal,
+            input,
+            account_said: None,
+        }
+    }
+
+    /// Says which account and region the command works in, unless this
+    /// console said the same line already.
+    fn say_account(&mut self, line: String) {
+        if self.account_said.as_ref() != Some(&line) {
+            self.say(&line);
+            self.account_said = Some(line);
+        }
+    }
+
     pub fn say(&mut self, text: &str) {
         let _ = writeln!(self.out, "{}", text.trim_end());
     }
@@ -312,12 +340,12 @@ async fn connect_and_guard(
         }
     };
     if stacks.iter().all(|a| a.account.is_none()) {
-        console.say(&format!(
+        console.say_account(format!(
             "Environment-agnostic app: using the credentials' account {} in {} ({}).",
             aws.account, aws.region, aws.caller
         ));
     } else {
-        console.say(&format!("Account {} in {} ({}).", aws.account, aws.region, aws.caller));
+        console.say_account(format!("Account {} in {} ({}).", aws.account, aws.region, aws.caller));
     }
     // Guard every stack before touching any.
     for a in stacks {

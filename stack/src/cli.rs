@@ -833,12 +833,12 @@ fn run_deploy(
     interaction: Interaction<'_>,
 ) -> ExitCode {
     let mut settings = settings(args, yes, require_approval, env, &interaction);
-    let mut console = deploy::Console {
+    let mut console = deploy::Console::new(
         out,
         err,
-        terminal: settings.terminal,
-        input: interaction.input.map(|i| i as &mut dyn BufRead),
-    };
+        settings.terminal,
+        interaction.input.map(|i| i as &mut dyn BufRead),
+    );
     let steps = crate::deploy_steps::plan(kind, artifacts, manifest, settings.backend);
     let code = match steps {
         crate::deploy_steps::Steps::One {
@@ -894,12 +894,12 @@ fn bootstrap_command(
         state_dir: PathBuf::from("state"),
     };
     let settings = settings(&args, yes, RequireApproval::Never, None, &interaction);
-    let mut console = deploy::Console {
+    let mut console = deploy::Console::new(
         out,
         err,
-        terminal: settings.terminal,
-        input: interaction.input.map(|i| i as &mut dyn BufRead),
-    };
+        settings.terminal,
+        interaction.input.map(|i| i as &mut dyn BufRead),
+    );
     ExitCode::from(deploy::bootstrap(&settings, &mut console))
 }
 
