@@ -402,10 +402,7 @@ pub async fn run(
     }
     if !clashes.is_empty() {
         cs.discard(aws).await;
-        return Err(Error::new(format!(
-            "{} listener rule priority clash(es) (see Warnings above); nothing was changed",
-            clashes.len()
-        )));
+        return Err(lookups::priority_clash_error(clashes.len()));
     }
     if let Some(why) = approval::reason(settings.approval, &diff) {
         if let Err(e) = approval::obtain(console, settings, &format!("deploying {}: {why}", a.stack), true) {

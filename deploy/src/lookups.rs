@@ -287,6 +287,14 @@ pub struct PlannedRule {
     pub priority: u64,
 }
 
+/// Why a deploy with `count` priority clashes (from [`priority_clashes`],
+/// shown as warnings in the diff) stops before changing anything.
+pub fn priority_clash_error(count: usize) -> Error {
+    Error::new(format!(
+        "{count} listener rule priority clash(es) (see Warnings above); nothing was changed"
+    ))
+}
+
 /// Warnings for planned rules whose priority is already taken on their
 /// listener by a rule the stack does not own (`owned`: rule ARNs of the stack).
 pub async fn priority_clashes(

@@ -290,10 +290,7 @@ async fn apply_if_wanted(
         }
     }
     if !diff.warnings.is_empty() && command == Command::Deploy {
-        return Err(Error::new(format!(
-            "{} listener rule priority clash(es) (see Warnings above); nothing was changed",
-            diff.warnings.len()
-        )));
+        return Err(lookups::priority_clash_error(diff.warnings.len()));
     }
     let why = match command {
         Command::Destroy => Some(format!(
