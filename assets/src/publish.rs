@@ -346,24 +346,25 @@ const IMAGE_FORMAT: &str = "assets-image-1";
 /// update of `flate2`/`zlib-rs` that changes their output (and so the layer's
 /// digest) does not reuse a layer the old version compressed, as long as the
 /// change shows on this sample (a change of the compression level or of the
-/// match finder does). A cached image
-/// would otherwise push different bytes than a clean build of the same
-/// commit. The sample mixes text, repeats and noise, as a binary does;
-/// compressing it takes well under a millisecond.
+/// match finder does). A cached image would otherwise push different bytes
+/// than a clean build of the same commit. The sample mixes text, repeats and
+/// noise, as a binary does; compressing it takes well under a millisecond.
 fn compressor_fingerprint() -> Vec<u8> {
+    const TEXT: &[u8] = b"vault-api image layer ";
     let mut sample = Vec::with_capacity(48 * 1024);
     let mut x: u32 = 0x9e37_79b9;
-    for i in 0..48 * 1024u32 {
+    for i in 0..48 * 1024usize {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
         sample.push(match i % 3 {
-            0 => b"vault-api image layer "[(i as usize / 3) % 22],
+            0 => TEXT[(i / 3) % TEXT.len()],
             1 => (i % 251) as u8,
             _ => x as u8,
         });
     }
-    // The error case (out of memory) keys the cache to nothing reusable.
+    // Compressing into memory does not fail (the vector grows or the
+    // process aborts); an empty fingerprint would only weaken the key.
     image::gzip(&sample).unwrap_or_default()
 }
 

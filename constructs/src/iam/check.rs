@@ -85,45 +85,26 @@ impl std::fmt::Display for StatementAt<'_> {
 /// policies) are measured on their rendering.
 fn statement_chars(st: &Statement) -> usize {
     use super::policy::{render_conditions, render_principals};
-    let mut entries: [usize; 7] = [0; 7];
-    let mut n = 0;
-    let mut push = |chars: usize| {
-        entries[n] = chars;
-        n += 1;
-    };
-    if let Some(sid) = &st.sid {
-        push(entry_chars("Sid", json_string_chars(sid)));
-    }
-    push(entry_chars("Effect", json_string_chars(st.effect.as_str())));
-    if !st.principals.is_empty() {
-        push(entry_chars(
-            "Principal",
-            literal_json_chars(&render_principals(&st.principals)),
-        ));
-    }
-    if !st.not_principals.is_empty() {
-        push(entry_chars(
-            "NotPrincipal",
-            literal_json_chars(&render_principals(&st.not_principals)),
-        ));
-    }
-    push(entry_chars(
-        "Action",
-        list_chars(st.actions.iter().map(|a| json_string_chars(a))),
-    ));
-    if !st.resources.is_empty() {
-        push(entry_chars(
-            "Resource",
-            list_chars(st.resources.iter().map(|r| literal_json_chars(r.expr()))),
-        ));
-    }
-    if !st.conditions.is_empty() {
-        push(entry_chars(
-            "Condition",
-            literal_json_chars(&render_conditions(&st.conditions)),
-        ));
-    }
-    map_chars(entries[..n].iter().copied())
+    let principals = |list: &[Principal]| literal_json_chars(&render_principals(list));
+    let entries = [
+        st.sid.as_deref().map(|sid| entry_chars("Sid", json_string_chars(sid))),
+        Some(entry_chars("Effect", json_string_chars(st.effect.as_str()))),
+        (!st.principals.is_empty()).then(|| entry_chars("Principal", principals(&st.principals))),
+        (!st.not_principals.is_empty()).then(|| entry_chars("NotPrincipal", principals(&st.not_principals))),
+        Some(entry_chars(
+            "Action",
+            list_chars(st.actions.iter().map(|a| json_string_chars(a))),
+        )),
+        (!st.resources.is_empty()).then(|| {
+            entry_chars(
+                "Resource",
+                list_chars(st.resources.iter().map(|r| literal_json_chars(r.expr()))),
+            )
+        }),
+        (!st.conditions.is_empty())
+            .then(|| entry_chars("Condition", literal_json_chars(&render_conditions(&st.conditions)))),
+    ];
+    map_chars(entries.into_iter().flatten())
 }
 
 /// `"key":` followed by a value of `value` characters.

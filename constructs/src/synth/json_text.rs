@@ -39,7 +39,8 @@ impl JsonText {
 
     /// A compact document written, escaped, after the text of `out`, which
     /// has just opened a JSON string; the caller closes it. The result is the
-    /// text `escape_into` would write for the compact document's text.
+    /// compact document's text escaped as a string body (a test holds it to
+    /// that).
     pub fn compact_in_string(out: String) -> Self {
         JsonText {
             out,
